@@ -1,0 +1,38 @@
+# The kit's commands. `make lab` opens the kit; `make test` runs every test.
+# Both create .venv (python3 -m venv) and install the kit into it when needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8888
+
+.PHONY: lab test bench workshop handouts check clean install
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# uv (from PyPI) installs 10-25x faster than pip; it ignores any local pip.conf mirrors.
+$(STAMP): pyproject.toml $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ip=$(HOST) --port=$(PORT) --ServerApp.root_dir=$(CURDIR) \
+	    --LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
+
+test: $(STAMP)
+	$(BIN)/python -m pytest --cov=casestudy --cov-report=term:skip-covered \
+	    --nbval-lax --nbval-current-env -p no:cacheprovider tests casestudy notebooks
+
+bench: $(STAMP)
+	$(BIN)/python -m pytest benchmarks --benchmark-only --benchmark-columns=median,mean,min,max,rounds -p no:cacheprovider
+
+check: $(STAMP)
+	$(BIN)/python -m casestudy check $(SYSTEM)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

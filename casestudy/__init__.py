@@ -1,0 +1,20 @@
+"""The Bradford kit: fixed-income contracts and a system control total, as a small model.
+
+>>> import casestudy as cs
+>>> year = cs.run_year(cs.load_system(), cs.Scenario.preset("fixed_income"))
+>>> sorted(year.system.index)
+['nhs', 'place']
+"""
+
+from .contracts import ActivityBased, Blended, CapAndCollar, FixedIncome
+from .engine import YearResult, run_year
+from .errors import DataError, ScenarioError
+from .scenario import PRESETS, Scenario, field_info
+from .system import System, load_system
+
+__version__ = "0.1.0"
+__all__ = [
+    "ActivityBased", "Blended", "CapAndCollar", "FixedIncome",
+    "DataError", "PRESETS", "Scenario", "ScenarioError", "System", "YearResult",
+    "field_info", "load_system", "run_year",
+]

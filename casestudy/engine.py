@@ -1,0 +1,375 @@
+"""One year of money: the one place where money moves between organisations.
+
+The arithmetic works on arrays with a leading axis of draws, so the same code serves one
+certain year (``run_year``), ten thousand uncertain ones (``risk.simulate``) and every
+subset of schemes at once (``priorities``). Pure numpy and pandas: no widgets, no charts.
+
+>>> import casestudy as cs
+>>> year = cs.run_year(cs.load_system(), cs.Scenario.preset("fixed_income"))
+>>> paid = year.flows.query("kind == 'contract'").amount_gbp_m.sum()
+>>> received = year.organisations.contract_income_gbp_m.sum()
+>>> bool(abs(paid - received) < 1e-9)
+True
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass, replace
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from .errors import ScenarioError
+from .priorities import delivery_share
+from .scenario import Scenario
+from .system import System
+
+_INPUTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+GBP_PER_M = 1e6
+TOLERANCE_GBP_M = 1e-9  # a position this close to the control total has met it
+
+
+@dataclass(frozen=True)
+class YearInputs:
+    """Everything the engine needs about the system for one year, as arrays.
+
+    ``project`` rolls these forward year by year; ``run_year`` builds them from the data.
+    Organisations are indexed ``n``, service lines ``l``, schemes ``s``.
+    """
+
+    org_ids: tuple[str, ...]
+    allocation: np.ndarray  # [n] £m
+    other_spend: np.ndarray
+    other_income: np.ndarray
+    cost_base: np.ndarray  # [n] £m: cost of the planned activity at last year's prices
+    fixed_share: np.ndarray
+    semi_fixed_share: np.ndarray
+    variable_share: np.ndarray
+    control_total: np.ndarray
+    incentive_fund: np.ndarray
+    in_nhs: np.ndarray  # [n] bool
+    is_acute: np.ndarray
+    is_council: np.ndarray
+    provider_of: np.ndarray  # [l, n] 0/1: line l's provider is n
+    payer_of: np.ndarray  # [l, n]
+    line_service: tuple[str, ...]
+    planned: np.ndarray  # [l] activity the cost base is planned for
+    contract_planned: np.ndarray  # [l] activity the contract's fixed element is set from
+    price_gbp: np.ndarray  # [l] this year's unit price
+    demand_cv: np.ndarray
+    is_non_elective: np.ndarray  # [l] bool
+    is_council_social_care: np.ndarray  # [l] bool: social care the council pays for
+    scheme_ids: tuple[str, ...]
+    scheme_effect: np.ndarray  # [s, l] fractional activity change at full effect
+    scheme_cost: np.ndarray  # [s] £m a year
+    funder_of: np.ndarray  # [s, n]
+    deliverer_of: np.ndarray  # [s, n]
+    scheme_probability: np.ndarray  # [s]
+    scheme_load: np.ndarray  # [s]
+    scheme_ramp: np.ndarray  # [s] share of full effect reached this year
+
+    @cached_property
+    def risk_weight(self) -> np.ndarray:
+        """Each NHS organisation's share of the system variance: by size (turnover)."""
+        size = (self.allocation + self.cost_base) * self.in_nhs
+        total = size.sum()
+        return size / total if total > 0 else self.in_nhs / max(self.in_nhs.sum(), 1)
+
+
+def inputs_for(system: System, scenario: Scenario) -> YearInputs:
+    """The arrays of one year from the data, with this year's prices."""
+    cached = _INPUTS.get(system)
+    if cached is None:
+        cached = _INPUTS[system] = _base_inputs(system)
+    price = cached.price_gbp * (1 + scenario.price_uplift - scenario.efficiency_factor)
+    return replace(cached, price_gbp=price)
+
+
+def _base_inputs(system: System) -> YearInputs:
+    a = system.arrays
+    orgs = system.organisations
+    n, lines = len(orgs), len(a.line_service)
+    provider_of = np.zeros((lines, n))
+    provider_of[np.arange(lines), a.line_provider] = 1.0
+    payer_of = np.zeros((lines, n))
+    payer_of[np.arange(lines), a.line_payer] = 1.0
+    funder_of = np.zeros((len(a.scheme_ids), n))
+    funder_of[np.arange(len(a.scheme_ids)), a.scheme_funder] = 1.0
+    deliverer_of = np.zeros_like(funder_of)
+    deliverer_of[np.arange(len(a.scheme_ids)), a.scheme_deliverer] = 1.0
+    kind = orgs.kind.to_numpy()
+    service = np.array(a.line_service)
+
+    def col(name: str) -> np.ndarray:
+        return orgs[name].to_numpy(dtype=float)
+
+    return YearInputs(
+        org_ids=a.org_ids,
+        allocation=col("allocation_gbp_m"), other_spend=col("other_spend_gbp_m"),
+        other_income=col("other_income_gbp_m"), cost_base=col("cost_base_gbp_m"),
+        fixed_share=col("fixed_share"), semi_fixed_share=col("semi_fixed_share"),
+        variable_share=col("variable_share"), control_total=col("control_total_gbp_m"),
+        incentive_fund=col("incentive_fund_gbp_m"),
+        in_nhs=orgs.in_nhs_control_total.to_numpy(dtype=bool),
+        is_acute=kind == "acute", is_council=kind == "local_authority",
+        provider_of=provider_of, payer_of=payer_of, line_service=a.line_service,
+        planned=a.line_planned, contract_planned=a.line_planned, price_gbp=a.line_price_gbp,
+        demand_cv=a.line_cv, is_non_elective=service == "non_elective",
+        is_council_social_care=(service == "social_care") & (kind[a.line_payer] == "local_authority"),
+        scheme_ids=a.scheme_ids, scheme_effect=a.scheme_effect, scheme_cost=a.scheme_cost_gbp_m,
+        funder_of=funder_of, deliverer_of=deliverer_of, scheme_probability=a.scheme_probability,
+        scheme_load=a.scheme_load, scheme_ramp=np.ones(len(a.scheme_ids)),
+    )
+
+
+def chosen_schemes(inputs: YearInputs, scenario: Scenario) -> np.ndarray:
+    """A 0/1 vector over the system's schemes; unknown ids raise ``ScenarioError``."""
+    unknown = [s for s in scenario.schemes if s not in inputs.scheme_ids]
+    if unknown:
+        raise ScenarioError(f"schemes: {unknown} not in this system; its schemes are "
+                            f"{', '.join(inputs.scheme_ids)}")
+    return np.array([s in scenario.schemes for s in inputs.scheme_ids], dtype=float)
+
+
+def expected_delivery(inputs: YearInputs, scenario: Scenario, chosen: np.ndarray) -> np.ndarray:
+    """Expected share of each chosen scheme's effect that is delivered (leadership-limited)."""
+    return chosen * delivery_share(chosen, inputs.scheme_load, inputs.scheme_probability,
+                                   scenario.leadership_capacity)
+
+
+# --------------------------------------------------------------------------- the year
+
+
+@dataclass(frozen=True)
+class Money:
+    """The engine's raw result: arrays with a leading draws axis."""
+
+    actual: np.ndarray  # [d, l]
+    payment: np.ndarray  # [d, l] £m
+    contract_income: np.ndarray  # [d, n] £m
+    contract_payments: np.ndarray
+    scheme_income: np.ndarray
+    scheme_spend: np.ndarray  # funding paid plus delivery cost
+    provision_cost: np.ndarray
+    delayed_discharge_cost: np.ndarray
+    non_recurrent_support: np.ndarray  # [n]
+    non_recurrent_saving: np.ndarray  # [n]
+    incentive: np.ndarray  # [d, n]
+    risk_share: np.ndarray  # [d, n]
+    position: np.ndarray  # [d, n], after risk share and incentive fund
+    underlying: np.ndarray  # [d, n]
+    met: np.ndarray  # [d, n] bool
+    system_met: np.ndarray  # [d] bool
+    activity_index: np.ndarray  # [d, n]
+    scheme_paid: np.ndarray  # [d, s] £m
+
+    fixed_receipts: np.ndarray  # [n] allocation, other income and one-off support
+    other_spend: np.ndarray  # [n]
+
+    @property
+    def income(self) -> np.ndarray:
+        return self.contract_income + self.scheme_income + self.incentive + self.fixed_receipts
+
+    @property
+    def cost(self) -> np.ndarray:
+        return self.contract_payments + self.scheme_spend + self.provision_cost + self.other_spend
+
+
+def compute_year(inputs: YearInputs, scenario: Scenario, *,
+                 demand_noise: np.ndarray | None = None,
+                 delivered: np.ndarray | None = None,
+                 funded: np.ndarray | None = None) -> Money:
+    """The year's money for every draw.
+
+    ``demand_noise`` [d, l] adds to the scenario's demand shock (``None``: one certain draw).
+    ``delivered`` and ``funded`` [d, s] or [s] override which schemes run and how much of
+    their effect is delivered (``None``: the scenario's schemes, at their expected delivery).
+    """
+    s = scenario
+    if funded is None:
+        funded = chosen_schemes(inputs, s)
+    if delivered is None:
+        delivered = expected_delivery(inputs, s, funded)
+    delivered = np.atleast_2d(delivered)
+    funded = np.atleast_2d(funded)
+    noise = np.zeros((1, len(inputs.planned))) if demand_noise is None else demand_noise
+    draws = max(noise.shape[0], delivered.shape[0], funded.shape[0])
+
+    # 1-2. Activity: plan x demand x schemes x the knock-on of social care funding.
+    scheme_change = (delivered * inputs.scheme_ramp) @ inputs.scheme_effect  # [d, l]
+    care = s.social_care_budget_change
+    care_change = np.where(inputs.is_council_social_care, care, 0.0)
+    care_change = care_change + np.where(inputs.is_non_elective, -s.social_care_knock_on * care, 0.0)
+    actual = inputs.planned * (1 + s.demand_shock + noise) * (1 + scheme_change) * (1 + care_change)
+    actual = np.maximum(actual, 0.0)
+    actual = np.broadcast_to(actual, (draws, len(inputs.planned)))
+
+    # 3. Payments, each service line by its own rule: commissioners pay, providers receive.
+    payment = np.empty_like(actual)
+    rules = s.rules_by_service()
+    for rule in set(rules.values()):
+        lines = np.array([rules[svc] == rule for svc in inputs.line_service])
+        if lines.any():
+            payment[:, lines] = rule.payment(
+                inputs.contract_planned[lines], actual[:, lines], inputs.price_gbp[lines]
+            ) / GBP_PER_M
+    contract_income = payment @ inputs.provider_of
+    contract_payments = payment @ inputs.payer_of
+
+    # 4. Cost: fixed + semi-fixed (flexed in part) + variable, moved by price-weighted activity.
+    weighted_plan = (inputs.planned * inputs.price_gbp) @ inputs.provider_of  # [n]
+    weighted_actual = (actual * inputs.price_gbp) @ inputs.provider_of  # [d, n]
+    has_lines = weighted_plan > 0
+    activity_index = np.where(has_lines, weighted_actual / np.where(has_lines, weighted_plan, 1), 1.0)
+    marginal = inputs.variable_share + inputs.semi_fixed_share * s.flex
+    unmoving = inputs.fixed_share + inputs.semi_fixed_share * (1 - s.flex)
+    nhs_provider = inputs.in_nhs & (inputs.cost_base > 0)
+    saving = inputs.cost_base * s.efficiency_required * s.efficiency_delivered_share * nhs_provider
+    non_recurrent_saving = saving * (1 - s.recurrent_share)
+    lost_packages = -(care * inputs.planned * inputs.is_council_social_care).sum()
+    nel_planned = (inputs.planned * inputs.is_non_elective) @ inputs.provider_of
+    acute_nel = nel_planned * inputs.is_acute
+    delayed_share = acute_nel / acute_nel.sum() if acute_nel.sum() > 0 else acute_nel
+    delayed_cost = (lost_packages * s.delayed_days_per_lost_package * s.delayed_day_cost_gbp
+                    / GBP_PER_M) * delayed_share  # [n]
+    provision_cost = (inputs.cost_base * (unmoving + marginal * activity_index) * (1 + s.cost_inflation)
+                      - saving + delayed_cost)
+
+    # Schemes: the funder pays the deliverer, who spends it; one organisation doing both pays once.
+    scheme_paid = funded * inputs.scheme_cost  # [d, s]
+    transfer = inputs.funder_of - inputs.deliverer_of  # zero rows where funder == deliverer
+    external = np.abs(transfer).sum(axis=1) > 0
+    scheme_income = (scheme_paid * external) @ inputs.deliverer_of
+    scheme_spend = (scheme_paid * external) @ inputs.funder_of + scheme_paid @ inputs.deliverer_of
+
+    # One-off support to NHS providers, shared by cost base.
+    base = inputs.cost_base * nhs_provider
+    support = s.non_recurrent_support_gbp_m * base / base.sum() if base.sum() > 0 else base * 0
+
+    # 5. Positions before risk share and incentive funds; underlying leaves out one-offs.
+    fixed_income = inputs.allocation + inputs.other_income + support
+    other_spend = inputs.other_spend
+    before = (fixed_income + contract_income + scheme_income
+              - contract_payments - other_spend - provision_cost - scheme_spend)
+    underlying = before - support - non_recurrent_saving
+
+    # 7. Risk share among the NHS organisations: transfers sum to zero.
+    nhs = inputs.in_nhs
+    gap = (before * nhs).sum(axis=1, keepdims=True) - (inputs.control_total * nhs).sum()
+    risk_share = s.risk_share * ((inputs.control_total - before) + inputs.risk_weight * gap) * nhs
+    after_share = before + risk_share
+
+    # 6. Incentive fund: own control total, or the system's, mixed by the linkage.
+    met = after_share >= inputs.control_total - TOLERANCE_GBP_M
+    system_met = gap[:, 0] >= -TOLERANCE_GBP_M
+    fund = inputs.incentive_fund * s.incentive_fund_scale
+    incentive = fund * ((1 - s.system_linkage) * met + s.system_linkage * system_met[:, None])
+    position = after_share + incentive
+
+    return Money(
+        actual=actual, payment=payment, contract_income=contract_income,
+        contract_payments=contract_payments, scheme_income=scheme_income,
+        scheme_spend=scheme_spend, provision_cost=provision_cost,
+        delayed_discharge_cost=delayed_cost, non_recurrent_support=support,
+        non_recurrent_saving=non_recurrent_saving, incentive=incentive, risk_share=risk_share,
+        position=position, underlying=underlying, met=met, system_met=system_met,
+        activity_index=activity_index, scheme_paid=scheme_paid,
+        fixed_receipts=fixed_income, other_spend=other_spend,
+    )
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class YearResult:
+    """One year's results as tidy frames: ``organisations``, ``system``, ``flows``, ``lines``."""
+
+    system_data: System
+    scenario: Scenario
+    inputs: YearInputs
+    money: Money
+
+    @cached_property
+    def organisations(self) -> pd.DataFrame:
+        m, i, orgs = self.money, self.inputs, self.system_data.organisations
+        frame = pd.DataFrame({
+            "name": orgs["name"].to_numpy(),
+            "kind": orgs["kind"].to_numpy(),
+            "in_nhs_control_total": i.in_nhs,
+            "income_gbp_m": m.income[0],
+            "cost_gbp_m": m.cost[0],
+            "contract_income_gbp_m": m.contract_income[0],
+            "contract_payments_gbp_m": m.contract_payments[0],
+            "incentive_fund_gbp_m": m.incentive[0],
+            "risk_share_gbp_m": m.risk_share[0],
+            "non_recurrent_gbp_m": m.non_recurrent_support + m.non_recurrent_saving + m.incentive[0],
+            "position_gbp_m": m.position[0],
+            "underlying_position_gbp_m": m.underlying[0],
+            "control_total_gbp_m": i.control_total,
+            "met_control_total": m.met[0],
+            "activity_index": m.activity_index[0],
+        }, index=pd.Index(i.org_ids, name="org_id"))
+        return frame
+
+    @cached_property
+    def system(self) -> pd.DataFrame:
+        """Totals for the NHS control total and for the whole place (council and VCS too)."""
+        orgs = self.organisations
+        rows = {}
+        for boundary, mask in (("nhs", orgs.in_nhs_control_total), ("place", orgs.index == orgs.index)):
+            part = orgs[mask]
+            position = part.position_gbp_m.sum()
+            before_funds = (part.position_gbp_m - part.incentive_fund_gbp_m).sum()
+            control = part.control_total_gbp_m.sum()
+            rows[boundary] = {
+                "position_gbp_m": position,
+                "underlying_position_gbp_m": part.underlying_position_gbp_m.sum(),
+                "control_total_gbp_m": control,
+                "met_control_total": bool(before_funds >= control - TOLERANCE_GBP_M),
+                "incentive_fund_gbp_m": part.incentive_fund_gbp_m.sum(),
+            }
+        frame = pd.DataFrame.from_dict(rows, orient="index")
+        frame.index.name = "boundary"
+        return frame
+
+    @cached_property
+    def lines(self) -> pd.DataFrame:
+        """One row per service line: planned and actual activity, payment."""
+        data = self.system_data.service_lines[["provider_id", "payer_id", "service"]].copy()
+        data["planned_activity"] = self.inputs.planned
+        data["actual_activity"] = self.money.actual[0]
+        data["unit_price_gbp"] = self.inputs.price_gbp
+        data["payment_gbp_m"] = self.money.payment[0]
+        return data
+
+    @cached_property
+    def flows(self) -> pd.DataFrame:
+        """Money between organisations: ``payer_id, payee_id, service, kind, amount_gbp_m``."""
+        contract = self.lines.groupby(["payer_id", "provider_id", "service"], as_index=False,
+                                      sort=False).payment_gbp_m.sum()
+        contract = contract.rename(columns={"provider_id": "payee_id", "payment_gbp_m": "amount_gbp_m"})
+        contract["kind"] = "contract"
+        schemes = self.system_data.schemes
+        paid = self.money.scheme_paid[0]
+        rows = [
+            {"payer_id": schemes.funder_id.iloc[k], "payee_id": schemes.deliverer_id.iloc[k],
+             "service": f"scheme: {schemes.name.iloc[k]}", "kind": "scheme", "amount_gbp_m": paid[k]}
+            for k in range(len(schemes))
+            if paid[k] > 0 and schemes.funder_id.iloc[k] != schemes.deliverer_id.iloc[k]
+        ]
+        frame = pd.concat([contract, pd.DataFrame(rows, columns=contract.columns)], ignore_index=True)
+        return frame[["payer_id", "payee_id", "service", "kind", "amount_gbp_m"]]
+
+
+def run_year(system: System, scenario: Scenario) -> YearResult:
+    """One certain year: every organisation's income, cost and position.
+
+    Schemes count at full effect, weighted by their expected delivery.
+    """
+    if not isinstance(scenario, Scenario):
+        raise ScenarioError(f"scenario must be a Scenario, not {type(scenario).__name__}")
+    inputs = inputs_for(system, scenario)
+    return YearResult(system, scenario, inputs, compute_year(inputs, scenario))

@@ -1,0 +1,330 @@
+"""The learner's knobs: a frozen, validated ``Scenario`` that travels as JSON.
+
+Each field carries its label, unit, range, help text and source in its metadata, so the
+widgets, the error messages and the documentation read them from one place.
+
+>>> base = Scenario.preset("fixed_income")
+>>> Scenario.from_json(base.to_json()) == base
+True
+>>> Scenario(risk_share=1.5)
+Traceback (most recent call last):
+...
+casestudy.errors.ScenarioError: risk_share = 1.5 is outside the allowed range 0 to 1 (share of each organisation's variance pooled)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from .contracts import ActivityBased, Blended, FixedIncome, Rule, rule_from_dict, rule_to_dict
+from .errors import ScenarioError
+from .schema import SERVICES
+
+KIT_VERSION = "0.1"
+PRESETS = ("payment_by_results", "fixed_income", "blended", "aligned_payment_and_incentive")
+PRESET_LABELS = {
+    "payment_by_results": "Payment by results",
+    "fixed_income": "Fixed income",
+    "blended": "Blended (2019/20)",
+    "aligned_payment_and_incentive": "Aligned payment and incentive",
+}
+ACUTE_SERVICES = ("elective", "non_elective", "outpatient", "a_and_e")
+EMERGENCY_SERVICES = ("non_elective", "a_and_e")
+
+
+def knob(default: Any, *, label: str, unit: str, low: float, high: float, help: str,
+         source: str, step: float | None = None, group: str = "contracts") -> Any:
+    """A numeric scenario field with everything a widget or an error message needs."""
+    return field(default=default, metadata={
+        "label": label, "unit": unit, "min": low, "max": high, "help": help, "source": source,
+        "step": step if step is not None else (1 if isinstance(default, int) else 0.01),
+        "group": group,
+    })
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scenario:
+    """One setting of every knob. Vary it with ``dataclasses.replace``."""
+
+    payment: str | Mapping[str, Any] = field(default="fixed_income", metadata={
+        "label": "Payment rule", "unit": "", "group": "contracts",
+        "help": "A preset for every service, or a mapping from service to rule",
+        "source": "presets: R31-R72 in data/README.md"})
+    blended_rate_above_plan: float = knob(
+        0.2, label="Blended rate above plan", unit="share of price", low=0, high=1,
+        help="Share of price paid for each emergency unit above plan under the blended rule",
+        source="R62: 2019/20 blended payment, 20% both ways")
+    blended_rate_below_plan: float = knob(
+        0.2, label="Blended rate below plan", unit="share of price", low=0, high=1,
+        help="Share of price refunded for each emergency unit below plan under the blended rule",
+        source="R62: 2019/20 blended payment, 20% both ways")
+    elective_variable_rate: float = knob(
+        1.0, label="Elective variable rate", unit="share of price", low=0, high=1,
+        help="Share of price paid for elective activity off plan under aligned payment and incentive",
+        source="R68, R69: 75% in 2022/23, 100% from 2023/24")
+    demand_shock: float = knob(
+        0.0, label="Demand against plan", unit="fraction", low=-0.2, high=0.3, group="demand",
+        help="Actual activity above (+) or below (-) plan on every service line",
+        source="setting; R110: emergency admissions grew 1.5-4.8% a year")
+    winter_correlation: float = knob(
+        0.5, label="Winter correlation", unit="share 0-1", low=0, high=1, group="demand",
+        help="How much of each line's demand shock comes from one shared winter factor",
+        source="assumption: emergency pressures move together in winter")
+    cost_inflation: float = knob(
+        0.038, label="Cost inflation", unit="fraction a year", low=0, high=0.15, step=0.001,
+        group="money", help="Rise in providers' input costs this year",
+        source="R38: 2019/20 tariff cost uplift 3.8%")
+    price_uplift: float = knob(
+        0.038, label="Price uplift", unit="fraction a year", low=0, high=0.15, step=0.001,
+        group="money", help="Tariff cost uplift applied to prices",
+        source="R38: 2019/20 tariff cost uplift 3.8%")
+    efficiency_factor: float = knob(
+        0.011, label="Tariff efficiency factor", unit="fraction a year", low=0, high=0.1,
+        step=0.001, group="money", help="Efficiency deducted from prices",
+        source="R38: 2019/20 efficiency factor 1.1%")
+    efficiency_required: float = knob(
+        0.041, label="Efficiency required", unit="share of cost base", low=0, high=0.1,
+        step=0.001, group="money", help="Cost improvement each provider plans this year",
+        source="R106: 2018/19 provider CIP plans 4.1% of spending")
+    efficiency_delivered_share: float = knob(
+        0.9, label="Efficiency delivered", unit="share of plan", low=0, high=1, group="money",
+        help="Share of the planned cost improvement actually delivered",
+        source="R106, DERIVED: Q1 2018/19 delivered 2.3% of 2.5% planned = 0.92")
+    recurrent_share: float = knob(
+        0.7, label="Recurrent share of savings", unit="share 0-1", low=0, high=1, group="money",
+        help="Share of delivered savings that recur next year (the rest are one-off)",
+        source="assumption; R106: recurrent shortfalls were made good non-recurrently")
+    non_recurrent_support_gbp_m: float = knob(
+        10.0, label="One-off support", unit="£m", low=0, high=100, step=0.5, group="money",
+        help="Non-recurrent support to NHS providers this year, shared by cost base",
+        source="assumption, of the order of the FRF/PSF shares R64, R22")
+    flex: float = knob(
+        0.25, label="Capacity flex", unit="share 0-1", low=0, high=1, group="money",
+        help="How much semi-fixed capacity (wards, rotas) can be added or taken out this year",
+        source="assumption: most semi-fixed capacity is fixed within a year (R100)")
+    schemes: tuple[str, ...] = field(default=(), metadata={
+        "label": "Shared schemes", "unit": "", "group": "priorities",
+        "help": "Ids of the schemes the partners invest in", "source": "data: schemes.csv"})
+    leadership_capacity: float = knob(
+        6.0, label="Leadership capacity", unit="units", low=0, high=30, step=0.5,
+        group="priorities",
+        help="Senior leadership time the partners can give to shared schemes",
+        source="assumption; see data/README.md, leadership capacity")
+    incentive_fund_scale: float = knob(
+        1.0, label="Incentive fund size", unit="x the funds in the data", low=0, high=2,
+        group="governance", help="Scale of the incentive (sustainability) funds",
+        source="data: incentive_fund_gbp_m; R22, R91")
+    system_linkage: float = knob(
+        0.0, label="System linkage", unit="share 0-1", low=0, high=1, group="governance",
+        help="Share of each incentive fund paid only if the whole system meets its control total",
+        source="R94: at least 0.5 of FRF in 2020/21; R98: Dorset linked all of it")
+    risk_share: float = knob(
+        0.0, label="Risk share", unit="share 0-1", low=0, high=1, group="governance",
+        help="share of each organisation's variance pooled",
+        source="assumption on form (R75, R77); the case's own rule was not published")
+    social_care_budget_change: float = knob(
+        0.0, label="Social care budget change", unit="fraction", low=-0.3, high=0.3,
+        group="place", help="Change to the council's adult social care budget (and packages)",
+        source="setting; R29: council spending power halved 2010-2020")
+    social_care_knock_on: float = knob(
+        0.1, label="Knock-on to emergency admissions", unit="elasticity", low=0, high=1,
+        group="place",
+        help="Rise in emergency admissions for each 1% fewer social care packages (0.1 = 0.1%)",
+        source="assumption; evidence contested: R134 vs R135 (no significant link)")
+    delayed_days_per_lost_package: float = knob(
+        5.0, label="Delayed days per lost package", unit="bed days", low=0, high=60,
+        step=0.5, group="place",
+        help="Hospital bed days spent waiting for each social care package not provided",
+        source="assumption")
+    delayed_day_cost_gbp: float = knob(
+        75.0, label="Cost of a delayed day", unit="£ per bed day", low=0, high=1000, step=5,
+        group="place", help="Cost to the hospital of one delayed bed day",
+        source="R131, DERIVED: £173m for 2.3 million delayed days in 2016/17 = £75")
+    allocation_growth: float = knob(
+        0.04, label="Allocation growth", unit="fraction a year", low=-0.05, high=0.15,
+        step=0.001, group="years",
+        help="Yearly growth of commissioners' allocations and the council's budget",
+        source="assumption, near NHS cash growth 2016/17-2019/20")
+    rebase_fixed_income: bool = field(default=False, metadata={
+        "label": "Rebase fixed income yearly", "unit": "", "group": "years",
+        "help": "Set next year's fixed income from this year's actual activity",
+        "source": "setting; R2: the fixed amount relates to changes in demand"})
+    years: int = knob(5, label="Years", unit="years", low=1, high=15, group="years",
+                      help="Years to project", source="setting")
+    draws: int = knob(10_000, label="Draws", unit="draws", low=1, high=1_000_000,
+                      group="uncertainty", help="Monte Carlo draws of demand", source="setting")
+    seed: int = knob(0, label="Seed", unit="", low=0, high=2**32 - 1, group="uncertainty",
+                     help="Seed of the random draws: the same seed gives the same numbers",
+                     source="setting")
+
+    # ------------------------------------------------------------------ validation
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "payment":
+                object.__setattr__(self, "payment", _normalise_payment(value))
+            elif f.name == "schemes":
+                object.__setattr__(self, "schemes", _normalise_schemes(value))
+            elif f.name == "rebase_fixed_income":
+                if not isinstance(value, bool):
+                    raise ScenarioError(f"rebase_fixed_income = {value!r} must be true or false")
+            else:
+                _check_number(f, value)
+        # Rules are built here so a bad rate fails now, naming the field.
+        self.rules_by_service()
+
+    # ------------------------------------------------------------------ presets and rules
+    @classmethod
+    def preset(cls, name: str, **changes: Any) -> Scenario:
+        """A scenario with every service paid by one of the presets."""
+        if name not in PRESETS:
+            raise ScenarioError(f"preset = {name!r} is not one of {', '.join(PRESETS)}")
+        return cls(payment=name, **changes)
+
+    def rules_by_service(self) -> dict[str, Rule]:
+        """The payment rule for each service, resolved from the preset or the mapping."""
+        # Community, mental health and voluntary services had no national tariff: block.
+        rules: dict[str, Rule] = dict.fromkeys(SERVICES, FixedIncome())
+        # Social care packages are bought one by one (spot purchase) under every NHS preset.
+        rules["social_care"] = ActivityBased()
+        if isinstance(self.payment, str):
+            if self.payment == "payment_by_results":
+                rules.update(dict.fromkeys(ACUTE_SERVICES, ActivityBased()))
+            elif self.payment == "blended":
+                rules.update(dict.fromkeys(("elective", "outpatient"), ActivityBased()))
+                rules.update(dict.fromkeys(EMERGENCY_SERVICES, Blended(
+                    rate_above_plan=self.blended_rate_above_plan,
+                    rate_below_plan=self.blended_rate_below_plan)))
+            elif self.payment == "aligned_payment_and_incentive":
+                rate = self.elective_variable_rate
+                rules["elective"] = Blended(rate_above_plan=rate, rate_below_plan=rate)
+            return rules
+        for service, spec in self.payment.items():
+            rules[service] = rule_from_dict(spec, where=f"payment[{service!r}]")
+        return rules
+
+    @property
+    def payment_label(self) -> str:
+        if isinstance(self.payment, str):
+            return PRESET_LABELS[self.payment]
+        return "Custom: " + ", ".join(f"{s} {d['rule']}" for s, d in self.payment.items())
+
+    # ------------------------------------------------------------------ JSON
+    def to_dict(self) -> dict[str, Any]:
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["schemes"] = list(self.schemes)
+        if not isinstance(self.payment, str):
+            data["payment"] = {s: dict(r) for s, r in self.payment.items()}
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Scenario:
+        if not isinstance(data, Mapping):
+            raise ScenarioError(f"a scenario must be a JSON object, not {type(data).__name__}")
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - names)
+        if unknown:
+            raise ScenarioError(f"unknown scenario field(s) {', '.join(unknown)}; "
+                                f"fields are {', '.join(sorted(names))}")
+        return cls(**dict(data))
+
+    @classmethod
+    def from_json(cls, text: str) -> Scenario:
+        try:
+            data = json.loads(text)
+        except (TypeError, json.JSONDecodeError) as exc:
+            raise ScenarioError(f"not a scenario: the text is not valid JSON ({exc})") from None
+        return cls.from_dict(data)
+
+    # ------------------------------------------------------------------ for people
+    def changes_from(self, baseline: Scenario) -> list[str]:
+        """What differs from a baseline, in words: ``['Risk share 0.5 instead of 0']``."""
+        out = []
+        for f in fields(self):
+            mine, theirs = getattr(self, f.name), getattr(baseline, f.name)
+            if mine != theirs:
+                out.append(f"{f.metadata['label']} {_show(f.name, mine)} instead of {_show(f.name, theirs)}")
+        return out
+
+
+def field_info(name: str) -> dict[str, Any]:
+    """Label, unit, range, help and source of one scenario field."""
+    for f in fields(Scenario):
+        if f.name == name:
+            return {"name": name, "default": f.default, **f.metadata}
+    raise KeyError(name)
+
+
+def _show(name: str, value: Any) -> str:
+    if name == "payment":
+        return PRESET_LABELS.get(value, "custom rules") if isinstance(value, str) else "custom rules"
+    if name == "schemes":
+        return ", ".join(value) if value else "none"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _check_number(f: dataclasses.Field, value: Any) -> None:
+    meta = f.metadata
+    integral = isinstance(f.default, int)
+    ok_type = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if ok_type and integral and isinstance(value, float) and value.is_integer():
+        ok_type = True
+    elif ok_type and integral and not isinstance(value, int):
+        ok_type = False
+    if not ok_type or (isinstance(value, float) and not math.isfinite(value)):
+        kind = "a whole number" if integral else "a number"
+        raise ScenarioError(f"{f.name} = {value!r} is not {kind}; allowed range "
+                            f"{meta['min']:g} to {meta['max']:g} ({meta['help']})")
+    if not meta["min"] <= value <= meta["max"]:
+        raise ScenarioError(f"{f.name} = {value!r} is outside the allowed range "
+                            f"{meta['min']:g} to {meta['max']:g} ({meta['help']})")
+
+
+def _normalise_payment(value: Any) -> str | Mapping[str, Any]:
+    if isinstance(value, str):
+        if value not in PRESETS:
+            raise ScenarioError(f"payment = {value!r} is not one of {', '.join(PRESETS)} "
+                                "(or a mapping from service to rule)")
+        return value
+    if not isinstance(value, Mapping) or not value:
+        raise ScenarioError(f"payment = {value!r} must be a preset name or a mapping "
+                            "from service to rule")
+    out = {}
+    for service, spec in value.items():
+        if service not in SERVICES:
+            raise ScenarioError(f"payment: {service!r} is not a service; services are "
+                                f"{', '.join(SERVICES)}")
+        out[service] = rule_to_dict(rule_from_dict(spec, where=f"payment[{service!r}]"))
+    return _FrozenMapping(sorted(out.items()))
+
+
+def _normalise_schemes(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise ScenarioError(f"schemes = {value!r} must be a list of scheme ids")
+    if not all(isinstance(v, str) for v in value):
+        raise ScenarioError(f"schemes = {value!r} must hold scheme ids (text)")
+    if len(set(value)) != len(value):
+        raise ScenarioError(f"schemes = {list(value)!r} names a scheme twice")
+    return tuple(value)
+
+
+class _FrozenMapping(dict):
+    """A read-only, hashable dict (keeps ``Scenario`` frozen and usable as a key)."""
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(json.dumps(self, sort_keys=True))
+
+    def _readonly(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("a scenario's payment mapping is read-only; use dataclasses.replace")
+
+    __setitem__ = __delitem__ = update = pop = popitem = clear = setdefault = _readonly  # type: ignore
