@@ -37,7 +37,9 @@ class ActivityBased:
     label = "Payment by results (price x actual)"
 
     def payment(self, planned: np.ndarray, actual: np.ndarray, unit_price: np.ndarray) -> np.ndarray:
-        return unit_price * actual
+        # Broadcast with planned too, so every rule returns the same shape for the same inputs.
+        return np.broadcast_to(unit_price * actual, np.broadcast_shapes(
+            np.shape(planned), np.shape(actual), np.shape(unit_price))).astype(float)
 
 
 @dataclass(frozen=True, kw_only=True)
