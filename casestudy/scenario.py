@@ -284,10 +284,15 @@ def _check_number(f: dataclasses.Field, value: Any) -> None:
     if not ok_type or (isinstance(value, float) and not math.isfinite(value)):
         kind = "a whole number" if integral else "a number"
         raise ScenarioError(f"{f.name} = {value!r} is not {kind}; allowed range "
-                            f"{meta['min']:g} to {meta['max']:g} ({meta['help']})")
+                            f"{_bound(meta['min'])} to {_bound(meta['max'])} ({meta['help']})")
     if not meta["min"] <= value <= meta["max"]:
         raise ScenarioError(f"{f.name} = {value!r} is outside the allowed range "
-                            f"{meta['min']:g} to {meta['max']:g} ({meta['help']})")
+                            f"{_bound(meta['min'])} to {_bound(meta['max'])} ({meta['help']})")
+
+
+def _bound(limit: float) -> str:
+    """A range limit in full: ``:g`` alone would show the seed's 4294967295 as 4.29497e+09."""
+    return str(int(limit)) if float(limit).is_integer() else f"{limit:g}"
 
 
 def _normalise_payment(value: Any) -> str | Mapping[str, Any]:
