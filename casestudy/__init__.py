@@ -9,6 +9,8 @@
 from .contracts import ActivityBased, Blended, CapAndCollar, FixedIncome
 from .engine import YearResult, run_year
 from .errors import DataError, ScenarioError
+from .projection import project, system_totals
+from .risk import contingency_reserves, risk_by_preset, simulate
 from .scenario import PRESETS, Scenario, field_info
 from .system import System, load_system
 
@@ -17,4 +19,5 @@ __all__ = [
     "ActivityBased", "Blended", "CapAndCollar", "FixedIncome",
     "DataError", "PRESETS", "Scenario", "ScenarioError", "System", "YearResult",
     "field_info", "load_system", "run_year",
+    "contingency_reserves", "project", "risk_by_preset", "simulate", "system_totals",
 ]

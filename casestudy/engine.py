@@ -156,6 +156,7 @@ class Money:
     delayed_discharge_cost: np.ndarray
     non_recurrent_support: np.ndarray  # [n]
     non_recurrent_saving: np.ndarray  # [n]
+    efficiency_saving: np.ndarray  # [n] savings delivered, recurrent and not (project carries them)
     incentive: np.ndarray  # [d, n]
     risk_share: np.ndarray  # [d, n]
     position: np.ndarray  # [d, n], after risk share and incentive fund
@@ -273,7 +274,8 @@ def compute_year(inputs: YearInputs, scenario: Scenario, *,
         contract_payments=contract_payments, scheme_income=scheme_income,
         scheme_spend=scheme_spend, provision_cost=provision_cost,
         delayed_discharge_cost=delayed_cost, non_recurrent_support=support,
-        non_recurrent_saving=non_recurrent_saving, incentive=incentive, risk_share=risk_share,
+        non_recurrent_saving=non_recurrent_saving, efficiency_saving=saving,
+        incentive=incentive, risk_share=risk_share,
         position=position, underlying=underlying, met=met, system_met=system_met,
         activity_index=activity_index, scheme_paid=scheme_paid,
         fixed_receipts=fixed_income, other_spend=other_spend,

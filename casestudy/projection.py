@@ -1,0 +1,176 @@
+"""Several years: what each year leaves to the next, and the underlying position.
+
+``project`` builds year 1 from the data (as ``run_year`` does), then rolls the engine's
+``YearInputs`` forward with ``dataclasses.replace`` and calls ``compute_year`` once a
+year. Between one year and the next:
+
+- **Demand**: each line's planned activity grows by its ``demand_growth``.
+- **Prices** move by ``1 + price_uplift - efficiency_factor``.
+- **Providers' cost base**: this year's cost base at this year's prices
+  (``x (1 + cost_inflation)``), less the **recurrent** share of this year's delivered
+  savings, grown by the cost of next year's planned demand growth (the provider resources
+  the growth it plans for at its average cost: price-weighted growth of its lines).
+  Non-recurrent savings are not carried: next year starts without them.
+- **Allocations** (and the council's budget) grow by ``allocation_growth``; providers'
+  other income (specialised services, education and training, grants: public money too)
+  grows with them. Payers' other spending grows by ``cost_inflation`` and by the
+  price-weighted demand growth of the lines they buy.
+- **Fixed income**: with ``rebase_fixed_income`` next year's fixed element is set from
+  this year's *actual* activity x (1 + growth); without it, it follows the plan. The cost
+  plan (``planned``) follows demand either way, which is why the engine keeps both.
+- **Schemes** ramp up: ``min(1, year / years_to_full_effect)`` of their full effect, at
+  their full recurrent cost from year 1.
+- Control totals, incentive funds, the efficiency asked for, one-off support and the
+  demand shock against plan are the scenario's, every year.
+
+Payment rules only move money between payers and providers, and none of the roll-forward
+depends on what was paid, so the NHS system's **underlying** position is the same under
+every payment rule; it improves only when recurrent cost falls (recurrent savings, or
+schemes that take out activity and the capacity behind it).
+
+>>> import casestudy as cs
+>>> frame = project(cs.load_system(), cs.Scenario.preset("fixed_income"), years=3)
+>>> frame.year.unique().tolist()
+[1, 2, 3]
+>>> list(system_totals(frame).columns[:3])
+['year', 'position_gbp_m', 'underlying_position_gbp_m']
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from .engine import TOLERANCE_GBP_M, Money, YearInputs, YearResult, compute_year, inputs_for
+from .errors import ScenarioError
+from .scenario import Scenario, field_info
+from .system import System
+
+PROJECT_COLUMNS = (
+    "year", "org_id", "name", "kind", "in_nhs_control_total", "position_gbp_m",
+    "underlying_position_gbp_m", "control_total_gbp_m", "met_control_total",
+    "non_recurrent_gbp_m", "income_gbp_m", "cost_gbp_m", "incentive_fund_gbp_m",
+)
+
+
+def _years(scenario: Scenario, years: object) -> int:
+    years = scenario.years if years is None else years
+    info = field_info("years")
+    low, high = int(info["min"]), int(info["max"])
+    ok = isinstance(years, numbers.Integral) and not isinstance(years, bool)
+    if not ok and isinstance(years, float) and years.is_integer():
+        ok, years = True, int(years)
+    if not ok or not low <= years <= high:
+        raise ScenarioError(f"years = {years!r} is outside the allowed range {low} to {high} "
+                            "(a whole number of years to project)")
+    return int(years)
+
+
+def _growth_of(weights_before: np.ndarray, weights_after: np.ndarray,
+               owner_of: np.ndarray) -> np.ndarray:
+    """[n] price-weighted growth of each organisation's lines (0 where it has none)."""
+    before = weights_before @ owner_of
+    after = weights_after @ owner_of
+    return np.where(before > 0, after / np.where(before > 0, before, 1.0) - 1.0, 0.0)
+
+
+def next_year(inputs: YearInputs, money: Money, scenario: Scenario, *,
+              demand_growth: np.ndarray, ramp: np.ndarray) -> YearInputs:
+    """Next year's inputs from this year's inputs and money (see the module docstring)."""
+    s = scenario
+    planned = inputs.planned * (1 + demand_growth)
+    demand_cost = _growth_of(inputs.planned * inputs.price_gbp, planned * inputs.price_gbp,
+                             inputs.provider_of)
+    spend_growth = _growth_of(inputs.planned * inputs.price_gbp, planned * inputs.price_gbp,
+                              inputs.payer_of)
+    # The recurrent part of this year's savings stays out of next year's cost base.
+    recurrent_saving = money.efficiency_saving - money.non_recurrent_saving
+    cost_base = (inputs.cost_base * (1 + s.cost_inflation) - recurrent_saving) * (1 + demand_cost)
+    if s.rebase_fixed_income:
+        contract_planned = money.actual[0] * (1 + demand_growth)
+    else:
+        contract_planned = inputs.contract_planned * (1 + demand_growth)
+    return replace(
+        inputs,
+        planned=planned,
+        contract_planned=contract_planned,
+        price_gbp=inputs.price_gbp * (1 + s.price_uplift - s.efficiency_factor),
+        cost_base=np.maximum(cost_base, 0.0),
+        allocation=inputs.allocation * (1 + s.allocation_growth),
+        other_income=inputs.other_income * (1 + s.allocation_growth),
+        other_spend=inputs.other_spend * (1 + s.cost_inflation) * (1 + spend_growth),
+        scheme_ramp=ramp,
+    )
+
+
+def scheme_ramp(years_to_full_effect: np.ndarray, year: int) -> np.ndarray:
+    """Share of each scheme's full effect reached in ``year`` (1-based).
+
+    >>> scheme_ramp(np.array([1.0, 2.0, 3.0]), 1).round(3)
+    array([1.   , 0.5  , 0.333])
+    """
+    return np.minimum(1.0, year / np.maximum(years_to_full_effect, 1.0))
+
+
+def project(system: System, scenario: Scenario, years: int | None = None) -> pd.DataFrame:
+    """One row per year x organisation: reported and underlying positions, year by year.
+
+    ``years`` defaults to the scenario's. Columns: ``year, org_id, name, kind,
+    in_nhs_control_total, position_gbp_m, underlying_position_gbp_m, control_total_gbp_m,
+    met_control_total, non_recurrent_gbp_m, income_gbp_m, cost_gbp_m,
+    incentive_fund_gbp_m``. Schemes count at their expected delivery, ramped up.
+    """
+    if not isinstance(scenario, Scenario):
+        raise ScenarioError(f"scenario must be a Scenario, not {type(scenario).__name__}")
+    years = _years(scenario, years)
+    years_to_full = system.arrays.scheme_years
+    growth = system.service_lines.demand_growth.to_numpy(dtype=float)
+    inputs = replace(inputs_for(system, scenario), scheme_ramp=scheme_ramp(years_to_full, 1))
+    money = compute_year(inputs, scenario)
+    frames = []
+    for year in range(1, years + 1):
+        if year > 1:
+            inputs = next_year(inputs, money, scenario, demand_growth=growth,
+                               ramp=scheme_ramp(years_to_full, year))
+            money = compute_year(inputs, scenario)
+        orgs = YearResult(system, scenario, inputs, money).organisations.reset_index()
+        orgs.insert(0, "year", year)
+        frames.append(orgs[list(PROJECT_COLUMNS)])
+    return pd.concat(frames, ignore_index=True)
+
+
+def system_totals(frame: pd.DataFrame, keys: Sequence[str] = ("payment",)) -> pd.DataFrame:
+    """Per year, the NHS system's reported and underlying positions (and the place's).
+
+    Takes a frame from :func:`project` (optionally with extra key columns such as
+    ``payment`` when several projections are stacked; those present among ``keys`` are
+    kept). Columns: ``year, position_gbp_m, underlying_position_gbp_m,
+    control_total_gbp_m, met_control_total, non_recurrent_gbp_m,
+    place_position_gbp_m, place_underlying_position_gbp_m`` (NHS unless prefixed ``place_``).
+    ``met_control_total`` compares the position before incentive funds with the system
+    control total, as the engine does.
+    """
+    missing = [c for c in PROJECT_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ScenarioError(f"system_totals needs a frame from project(); missing columns {missing}")
+    by = [k for k in keys if k in frame.columns] + ["year"]
+    data = frame.assign(
+        before_funds_gbp_m=frame.position_gbp_m - frame.incentive_fund_gbp_m,
+    )
+    nhs = data[data.in_nhs_control_total.astype(bool)]
+    sums = ["position_gbp_m", "underlying_position_gbp_m", "control_total_gbp_m",
+            "non_recurrent_gbp_m", "before_funds_gbp_m"]
+    out = nhs.groupby(by, sort=True)[sums].sum()
+    place = data.groupby(by, sort=True)[["position_gbp_m", "underlying_position_gbp_m"]].sum()
+    out["met_control_total"] = out.before_funds_gbp_m >= out.control_total_gbp_m - TOLERANCE_GBP_M
+    out["place_position_gbp_m"] = place.position_gbp_m
+    out["place_underlying_position_gbp_m"] = place.underlying_position_gbp_m
+    out = out.drop(columns="before_funds_gbp_m").reset_index()
+    columns = [*by[:-1], "year", "position_gbp_m", "underlying_position_gbp_m",
+               "control_total_gbp_m", "met_control_total", "non_recurrent_gbp_m",
+               "place_position_gbp_m", "place_underlying_position_gbp_m"]
+    return out[columns]
