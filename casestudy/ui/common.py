@@ -1,0 +1,259 @@
+"""Shared widget pieces: controls built from the Scenario's own field metadata, the panel
+skeleton (controls left, chart right, reset, change from baseline), and the checks of
+understanding.
+
+A lesson's panel subclasses :class:`Panel`, names the scenario fields it exposes and
+writes one ``render`` that calls the engine and a chart builder, nothing else.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import ipywidgets as widgets
+from IPython.display import Markdown, clear_output, display
+
+from ..charts import Figure, LiveSpec, use_offline_renderer
+from ..scenario import PRESET_LABELS, PRESETS, Scenario, field_info
+from ..system import System, load_system
+
+use_offline_renderer()
+
+VEGALITE = "application/vnd.vegalite.v5+json"  # drawn offline by JupyterLab and Voila
+CONTROL_WIDTH = "330px"
+PANEL_CSS = """
+<style>
+.cs-panel { font-size: 15px; }
+.cs-panel .widget-label, .cs-panel .widget-readout { font-size: 15px; }
+.cs-help { font-size: 12.5px; color: #444; margin: -4px 0 8px 4px; line-height: 1.25; }
+.cs-changes { font-size: 14px; background: #f4f7fb; border-left: 4px solid #0072B2;
+              padding: 4px 10px; margin-bottom: 6px; }
+.cs-summary { font-size: 13px; color: #333; }
+.cs-feedback-right { border-left: 4px solid #0072B2; background: #eef5fb; padding: 6px 10px; }
+.cs-feedback-wrong { border-left: 4px solid #E69F00; background: #fdf5e6; padding: 6px 10px; }
+</style>
+"""
+
+
+def _format_for(info: dict[str, Any]) -> str:
+    if isinstance(info["default"], int) and not isinstance(info["default"], bool):
+        return "d"
+    step = info["step"]
+    return ".3f" if step < 0.01 else ".2f" if step < 0.1 else ".1f"
+
+
+def control(name: str, value: Any = None, **overrides: Any) -> widgets.Widget:
+    """A widget for one scenario field, with its label, range, step and help from the field.
+
+    >>> control("risk_share").max
+    1.0
+    """
+    info = field_info(name)
+    value = info["default"] if value is None else value
+    description = info["label"] + (f" ({info['unit']})" if info["unit"] in ("£m",) else "")
+    common = {"description": description, "tooltip": info["help"],
+              "style": {"description_width": "initial"},
+              "layout": widgets.Layout(width=CONTROL_WIDTH)}
+    if name == "payment":
+        options = [(PRESET_LABELS[p], p) for p in PRESETS]
+        widget = widgets.Dropdown(options=options, value=value if isinstance(value, str) else PRESETS[1],
+                                  **common)
+    elif isinstance(info["default"], bool):
+        widget = widgets.Checkbox(value=bool(value), indent=False, **common)
+    elif isinstance(info["default"], int):
+        widget = widgets.IntSlider(value=value, min=info["min"], max=info["max"], step=info["step"],
+                                   continuous_update=False, **common)
+    else:
+        widget = widgets.FloatSlider(value=value, min=info["min"], max=info["max"], step=info["step"],
+                                     readout_format=_format_for(info), continuous_update=False, **common)
+    for key, val in overrides.items():
+        setattr(widget, key, val)
+    return widget
+
+
+def help_line(name: str) -> widgets.HTML:
+    info = field_info(name)
+    unit = f" Unit: {info['unit']}." if info["unit"] else ""
+    return widgets.HTML(f'<div class="cs-help">{html.escape(info["help"])}.{html.escape(unit)}</div>')
+
+
+class Panel:
+    """Controls on the left, the chart on the right, the change from the baseline above it.
+
+    Subclasses set ``fields`` (scenario fields shown as controls) and implement
+    ``render(scenario) -> (figures, text)``: one figure or a list, and the words beside
+    them (HTML). After each change ``self.figures`` holds what was drawn (their ``data``
+    is what tests check), ``self.specs`` the Vega-Lite specs sent to the page, ``self.text``
+    the words, and ``self.last_render_ms`` the time the kernel took.
+    """
+
+    fields: Sequence[str] = ()
+    title: str = ""
+
+    def __init__(self, system: System | None = None, baseline: Scenario | None = None,
+                 **start: Any) -> None:
+        self.system = system if system is not None else load_system()
+        self.baseline = baseline if baseline is not None else Scenario.preset("fixed_income")
+        first = dataclasses.replace(self.baseline, **start) if start else self.baseline
+        self.controls: dict[str, widgets.Widget] = {
+            name: control(name, getattr(first, name)) for name in self.fields
+        }
+        self.extra_controls: list[widgets.Widget] = []
+        self.reset_button = widgets.Button(description="Reset to defaults", icon="undo",
+                                           tooltip="Put every control back to the baseline")
+        self.reset_button.on_click(lambda _: self.reset())
+        self.changes = widgets.HTML()
+        self.output = widgets.Output(layout=widgets.Layout(min_height="300px"))
+        self.words = widgets.HTML()
+        self.figures: list[Figure] = []
+        self.specs: list[dict] = []
+        self.live = LiveSpec()
+        self.text = ""
+        self.last_render_ms = 0.0
+        self._paused = False
+        for widget in self.controls.values():
+            widget.observe(self.update, names="value")
+
+    # -- the scenario the controls describe
+    def scenario(self) -> Scenario:
+        values = {name: w.value for name, w in self.controls.items()}
+        return dataclasses.replace(self.baseline, **self.scenario_extras(), **values)
+
+    def scenario_extras(self) -> dict[str, Any]:
+        """Fields set by a panel's own controls (e.g. a scheme picker)."""
+        return {}
+
+    def render(self, scenario: Scenario) -> tuple[Figure | list[Figure], str]:  # pragma: no cover
+        raise NotImplementedError
+
+    # -- reacting to the learner
+    def update(self, change: Any = None) -> None:
+        if self._paused:
+            return
+        started = time.perf_counter()
+        scenario = self.scenario()
+        figures, text = self.render(scenario)
+        self.figures = figures if isinstance(figures, list) else [figures]
+        self.specs = [self.live.spec(f) for f in self.figures]
+        self.text = text
+        differences = scenario.changes_from(self.baseline)
+        self.changes.value = '<div class="cs-changes">' + (
+            "<b>Changed from the baseline:</b> " + html.escape("; ".join(differences))
+            if differences else "<b>Baseline:</b> " + html.escape(self.baseline.payment_label)
+        ) + "</div>"
+        self.words.value = f'<div class="cs-summary">{text}</div>'
+        with self.output:
+            clear_output(wait=True)
+            for spec, figure in zip(self.specs, self.figures):
+                display({VEGALITE: spec, "text/plain": f"Chart: {figure.summary}"}, raw=True)
+        self.last_render_ms = (time.perf_counter() - started) * 1000
+
+    def reset(self) -> None:
+        """Every control back to the baseline, redrawn once."""
+        self._paused = True
+        try:
+            for name, widget in self.controls.items():
+                value = getattr(self.baseline, name)
+                widget.value = value if name != "payment" or isinstance(value, str) else widget.value
+            self.reset_extras()
+        finally:
+            self._paused = False
+        self.update()
+
+    def reset_extras(self) -> None:
+        """Put a panel's own controls back (override with the extra controls)."""
+
+    # -- layout
+    def control_column(self) -> list[widgets.Widget]:
+        items: list[widgets.Widget] = []
+        for name, widget in self.controls.items():
+            items += [widget, help_line(name)]
+        return items + self.extra_controls + [self.reset_button]
+
+    @property
+    def widget(self) -> widgets.Widget:
+        if getattr(self, "_widget", None) is None:
+            left = widgets.VBox(self.control_column(),
+                                layout=widgets.Layout(width="350px", flex="0 0 350px"))
+            right = widgets.VBox([self.changes, self.output, self.words],
+                                 layout=widgets.Layout(flex="1 1 auto", min_width="0"))
+            heading = [widgets.HTML(f"<h3>{html.escape(self.title)}</h3>")] if self.title else []
+            self._widget = widgets.VBox(
+                [widgets.HTML(PANEL_CSS), *heading, widgets.HBox([left, right])])
+            self._widget.add_class("cs-panel")
+            self.update()
+        return self._widget
+
+    def _ipython_display_(self) -> None:
+        display(self.widget)
+
+
+# --------------------------------------------------------------------------- checks
+
+
+class Quiz:
+    """A multiple-choice question whose feedback explains every option.
+
+    >>> q = Quiz("Who pays for extra activity under fixed income?",
+    ...          ["The commissioner", "The provider"], correct=1,
+    ...          explanations=["No: the payment is fixed.", "Yes: its cost rises, its income does not."])
+    >>> q.choose(1)
+    True
+    >>> "Yes" in q.feedback.value
+    True
+    """
+
+    def __init__(self, question: str, options: Sequence[str], correct: int,
+                 explanations: Sequence[str]) -> None:
+        if len(options) != len(explanations) or not 0 <= correct < len(options):
+            raise ValueError("a quiz needs one explanation per option and a correct option among them")
+        self.question, self.options, self.correct = question, list(options), correct
+        self.explanations = list(explanations)
+        self.choice = widgets.RadioButtons(options=[(o, i) for i, o in enumerate(options)], value=None,
+                                           layout=widgets.Layout(width="auto"))
+        self.button = widgets.Button(description="Check my answer", button_style="info")
+        self.feedback = widgets.HTML()
+        self.button.on_click(lambda _: self.choose(self.choice.value))
+
+    def choose(self, index: int | None) -> bool | None:
+        if index is None:
+            self.feedback.value = "<i>Choose an answer first.</i>"
+            return None
+        self.choice.value = index
+        right = index == self.correct
+        css = "cs-feedback-right" if right else "cs-feedback-wrong"
+        verdict = "Right." if right else "Not quite."
+        answer = "" if right else f" The answer is: <b>{html.escape(self.options[self.correct])}</b>. " \
+                                  f"{self.explanations[self.correct]}"
+        self.feedback.value = f'<div class="{css}"><b>{verdict}</b> {self.explanations[index]}{answer}</div>'
+        return right
+
+    @property
+    def widget(self) -> widgets.Widget:
+        return widgets.VBox([widgets.HTML(PANEL_CSS + f"<p><b>{html.escape(self.question)}</b></p>"),
+                             self.choice, self.button, self.feedback])
+
+    def _ipython_display_(self) -> None:
+        display(self.widget)
+
+
+class Prediction(Quiz):
+    """Predict first, then the model reveals the answer: ``reveal()`` returns the index of
+    the right option and the explanation, both computed from the model at run time."""
+
+    def __init__(self, question: str, options: Sequence[str],
+                 reveal: Callable[[], tuple[int, str]]) -> None:
+        correct, explanation = reveal()
+        super().__init__(question, options, correct,
+                         [explanation if i == correct else "The model says otherwise. " + explanation
+                          for i in range(len(options))])
+        self.button.description = "Reveal what the model says"
+
+
+def markdown(text: str) -> Markdown:
+    """Prose with figures computed at run time, for a notebook cell."""
+    return Markdown(text)

@@ -1,0 +1,87 @@
+"""The start page: the system at a glance and the lessons to come.
+
+>>> "organisations" in system_at_a_glance(load_system()).data
+True
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from IPython.display import Markdown
+
+from ..charts import KIND_LABELS, income_cost_chart, money
+from ..engine import run_year
+from ..scenario import Scenario
+from ..system import System, load_system
+
+# (notebook, title, minutes, what the learner does)
+LESSONS = (
+    ("01_system_fundamentals.ipynb", "Get the system fundamentals right", 20,
+     "Choose a few shared priorities within the partners' leadership capacity."),
+    ("02_no_winners_and_losers.ipynb", "Contract as a group: no winners and losers", 25,
+     "Move care out of hospital and see who gains and who loses under each payment rule."),
+    ("03_shared_governance.ipynb", "Shared governance, shared data", 20,
+     "Build the shared financial picture; pool risk; tie incentives to the system."),
+    ("04_fixed_income.ipynb", "Fixed-income contracts: benefits and limits", 25,
+     "See what a fixed-income contract changes, and the underlying deficit it leaves."),
+    ("05_beyond_the_nhs.ipynb", "Beyond the NHS: council and voluntary sector", 20,
+     "Follow a social care budget change into hospital demand and delayed discharges."),
+    ("06_sandbox.ipynb", "Sandbox", 15,
+     "Every knob, two scenarios side by side; save and load your scenarios."),
+)
+
+
+def baseline_year(system: System | None = None):
+    system = system if system is not None else load_system()
+    return run_year(system, Scenario.preset("fixed_income"))
+
+
+def system_at_a_glance(system: System | None = None) -> Markdown:
+    """A paragraph about the loaded system, every figure computed from its data."""
+    system = system if system is not None else load_system()
+    orgs = system.organisations
+    year = baseline_year(system)
+    nhs = year.system.loc["nhs"]
+    counts = orgs.kind.map(KIND_LABELS).value_counts()
+    listing = ", ".join(f"{n} {k.lower()}{'s' if n > 1 else ''}" for k, n in counts.items())
+    commissioners = orgs[orgs.kind == "commissioner"]
+    contracts = year.flows.loc[year.flows.kind == "contract", "amount_gbp_m"].sum()
+    text = (
+        f"**The system: {system.name.replace('_', ' ').title()}.** It has {len(orgs)} organisations: {listing}. "
+        f"Its commissioners hold {money(commissioners.allocation_gbp_m.sum())} of allocations, and "
+        f"{len(system.service_lines)} service lines carry "
+        f"{money(contracts)} of contracts a year. "
+        f"In the baseline plan (fixed-income contracts, demand on plan) the NHS organisations together "
+        f"report {money(nhs.position_gbp_m)} against a system control total of "
+        f"{money(nhs.control_total_gbp_m)}, but their **underlying** position, without one-off money, "
+        f"is {money(nhs.underlying_position_gbp_m)}."
+    )
+    return Markdown(text)
+
+
+def system_table(system: System | None = None) -> pd.DataFrame:
+    """Each organisation's planned income, spending and position (£m, one decimal)."""
+    orgs = baseline_year(system).organisations
+    table = orgs[["name", "kind", "income_gbp_m", "cost_gbp_m", "position_gbp_m",
+                  "underlying_position_gbp_m", "control_total_gbp_m"]].copy()
+    table["kind"] = table.kind.map(KIND_LABELS)
+    table = table.rename(columns={
+        "name": "Organisation", "kind": "Kind", "income_gbp_m": "Income (£m)",
+        "cost_gbp_m": "Spending (£m)", "position_gbp_m": "Position (£m)",
+        "underlying_position_gbp_m": "Underlying position (£m)",
+        "control_total_gbp_m": "Control total (£m)"})
+    return table.reset_index(drop=True).round(1)
+
+
+def system_chart(system: System | None = None):
+    return income_cost_chart(baseline_year(system).organisations,
+                             chart_title="Planned income and spending of each organisation")
+
+
+def lessons() -> Markdown:
+    rows = "\n".join(f"| {i} | [{title}]({nb}) | {minutes} min | {what} |"
+                     for i, (nb, title, minutes, what) in enumerate(LESSONS, start=1))
+    total = sum(minutes for *_, minutes, _ in LESSONS)
+    return Markdown("| | Lesson | Time | What you do |\n|---|---|---|---|\n" + rows
+                    + f"\n\nAll six take about {total // 60} hours {total % 60} minutes; "
+                      "each stands on its own.")
