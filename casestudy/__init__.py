@@ -9,6 +9,7 @@
 from .contracts import ActivityBased, Blended, CapAndCollar, FixedIncome
 from .engine import YearResult, run_year
 from .errors import DataError, ScenarioError
+from .priorities import best_portfolios, portfolio, scheme_table
 from .projection import project, system_totals
 from .risk import contingency_reserves, risk_by_preset, simulate
 from .scenario import PRESETS, Scenario, field_info
@@ -20,4 +21,5 @@ __all__ = [
     "DataError", "PRESETS", "Scenario", "ScenarioError", "System", "YearResult",
     "field_info", "load_system", "run_year",
     "contingency_reserves", "project", "risk_by_preset", "simulate", "system_totals",
+    "best_portfolios", "portfolio", "scheme_table",
 ]
