@@ -5,6 +5,10 @@ so the two can never drift apart.
 
 >>> [c.name for c in TABLES["organisations"].columns][:3]
 ['org_id', 'name', 'kind']
+>>> TABLES["service_lines"].column("demand_growth").allowed()
+'a number from -0.5 to 0.5'
+>>> [row["org_id"] for row in TABLES["organisations"].example_rows()]
+['acute_a', 'icb']
 """
 
 from __future__ import annotations
@@ -66,8 +70,25 @@ class Column:
                 return f"a number from {low} to {high}"
             if low:
                 return f"a number of at least {low}"
+            if high:
+                return f"a number of at most {high}"
             return "a number"
         return "text"
+
+    def note(self) -> str:
+        """The column's note for a spreadsheet user: meaning, unit, allowed values.
+
+        >>> print(TABLES["schemes"].column("evidence").note())
+        Strength of evidence that it changes activity.
+        Allowed: one of strong, moderate, weak.
+        Required.
+        """
+        lines = [self.help.rstrip(".") + "."] if self.help else []
+        if self.unit:
+            lines.append(f"Unit: {self.unit}.")
+        lines.append(f"Allowed: {self.allowed()}.")
+        lines.append("Required." if self.required else "Optional: may be left blank.")
+        return "\n".join(lines)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -76,10 +97,24 @@ class Table:
     file: str
     help: str
     columns: tuple[Column, ...] = field(default_factory=tuple)
-    key: str = ""
+    key: str = ""  # the column whose values must be unique (an id other tables name)
+    unique_together: tuple[str, ...] = ()  # columns that may not repeat together in two rows
+    # Further example rows for the template, beyond the one built from the columns' examples,
+    # so that the template is a small system that loads (a payer needs a row of its own).
+    more_examples: tuple[dict[str, object], ...] = ()
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def example_rows(self) -> list[dict[str, object]]:
+        """The template's example rows: the columns' examples, then ``more_examples``."""
+        first = {c.name: c.example for c in self.columns}
+        return [first] + [{c.name: row.get(c.name) for c in self.columns}
+                          for row in self.more_examples]
 
 
 def _money(name: str, help: str, example: float, required: bool = True) -> Column:
@@ -113,7 +148,7 @@ ORGANISATIONS = Table(
                "(a commissioner's allocation, a council's social care budget)", 0.0),
         _money("other_spend_gbp_m", "Spending outside the modelled contracts "
                "(prescribing, primary care, continuing care, running costs)", 0.0),
-        _money("cost_base_gbp_m", "Cost of delivering the planned activity at last year's prices", 250.0),
+        _money("cost_base_gbp_m", "Cost of delivering the planned activity at last year's prices", 130.0),
         _share("fixed_share", "Share of the cost base that does not move with activity "
                "(estate, equipment, overheads)", 0.35, required=False),
         _share("semi_fixed_share", "Share that moves only when capacity (wards, rotas) is "
@@ -121,7 +156,7 @@ ORGANISATIONS = Table(
         _share("variable_share", "Share that moves with each unit of activity "
                "(drugs, consumables)", 0.25, required=False),
         _money("other_income_gbp_m", "Income outside the modelled contracts (specialised "
-               "commissioning, education and training, grants)", 20.0),
+               "commissioning, education and training, grants)", 10.5),
         Column(name="control_total_gbp_m", kind="number", unit="£ million",
                help="The position (income minus spending, before incentive funds) the "
                     "organisation has agreed to reach; negative is an agreed deficit",
@@ -129,12 +164,19 @@ ORGANISATIONS = Table(
         _money("incentive_fund_gbp_m", "Incentive (sustainability) fund the organisation can "
                "earn by meeting its control total", 0.0, required=False),
     ),
+    more_examples=(
+        {"org_id": "icb", "name": "Example Integrated Care Board", "kind": "commissioner",
+         "in_nhs_control_total": True, "allocation_gbp_m": 140.0, "other_spend_gbp_m": 29.5,
+         "cost_base_gbp_m": 0.0, "other_income_gbp_m": 0.0, "control_total_gbp_m": 0.0,
+         "incentive_fund_gbp_m": 0.0},
+    ),
 )
 
 SERVICE_LINES = Table(
     name="service_lines",
     file="service_lines.csv",
     help="One row per provider, payer and service: the activity a commissioner buys.",
+    unique_together=("provider_id", "payer_id", "service"),
     columns=(
         Column(name="provider_id", kind="ref", refers_to="organisations", help="Who delivers",
                example="acute_a"),
@@ -166,7 +208,7 @@ SCHEMES = Table(
         Column(name="funder_id", kind="ref", refers_to="organisations",
                help="Who pays for the scheme", example="icb"),
         Column(name="deliverer_id", kind="ref", refers_to="organisations",
-               help="Who runs the scheme (and spends its cost)", example="community"),
+               help="Who runs the scheme (and spends its cost)", example="acute_a"),
         _money("cost_gbp_m", "Recurrent cost a year at full running", 1.0),
         Column(name="years_to_full_effect", kind="number", unit="years", minimum=1.0,
                maximum=10.0, help="Years until the scheme reaches its full effect", example=2),
@@ -184,6 +226,7 @@ SCHEME_EFFECTS = Table(
     name="scheme_effects",
     file="scheme_effects.csv",
     help="One row per scheme and service line it changes.",
+    unique_together=("scheme_id", "provider_id", "service"),
     columns=(
         Column(name="scheme_id", kind="ref", refers_to="schemes", help="The scheme",
                example="frailty"),

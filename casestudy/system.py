@@ -1,5 +1,11 @@
 """The health and care system: organisations, service lines and schemes, loaded and validated.
 
+A system is a folder of four CSV files or one Excel workbook with a sheet per table (the
+columns are defined once, in :mod:`casestudy.schema`). Loading reports **every** problem at
+once, each with its place: the file or sheet, the row as a spreadsheet numbers it (the header
+is row 1), the column, what is wrong and what is allowed. What is legal but odd comes back as
+warnings on ``System.warnings``.
+
 >>> system = load_system()
 >>> system.organisations.loc["bthft", "kind"]
 'acute'
@@ -9,11 +15,16 @@ True
 
 from __future__ import annotations
 
+import csv
+import difflib
+import io
 import math
 import os
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from datetime import date, datetime, time
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -25,15 +36,28 @@ from .schema import COST_SHARES, PAYER_KINDS, TABLES, Column, Table
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 BUNDLED = DATA_DIR / "bradford"
 SYSTEM_ENV = "CASESTUDY_SYSTEM"
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 SHARE_TOLERANCE = 1e-6
+# Warnings, not errors. A price more than this factor away from the bundled system's median
+# for its service is more often a typo (pounds for thousands, a missing zero) than a real price.
+PRICE_RANGE_FACTOR = 3.0
+# A control total is a small surplus or agreed deficit: one beyond this share of the
+# organisation's turnover is more often a sign error or a figure in the wrong unit.
+CONTROL_TOTAL_TURNOVER_SHARE = 0.10
+GBP_PER_M = 1e6
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong in a data file, with where it is."""
+    """One thing wrong (or odd) in a data file, with where it is.
 
-    place: str  # file or sheet
+    >>> str(Problem("schemes.csv", 4, "cost_gbp_m", "-1 is negative; expected a number of at least 0"))
+    "schemes.csv, row 4, column 'cost_gbp_m': -1 is negative; expected a number of at least 0"
+    """
+
+    place: str  # file, or "workbook.xlsx, sheet 'name'"
     row: int | None  # as a spreadsheet numbers it: the header is row 1
     column: str | None
     message: str
@@ -118,6 +142,34 @@ class System:
         """Organisation ids of the given kinds, in table order."""
         return list(self.organisations.index[self.organisations.kind.isin(kinds)])
 
+    def turnover_gbp_m(self) -> pd.Series:
+        """Each organisation's planned income: allocation, other income and contracts at plan.
+
+        >>> system = load_system()
+        >>> bool(system.turnover_gbp_m()["bd_ccg"] == system.organisations.allocation_gbp_m["bd_ccg"])
+        True
+        """
+        lines = self.service_lines
+        contracts = (lines.planned_activity * lines.unit_price_gbp / GBP_PER_M).groupby(
+            lines.provider_id).sum()
+        orgs = self.organisations
+        return (orgs.allocation_gbp_m + orgs.other_income_gbp_m
+                + contracts.reindex(orgs.index, fill_value=0.0)).rename("turnover_gbp_m")
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The four tables with the schema's columns, in the schema's order, ids as columns.
+
+        What ``casestudy.template.write_workbook`` writes; loading it back gives equal tables.
+        """
+        frames = {
+            "organisations": self.organisations.reset_index(),
+            "service_lines": self.service_lines,
+            "schemes": self.schemes.reset_index(),
+            "scheme_effects": self.scheme_effects,
+        }
+        return {name: frames[name][list(TABLES[name].names)].reset_index(drop=True)
+                for name in TABLES}
+
     def __hash__(self) -> int:  # systems are used as cache keys by identity
         return id(self)
 
@@ -125,11 +177,29 @@ class System:
         return self is other
 
 
+@dataclass(frozen=True)
+class Report:
+    """What checking a system found: the system (when it loads), problems and warnings."""
+
+    source: str
+    system: System | None
+    problems: tuple[Problem, ...]
+    warnings: tuple[Problem, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
 # --------------------------------------------------------------------------- reading
 
 
 def default_system_path() -> Path:
-    """The system the kit uses: ``$CASESTUDY_SYSTEM`` if set, else the bundled one."""
+    """The system the kit uses: ``$CASESTUDY_SYSTEM`` if set, else the bundled one.
+
+    A relative path is read from the current folder, or failing that from the kit's folder
+    (so ``CASESTUDY_SYSTEM=data/examples/northvale`` works from a notebook's folder too).
+    """
     chosen = os.environ.get(SYSTEM_ENV, "").strip()
     if not chosen:
         return BUNDLED
@@ -143,95 +213,248 @@ def load_system(path: str | os.PathLike | None = None) -> System:
     """Load and validate a system from a folder of CSV files or an Excel workbook.
 
     With no path: ``$CASESTUDY_SYSTEM`` if it is set, otherwise the bundled illustrative
-    Bradford-like system. Every problem is reported at once in one ``DataError``.
+    Bradford-like system. Every problem is reported at once in one ``DataError``, whose
+    ``problems`` list each problem's place; warnings are kept on ``System.warnings``.
     """
-    folder = Path(path) if path is not None else default_system_path()
-    raw, problems = _read_tables(folder)
-    if problems:
-        raise DataError(problems)
-    system, problems, warnings = _validate(raw, folder)
-    if problems:
-        raise DataError(problems)
-    return system
+    report = check_system(path)
+    if report.problems or report.system is None:
+        raise DataError(report.problems)
+    return report.system
+
+
+def check_system(path: str | os.PathLike | None = None) -> Report:
+    """Read and validate a system without raising: the checker's report.
+
+    >>> report = check_system(DATA_DIR / "no_such_folder")
+    >>> report.ok, str(report.problems[0]).endswith("no such file or folder")
+    (False, True)
+    """
+    where = Path(path) if path is not None else default_system_path()
+    raw, problems = _read_tables(where)
+    system, more, warnings = _validate(raw, where)
+    problems = problems + more
+    return Report(source=str(where), system=None if problems else system,
+                  problems=tuple(problems), warnings=tuple(warnings) if not problems else ())
 
 
 def _read_tables(path: Path) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+    """Each table as a frame of raw cells, indexed by spreadsheet row number."""
+    if not path.exists():
+        return {}, [Problem(str(path), None, None, "no such file or folder")]
+    if path.is_file() and path.suffix.lower() in WORKBOOK_SUFFIXES:
+        return _read_workbook(path)
+    if path.is_dir():
+        return _read_folder(path)
+    expected = ("expected a folder holding " + ", ".join(t.file for t in TABLES.values())
+                + ", or an Excel workbook (.xlsx)")
+    if path.suffix.lower() == ".xls":
+        return {}, [Problem(path.name, None, None, "is an old .xls workbook; save it as .xlsx "
+                            "(Excel: File, Save As, Excel Workbook)")]
+    return {}, [Problem(str(path), None, None, f"is neither a folder of CSV files nor a .xlsx "
+                        f"workbook; {expected}")]
+
+
+def _read_workbook(path: Path) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+    import openpyxl  # only needed for workbooks
+
     problems: list[Problem] = []
     raw: dict[str, pd.DataFrame] = {}
-    if not path.exists():
-        return raw, [Problem(str(path), None, None, "no such file or folder")]
-    if path.is_file() and path.suffix.lower() in (".xlsx", ".xlsm"):
-        try:
-            sheets = pd.read_excel(path, sheet_name=None, dtype=object)
-        except Exception as exc:  # a corrupt workbook: say so, with the reason
-            return raw, [Problem(path.name, None, None, f"cannot be read as a workbook ({exc})")]
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 (a corrupt or locked file: say so, with the reason)
+        return raw, [Problem(path.name, None, None, f"cannot be read as a workbook ({exc})")]
+    try:
+        sheets = {name.strip().lower(): name for name in book.sheetnames}
         for table in TABLES.values():
-            if table.name not in sheets:
+            sheet = sheets.get(table.name)
+            if sheet is None:
                 problems.append(Problem(path.name, None, None,
-                                        f"has no sheet named '{table.name}'"))
+                                        f"has no sheet named '{table.name}'; expected sheets "
+                                        + ", ".join(f"'{t}'" for t in TABLES)))
                 continue
-            raw[table.name] = _clean(sheets[table.name])
-            raw[table.name].attrs["place"] = f"{path.name}, sheet '{table.name}'"
-        return raw, problems
-    if not path.is_dir():
-        return raw, [Problem(str(path), None, None, "is neither a folder of CSV files nor a .xlsx workbook")]
-    for table in TABLES.values():
-        file = path / table.file
-        if not file.exists():
-            problems.append(Problem(str(file.name), None, None, f"missing from {path}"))
-            continue
-        try:
-            frame = pd.read_csv(file, dtype=object, keep_default_na=False, na_values=[""])
-        except Exception as exc:
-            problems.append(Problem(file.name, None, None, f"cannot be read as CSV ({exc})"))
-            continue
-        raw[table.name] = _clean(frame)
-        raw[table.name].attrs["place"] = file.name
+            place = f"{path.name}, sheet '{sheet}'"
+            try:
+                rows = [(number, tuple(values)) for number, values in
+                        enumerate(book[sheet].iter_rows(values_only=True), start=1)]
+            except Exception as exc:  # noqa: BLE001 (a damaged sheet: say so)
+                problems.append(Problem(place, None, None, f"cannot be read ({exc})"))
+                continue
+            raw[table.name] = _frame_from_rows(rows, table, place, "column", problems)
+    finally:
+        book.close()
     return raw, problems
 
 
-def _clean(frame: pd.DataFrame) -> pd.DataFrame:
-    frame = frame.rename(columns=lambda c: str(c).strip())
-    frame = frame.dropna(how="all")
+def _read_folder(path: Path) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+    problems: list[Problem] = []
+    raw: dict[str, pd.DataFrame] = {}
+    for table in TABLES.values():
+        file = path / table.file
+        if not file.is_file():
+            near = [p.name for p in path.glob("*") if p.name.lower() == table.file]
+            hint = f" (found '{near[0]}': rename it)" if near else ""
+            problems.append(Problem(table.file, None, None, f"missing from {path}{hint}; expected "
+                                    f"a CSV file of {table.help[0].lower()}{table.help[1:]}"))
+            continue
+        try:
+            text = _decode(file.read_bytes())
+            records = list(csv.reader(io.StringIO(text, newline=""), dialect=_dialect(text)))
+        except (OSError, csv.Error) as exc:
+            problems.append(Problem(file.name, None, None, f"cannot be read as CSV ({exc})"))
+            continue
+        # A spreadsheet numbers records (a quoted cell may hold a line break), from 1.
+        rows = [(number, tuple(values)) for number, values in enumerate(records, start=1)]
+        raw[table.name] = _frame_from_rows(rows, table, file.name, "field", problems)
+    return raw, problems
+
+
+def _decode(data: bytes) -> str:
+    """UTF-8 (with or without Excel's byte-order mark), else Windows' Western encoding."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def _dialect(text: str) -> type[csv.Dialect]:
+    """Commas, or the semicolons or tabs that some locales' Excel writes."""
+    header = text.split("\n", 1)[0]
+    counts = {sep: header.count(sep) for sep in (",", ";", "\t")}
+    sep = max(counts, key=lambda s: counts[s]) if any(counts.values()) else ","
+
+    class Dialect(csv.excel):
+        delimiter = sep
+
+    return Dialect
+
+
+def _normal_header(value: object) -> str:
+    if value is None:
+        return ""
+    return re.sub(r"\s+", "_", str(value).strip().lower())
+
+
+def _letter(position: int) -> str:
+    """A spreadsheet's column letter for a 0-based position: 0 -> A, 27 -> AB."""
+    letters = ""
+    position += 1
+    while position:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _is_blank(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def _frame_from_rows(rows: Sequence[tuple[int, tuple]], table: Table, place: str,
+                     cell_word: str, problems: list[Problem]) -> pd.DataFrame:
+    """Raw cells as a frame indexed by row number; the first non-blank row is the header."""
+    rows = [(n, values) for n, values in rows if not all(_is_blank(v) for v in values)]
+    if not rows:
+        frame = pd.DataFrame()
+        frame.attrs.update(place=place, header_row=1)
+        return frame
+    header_row, header = rows[0]
+    body = rows[1:]
+    width = max(len(values) for _, values in rows)
+    names = [_normal_header(header[i]) if i < len(header) else "" for i in range(width)]
+    columns: dict[str, list] = {}
+    first_seen: dict[str, int] = {}
+    for i, name in enumerate(names):
+        cells = [values[i] if i < len(values) else None for _, values in body]
+        if not name:
+            filled = [n for (n, _), v in zip(body, cells) if not _is_blank(v)]
+            if filled:
+                problems.append(Problem(place, filled[0], None,
+                                        f"{cell_word} {_letter(i)} holds a value but its column "
+                                        f"has no header in row {header_row}; expected one of "
+                                        + ", ".join(table.names)))
+            continue
+        if name in first_seen:
+            problems.append(Problem(place, header_row, name,
+                                    f"appears twice (columns {_letter(first_seen[name])} and "
+                                    f"{_letter(i)}); expected each column once"))
+            continue
+        first_seen[name] = i
+        columns[name] = cells
+    frame = pd.DataFrame(columns, index=pd.Index([n for n, _ in body], dtype=int), dtype=object)
+    if not columns:
+        frame = pd.DataFrame(index=pd.Index([n for n, _ in body], dtype=int))
+    frame.attrs.update(place=place, header_row=header_row)
     return frame
 
 
-# --------------------------------------------------------------------------- validation
+# --------------------------------------------------------------------------- cells
 
 
-def _parse_column(frame: pd.DataFrame, col: Column, place: str, problems: list[Problem]) -> pd.Series:
+def _suggest(text: str, options: Iterable[str]) -> str:
+    close = difflib.get_close_matches(text, list(options), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _to_number(value: object, col: Column) -> float | str:
+    """The cell as a float, or the reason it is not one."""
+    if isinstance(value, (bool, datetime, date, time)):
+        return f"'{value}' is not a number"
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return float(value)
+    text = str(value).strip()
+    percent = text.endswith("%")
+    core = text[:-1].strip() if percent else text
+    if core.startswith("£") and "£" in col.unit:
+        core = core[1:].strip()
+    if _THOUSANDS.match(core):
+        core = core.replace(",", "")
+    try:
+        number = float(core)
+    except ValueError:
+        return f"'{text}' is not a number"
+    if percent:
+        # 35% means 0.35 only in a column of fractions; elsewhere the unit is ambiguous.
+        if col.kind != "share" and "fraction" not in col.unit:
+            return f"'{text}' is a percentage but this column is in {col.unit or 'numbers'}"
+        number /= 100
+    return number
+
+
+def _parse_column(frame: pd.DataFrame, col: Column, place: str,
+                  problems: list[Problem]) -> pd.Series:
     """Convert one column to its type, recording every cell that does not fit."""
-    out = []
-    for pos, value in zip(frame.index, frame[col.name]):
-        row = int(pos) + 2  # header is row 1; frame index is 0-based
-        blank = value is None or (isinstance(value, float) and math.isnan(value)) or (
-            isinstance(value, str) and not value.strip()
-        )
-        if blank:
+    out: list[object] = []
+    for row, value in zip(frame.index, frame[col.name]):
+        row = int(row)
+        if _is_blank(value):
             if col.required:
-                problems.append(Problem(place, row, col.name, f"is empty; expected {col.allowed()}"))
+                problems.append(Problem(place, row, col.name,
+                                        f"is empty; expected {col.allowed()}"))
             out.append(None)
             continue
         text = str(value).strip()
         if col.kind in ("number", "share"):
-            try:
-                number = float(text.replace(",", "")) if isinstance(value, str) else float(value)
-            except (TypeError, ValueError):
-                problems.append(Problem(place, row, col.name, f"'{text}' is not a number; expected {col.allowed()}"))
+            number = _to_number(value, col)
+            if isinstance(number, str):
+                problems.append(Problem(place, row, col.name,
+                                        f"{number}; expected {col.allowed()}"))
                 out.append(None)
-                continue
-            if not math.isfinite(number):
-                problems.append(Problem(place, row, col.name, f"{text} is not finite; expected {col.allowed()}"))
+            elif not math.isfinite(number):
+                problems.append(Problem(place, row, col.name,
+                                        f"{text} is not finite; expected {col.allowed()}"))
                 out.append(None)
-                continue
-            if (col.minimum is not None and number < col.minimum) or (
+            elif (col.minimum is not None and number < col.minimum) or (
                 col.maximum is not None and number > col.maximum
             ):
                 what = "negative" if (col.minimum == 0 and number < 0) else "out of range"
-                problems.append(Problem(place, row, col.name, f"{number:g} is {what}; expected {col.allowed()}"))
+                problems.append(Problem(place, row, col.name,
+                                        f"{number:g} is {what}; expected {col.allowed()}"))
                 out.append(None)
-                continue
-            out.append(number)
+            else:
+                out.append(number)
         elif col.kind == "bool":
             low = text.lower()
             if low in ("true", "1", "yes", "y", "1.0"):
@@ -239,144 +462,200 @@ def _parse_column(frame: pd.DataFrame, col: Column, place: str, problems: list[P
             elif low in ("false", "0", "no", "n", "0.0"):
                 out.append(False)
             else:
-                problems.append(Problem(place, row, col.name, f"'{text}' is not {col.allowed()}"))
+                problems.append(Problem(place, row, col.name,
+                                        f"'{text}' is not true or false; expected {col.allowed()}"))
                 out.append(None)
         elif col.kind == "choice":
-            if text not in col.choices:
-                problems.append(Problem(place, row, col.name, f"'{text}' is not {col.allowed()}"))
-                out.append(None)
+            # Forgiving about case and spaces: "Non elective" is non_elective.
+            choice = re.sub(r"[\s-]+", "_", text.lower())
+            if choice in col.choices:
+                out.append(choice)
             else:
-                out.append(text)
+                problems.append(Problem(place, row, col.name,
+                                        f"'{text}' is not allowed{_suggest(choice, col.choices)}; "
+                                        f"expected {col.allowed()}"))
+                out.append(None)
         elif col.kind in ("id", "ref"):
-            if not _ID.match(text):
-                problems.append(Problem(place, row, col.name, f"'{text}' is not {col.allowed()}"))
-                out.append(None)
-            else:
+            if _ID.match(text):
                 out.append(text)
+            else:
+                hint = " (use lowercase letters)" if _ID.match(text.lower()) else ""
+                problems.append(Problem(place, row, col.name,
+                                        f"'{text}' is not an identifier{hint}; expected "
+                                        f"{col.allowed()}"))
+                out.append(None)
         else:
             out.append(text)
     return pd.Series(out, index=frame.index, dtype=object)
 
 
 def _typed(raw: pd.DataFrame, table: Table, problems: list[Problem]) -> pd.DataFrame:
+    """The table with each column converted to its type; bad cells become ``None``."""
     place = raw.attrs.get("place", table.file)
-    missing = [c.name for c in table.columns if c.name not in raw.columns and c.required]
-    for name in missing:
-        problems.append(Problem(place, 1, name, "column is missing (" + table.column(name).help + ")"))
-    unknown = [c for c in raw.columns if c not in {col.name for col in table.columns}]
-    for name in unknown:
-        problems.append(Problem(place, 1, name, "is not a column of this table; columns are "
-                                + ", ".join(c.name for c in table.columns)))
+    header_row = raw.attrs.get("header_row", 1)
+    for col in table.columns:
+        if col.name not in raw.columns and col.required:
+            hint = _suggest(col.name, [c for c in raw.columns if c not in table.names])
+            problems.append(Problem(place, header_row, col.name,
+                                    f"column is missing{hint}; expected a column headed "
+                                    f"'{col.name}' ({col.help})"))
+    for name in raw.columns:
+        if name not in table.names:
+            problems.append(Problem(place, header_row, name,
+                                    f"is not a column of this table{_suggest(name, table.names)}; "
+                                    f"expected only {', '.join(table.names)}"))
     frame = pd.DataFrame(index=raw.index)
     for col in table.columns:
         if col.name in raw.columns:
             frame[col.name] = _parse_column(raw, col, place, problems)
         else:
-            frame[col.name] = None
-    frame.attrs["place"] = place
+            frame[col.name] = pd.Series([None] * len(raw), index=raw.index, dtype=object)
+    frame.attrs.update(place=place, header_row=header_row)
     return frame
 
 
-def _validate(raw: dict[str, pd.DataFrame], path: Path) -> tuple[System | None, list[Problem], list[str]]:
+# --------------------------------------------------------------------------- validation
+
+
+@lru_cache(maxsize=1)
+def bundled_median_prices_gbp() -> dict[str, float]:
+    """Median unit price of each service in the bundled illustrative system, in pounds.
+
+    The yardstick for the price warning (data, not hard-coded prices).
+
+    >>> bundled_median_prices_gbp()["non_elective"]
+    2600.0
+    """
+    raw, problems = _read_folder(BUNDLED)
+    if "service_lines" not in raw:
+        return {}
+    lines = _typed(raw["service_lines"], TABLES["service_lines"], problems)
+    lines = lines.dropna(subset=["service", "unit_price_gbp"])
+    return {str(s): float(np.median(g.unit_price_gbp.astype(float)))
+            for s, g in lines.groupby("service")}
+
+
+def _ids_list(ids: Iterable[str], limit: int = 12) -> str:
+    ids = sorted(ids)
+    shown = ", ".join(ids[:limit])
+    return shown + (f" and {len(ids) - limit} more" if len(ids) > limit else "") if ids else "none"
+
+
+def _validate(raw: dict[str, pd.DataFrame], path: Path
+              ) -> tuple[System | None, list[Problem], list[Problem]]:
     problems: list[Problem] = []
-    warnings: list[str] = []
-    t = {name: _typed(raw[name], TABLES[name], problems) for name in TABLES}
-    orgs, lines, schemes, effects = (
-        t["organisations"], t["service_lines"], t["schemes"], t["scheme_effects"]
-    )
+    t = {name: _typed(raw[name], TABLES[name], problems) for name in TABLES if name in raw}
+    if not raw:
+        return None, problems, []
 
-    def place(frame: pd.DataFrame) -> str:
-        return frame.attrs["place"]
+    def place(name: str) -> str:
+        return t[name].attrs["place"]
 
-    def row(i: int) -> int:
-        return int(i) + 2
-
-    # ids unique
-    for frame, key in ((orgs, "org_id"), (schemes, "scheme_id")):
+    # Ids unique: other tables name them.
+    for name, table in TABLES.items():
+        if name not in t or not table.key:
+            continue
         seen: dict[str, int] = {}
-        for i, value in frame[key].items():
+        for row, value in t[name][table.key].items():
             if value is None:
                 continue
             if value in seen:
-                problems.append(Problem(place(frame), row(i), key,
-                                        f"'{value}' is a duplicate of row {seen[value]}"))
+                problems.append(Problem(place(name), row, table.key,
+                                        f"'{value}' is a duplicate of row {seen[value]}; "
+                                        f"expected each {table.key} once"))
             else:
-                seen[value] = row(i)
-    kinds = dict(zip(orgs.org_id, orgs.kind))
-    org_ids = {o for o in orgs.org_id if o is not None}
-    scheme_ids = {s for s in schemes.scheme_id if s is not None}
-
-    # cost shares sum to 1 where there is a cost base
-    for i, o in orgs.iterrows():
-        shares = [o[c] for c in COST_SHARES]
-        if o.cost_base_gbp_m is not None and o.cost_base_gbp_m > 0:
-            if any(s is None for s in shares):
-                blank = [c for c, s in zip(COST_SHARES, shares) if s is None]
-                for c in blank:
-                    problems.append(Problem(place(orgs), row(i), c,
-                                            "is empty but the organisation has a cost base; "
-                                            "expected a number from 0 to 1"))
-            elif abs(sum(shares) - 1) > SHARE_TOLERANCE:
-                problems.append(Problem(place(orgs), row(i), "fixed_share",
-                                        f"fixed_share + semi_fixed_share + variable_share = {sum(shares):.4g}; "
-                                        "they must sum to 1"))
-
-    def check_ref(frame: pd.DataFrame, col: str, valid: set[str], what: str) -> None:
-        for i, value in frame[col].items():
-            if value is not None and value not in valid:
-                problems.append(Problem(place(frame), row(i), col, f"'{value}' is not an {what} id "
-                                        f"in {TABLES['organisations' if what == 'organisation' else 'schemes'].file}"))
-
-    check_ref(lines, "provider_id", org_ids, "organisation")
-    check_ref(lines, "payer_id", org_ids, "organisation")
-    check_ref(schemes, "funder_id", org_ids, "organisation")
-    check_ref(schemes, "deliverer_id", org_ids, "organisation")
-    check_ref(effects, "provider_id", org_ids, "organisation")
-    check_ref(effects, "scheme_id", scheme_ids, "scheme")
-
-    for i, line in lines.iterrows():
-        payer_kind = kinds.get(line.payer_id)
-        if line.payer_id in org_ids and payer_kind not in PAYER_KINDS:
-            problems.append(Problem(place(lines), row(i), "payer_id",
-                                    f"'{line.payer_id}' is a {payer_kind}, not a commissioner; "
-                                    f"a payer must be one of: {', '.join(PAYER_KINDS)}"))
-        if line.provider_id is not None and line.provider_id == line.payer_id:
-            problems.append(Problem(place(lines), row(i), "payer_id",
-                                    "an organisation cannot pay itself; payer and provider must differ"))
-    keys = list(zip(lines.provider_id, lines.payer_id, lines.service))
-    first: dict[tuple, int] = {}
-    for i, key in zip(lines.index, keys):
-        if None in key:
+                seen[value] = row
+    # Rows that repeat the same combination (the engine would count them twice).
+    for name, table in TABLES.items():
+        if name not in t or not table.unique_together:
             continue
-        if key in first:
-            problems.append(Problem(place(lines), row(i), "service",
-                                    f"duplicate of row {first[key]} (same provider, payer and service)"))
-        else:
-            first[key] = row(i)
-    existing = {(p, s) for p, _, s in keys}
-    for i, eff in effects.iterrows():
-        if eff.provider_id in org_ids and eff.service is not None and (eff.provider_id, eff.service) not in existing:
-            problems.append(Problem(place(effects), row(i), "service",
-                                    f"scheme targets {eff.provider_id} {eff.service}, a service line "
-                                    "that does not exist in service_lines"))
-    if not len(orgs):
-        problems.append(Problem(place(orgs), None, None, "has no organisations"))
-    if not problems and not any(kinds.get(o) in PAYER_KINDS for o in org_ids):
-        problems.append(Problem(place(orgs), None, "kind", "no commissioner: at least one organisation "
-                                "must be of kind commissioner"))
-    if problems:
-        return None, problems, warnings
+        first: dict[tuple, int] = {}
+        words = ", ".join(c.replace("_id", "") for c in table.unique_together[:-1])
+        words += " and " + table.unique_together[-1].replace("_id", "")
+        for row, key in zip(t[name].index, zip(*(t[name][c] for c in table.unique_together))):
+            if None in key:
+                continue
+            if key in first:
+                problems.append(Problem(place(name), row, table.unique_together[-1],
+                                        f"duplicate of row {first[key]} (same {words}); "
+                                        "expected each combination once"))
+            else:
+                first[key] = row
 
-    for org in orgs.org_id:
-        if kinds[org] not in PAYER_KINDS and org not in set(lines.provider_id):
-            warnings.append(f"{place(orgs)}: {org} has no service lines; its cost does not move with activity")
+    orgs = t.get("organisations")
+    lines = t.get("service_lines")
+    schemes = t.get("schemes")
+    effects = t.get("scheme_effects")
+    kinds: dict[str, str] = {}
+    if orgs is not None:
+        kinds = {o: k for o, k in zip(orgs.org_id, orgs.kind) if o is not None}
+        for row, o in orgs.iterrows():
+            _check_cost_shares(o, row, place("organisations"), problems)
+        if not len(orgs):
+            problems.append(Problem(place("organisations"), None, None,
+                                    "has no organisations; expected one row per organisation"))
+        elif not problems and not any(k in PAYER_KINDS for k in kinds.values()):
+            problems.append(Problem(place("organisations"), None, "kind",
+                                    "no commissioner: expected at least one organisation of kind "
+                                    + " or ".join(PAYER_KINDS)))
 
+    def check_ref(name: str, col: str, target: str) -> None:
+        if name not in t or target not in t:
+            return
+        key = TABLES[target].key
+        what = "an organisation" if target == "organisations" else "a scheme"
+        valid = {v for v in t[target][key] if v is not None}
+        for row, value in t[name][col].items():
+            if value is not None and value not in valid:
+                problems.append(Problem(place(name), row, col,
+                                        f"'{value}' is not {what} id in {place(target)}"
+                                        f"{_suggest(value, valid)}; expected one of "
+                                        f"{_ids_list(valid)}"))
+
+    for name, col, target in (("service_lines", "provider_id", "organisations"),
+                              ("service_lines", "payer_id", "organisations"),
+                              ("schemes", "funder_id", "organisations"),
+                              ("schemes", "deliverer_id", "organisations"),
+                              ("scheme_effects", "scheme_id", "schemes"),
+                              ("scheme_effects", "provider_id", "organisations")):
+        check_ref(name, col, target)
+
+    if lines is not None:
+        if not len(lines):
+            problems.append(Problem(place("service_lines"), None, None,
+                                    "has no service lines; expected one row per provider, "
+                                    "payer and service"))
+        for row, line in lines.iterrows():
+            payer_kind = kinds.get(line.payer_id)
+            if payer_kind is not None and payer_kind not in PAYER_KINDS:
+                problems.append(Problem(place("service_lines"), row, "payer_id",
+                                        f"'{line.payer_id}' is of kind {payer_kind}, not a "
+                                        "commissioner; expected an organisation of kind "
+                                        + " or ".join(PAYER_KINDS)))
+            if line.provider_id is not None and line.provider_id == line.payer_id:
+                problems.append(Problem(place("service_lines"), row, "payer_id",
+                                        "an organisation cannot pay itself; expected a payer "
+                                        "other than the provider"))
+    if lines is not None and effects is not None:
+        existing = {(p, s) for p, s in zip(lines.provider_id, lines.service)}
+        for row, eff in effects.iterrows():
+            if (eff.provider_id in kinds and eff.service is not None
+                    and (eff.provider_id, eff.service) not in existing):
+                problems.append(Problem(place("scheme_effects"), row, "service",
+                                        f"scheme targets {eff.provider_id} {eff.service}, a "
+                                        "service line that does not exist in service_lines; "
+                                        "expected a provider and service that appear together "
+                                        f"in {place('service_lines')}"))
+    if problems or len(t) < len(TABLES):
+        return None, problems, []
+
+    warnings = _warnings(t, place)
     orgs = orgs.set_index("org_id")
     for c in COST_SHARES + ("incentive_fund_gbp_m",):
         orgs[c] = orgs[c].fillna(0.0)
     orgs = orgs.astype({
         c.name: float for c in TABLES["organisations"].columns if c.kind in ("number", "share")
-    }).astype({"in_nhs_control_total": bool})
+    }).astype({"in_nhs_control_total": bool, "name": str, "kind": str})
     lines = lines.astype({
         c.name: float for c in TABLES["service_lines"].columns if c.kind in ("number", "share")
     }).reset_index(drop=True)
@@ -384,9 +663,79 @@ def _validate(raw: dict[str, pd.DataFrame], path: Path) -> tuple[System | None, 
         c.name: float for c in TABLES["schemes"].columns if c.kind in ("number", "share")
     })
     effects = effects.astype({"activity_change": float}).reset_index(drop=True)
+    for frame in (orgs, lines, schemes, effects):
+        frame.attrs.clear()
     system = System(
         organisations=orgs, service_lines=lines, schemes=schemes, scheme_effects=effects,
         name=path.stem if path.is_file() else path.name, source=str(path),
-        warnings=tuple(warnings),
+        warnings=tuple(str(w) for w in warnings),
     )
     return system, problems, warnings
+
+
+def _check_cost_shares(o: pd.Series, row: int, place: str, problems: list[Problem]) -> None:
+    """A provider's cost base splits into fixed, semi-fixed and variable shares summing to 1."""
+    shares = [o[c] for c in COST_SHARES]
+    if o.cost_base_gbp_m is None or o.cost_base_gbp_m <= 0:
+        return
+    blank = [c for c, s in zip(COST_SHARES, shares) if s is None]
+    for c in blank:
+        problems.append(Problem(place, row, c, "is empty but the organisation has a cost base; "
+                                "expected a number from 0 to 1"))
+    if not blank and abs(sum(shares) - 1) > SHARE_TOLERANCE:
+        problems.append(Problem(place, row, "fixed_share",
+                                f"fixed_share + semi_fixed_share + variable_share = "
+                                f"{sum(shares):.4g}; they must sum to 1; expected three shares "
+                                "that add up to 1"))
+
+
+def _warnings(t: dict[str, pd.DataFrame], place) -> list[Problem]:
+    """What is legal but odd; the data loads, and the checker prints these."""
+    orgs, lines, schemes = t["organisations"], t["service_lines"], t["schemes"]
+    out: list[Problem] = []
+    providers = set(lines.provider_id)
+    payers = set(lines.payer_id)
+    contract_gbp_m = (lines.planned_activity.astype(float) * lines.unit_price_gbp.astype(float)
+                      / GBP_PER_M).groupby(lines.provider_id).sum()
+    for row, o in orgs.iterrows():
+        where = place("organisations")
+        if o.kind in PAYER_KINDS:
+            if o.org_id not in payers and o.org_id not in providers:
+                out.append(Problem(where, row, "org_id", f"{o.org_id} pays for no service lines; "
+                                   "its spending is all in other_spend_gbp_m"))
+        elif o.org_id not in providers:
+            out.append(Problem(where, row, "org_id", f"{o.org_id} has no service lines; its "
+                               "cost does not move with activity"))
+        if o.org_id in providers and not (o.cost_base_gbp_m or 0) > 0:
+            out.append(Problem(where, row, "cost_base_gbp_m", f"{o.org_id} provides service "
+                               "lines but has no cost base; its contract income carries no cost"))
+        if not (o.cost_base_gbp_m or 0) > 0:
+            present = [c for c in COST_SHARES if o[c] is not None and o[c] != 0]
+            if present:
+                out.append(Problem(where, row, present[0], "cost shares are filled in but the "
+                                   "organisation has no cost base; they are ignored"))
+        turnover = ((o.allocation_gbp_m or 0) + (o.other_income_gbp_m or 0)
+                    + float(contract_gbp_m.get(o.org_id, 0.0)))
+        control = o.control_total_gbp_m or 0
+        if abs(control) > CONTROL_TOTAL_TURNOVER_SHARE * turnover:
+            out.append(Problem(where, row, "control_total_gbp_m",
+                               f"a control total of £{control:g}m is more than "
+                               f"{CONTROL_TOTAL_TURNOVER_SHARE:.0%} of the organisation's "
+                               f"turnover (£{turnover:.4g}m); check the sign and the unit "
+                               "(£ million)"))
+    medians = bundled_median_prices_gbp()
+    for row, line in lines.iterrows():
+        median = medians.get(line.service)
+        if not median:
+            continue
+        low, high = median / PRICE_RANGE_FACTOR, median * PRICE_RANGE_FACTOR
+        if not low <= line.unit_price_gbp <= high:
+            out.append(Problem(place("service_lines"), row, "unit_price_gbp",
+                               f"£{line.unit_price_gbp:,.6g} is far from the median "
+                               f"{line.service} price in the bundled illustrative system "
+                               f"(£{median:,.6g}); expected about £{low:,.0f} to £{high:,.0f}: "
+                               "check the unit (pounds per unit of activity)"))
+    if not len(schemes):
+        out.append(Problem(place("schemes"), None, None, "has no schemes; the lesson on shared "
+                           "priorities will have nothing to choose from"))
+    return out
