@@ -377,3 +377,10 @@ def test_run_year_refuses_what_is_not_a_scenario(tiny_system):
 def test_unknown_scheme_ids_are_refused_naming_them(tiny_system, plain):
     with pytest.raises(ScenarioError, match="home_first"):
         run_year(tiny_system, vary(plain, schemes=("frailty", "home_first")))
+
+
+@pytest.mark.parametrize("schemes", [(), ("frailty",)])
+def test_flows_amounts_are_numbers_with_or_without_schemes(tiny_system, plain, schemes):
+    flows = run_year(tiny_system, vary(plain, schemes=schemes)).flows
+    assert flows.amount_gbp_m.dtype == float
+    assert list(flows.columns) == ["payer_id", "payee_id", "service", "kind", "amount_gbp_m"]
