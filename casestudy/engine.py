@@ -363,6 +363,8 @@ class YearResult:
             if paid[k] > 0 and schemes.funder_id.iloc[k] != schemes.deliverer_id.iloc[k]
         ]
         frame = pd.concat([contract, pd.DataFrame(rows, columns=contract.columns)], ignore_index=True)
+        # With no scheme rows the concat makes the amounts objects; keep them numbers.
+        frame["amount_gbp_m"] = frame["amount_gbp_m"].astype(float)
         return frame[["payer_id", "payee_id", "service", "kind", "amount_gbp_m"]]
 
 
