@@ -14,6 +14,7 @@ from .projection import project, system_totals
 from .risk import contingency_reserves, risk_by_preset, simulate
 from .scenario import PRESETS, Scenario, field_info
 from .system import System, load_system
+from .workshop import from_code, load_scenario, save_scenario, scenario_code
 
 __version__ = "0.1.0"
 __all__ = [
@@ -22,4 +23,5 @@ __all__ = [
     "field_info", "load_system", "run_year",
     "contingency_reserves", "project", "risk_by_preset", "simulate", "system_totals",
     "best_portfolios", "portfolio", "scheme_table",
+    "from_code", "load_scenario", "save_scenario", "scenario_code",
 ]
