@@ -30,7 +30,7 @@ True
 from __future__ import annotations
 
 import numbers
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -207,9 +207,11 @@ def contingency_reserves(system: System, scenario: Scenario, confidence: float =
     no risk share (the scenario's ``risk_share`` is set to 0); risk-share transfers sum to
     zero, so the pooled figure does not depend on it. Positions are before incentive funds.
 
-    Pooling needs less because bad years at different organisations partly offset; with
-    demand drawn from normal distributions as here the pooled reserve is never more than
-    the sum held alone (for lumpy, skewed risks a quantile need not behave so well).
+    Pooling needs less because bad years at different organisations partly offset. With
+    demand drawn from normal distributions, as here, the pooled reserve is in theory never
+    more than the sum held alone; when every risk moves with one winter the two meet, and
+    sampled quantiles can then cross by sampling noise. (For lumpy, skewed risks a quantile
+    need not behave so well: that is one more reason to leave incentive funds out.)
     Columns ``org_id, arrangement ("alone" / "pooled"), reserve_gbp_m``.
 
     >>> import casestudy as cs
@@ -224,10 +226,26 @@ def contingency_reserves(system: System, scenario: Scenario, confidence: float =
     inputs = inputs_for(system, alone)
     nhs = inputs.in_nhs
     position = _before_incentive(inputs, alone, draws, seed)[:, nhs]
-    low = 1.0 - confidence
-    reserve = np.maximum(0.0, inputs.control_total[nhs] - np.quantile(position, low, axis=0))
-    pooled = max(0.0, inputs.control_total[nhs].sum() - np.quantile(position.sum(axis=1), low))
     ids = [org for org, keep in zip(inputs.org_ids, nhs) if keep]
+    return reserves_from_positions(position, inputs.control_total[nhs], ids, confidence)
+
+
+def reserves_from_positions(position: np.ndarray, control_total: np.ndarray,
+                            org_ids: Sequence[str], confidence: float) -> pd.DataFrame:
+    """The reserves of :func:`contingency_reserves` from positions already drawn.
+
+    ``position`` is [draws, organisations] of the NHS organisations' positions before
+    incentive funds; a panel keeps it and asks again for each confidence.
+
+    >>> reserves_from_positions(np.array([[0.0], [-2.0]]), np.array([0.0]), ["a"], 0.75
+    ...                         ).reserve_gbp_m.tolist()
+    [1.5, 1.5]
+    """
+    confidence = _confidence(confidence)
+    low = 1.0 - confidence
+    reserve = np.maximum(0.0, control_total - np.quantile(position, low, axis=0))
+    pooled = max(0.0, control_total.sum() - np.quantile(position.sum(axis=1), low))
+    ids = list(org_ids)
     return pd.DataFrame({
         "org_id": [*ids, POOLED_ID],
         "arrangement": ["alone"] * len(ids) + ["pooled"],
