@@ -104,11 +104,11 @@ def write_tables(folder: Path, tables: dict[str, list[dict[str, Any]]]) -> Path:
     """Write table dicts (name -> list of row dicts) as the loader's CSV files; return the folder.
 
     Columns are the union of the rows' keys in first-seen order, so a test can drop a column
-    (delete the key from every row) or add an unknown one.
+    (delete the key from every row) or add an unknown one; an empty table gets the schema's header.
     """
     folder.mkdir(parents=True, exist_ok=True)
     for name, rows in tables.items():
-        columns: list[str] = []
+        columns: list[str] = [] if rows else [c.name for c in TABLES[name].columns]
         for row in rows:
             columns += [k for k in row if k not in columns]
         with open(folder / TABLES[name].file, "w", newline="") as handle:
