@@ -154,6 +154,7 @@ class Money:
     scheme_spend: np.ndarray  # funding paid plus delivery cost
     provision_cost: np.ndarray
     delayed_discharge_cost: np.ndarray
+    delayed_bed_days: np.ndarray  # [n] bed days waiting for social care packages not bought
     non_recurrent_support: np.ndarray  # [n]
     non_recurrent_saving: np.ndarray  # [n]
     efficiency_saving: np.ndarray  # [n] savings delivered, recurrent and not (project carries them)
@@ -233,8 +234,8 @@ def compute_year(inputs: YearInputs, scenario: Scenario, *,
     nel_planned = (inputs.planned * inputs.is_non_elective) @ inputs.provider_of
     acute_nel = nel_planned * inputs.is_acute
     delayed_share = acute_nel / acute_nel.sum() if acute_nel.sum() > 0 else acute_nel
-    delayed_cost = (lost_packages * s.delayed_days_per_lost_package * s.delayed_day_cost_gbp
-                    / GBP_PER_M) * delayed_share  # [n]
+    delayed_days = lost_packages * s.delayed_days_per_lost_package * delayed_share  # [n]
+    delayed_cost = delayed_days * s.delayed_day_cost_gbp / GBP_PER_M
     provision_cost = (inputs.cost_base * (unmoving + marginal * activity_index) * (1 + s.cost_inflation)
                       - saving + delayed_cost)
 
@@ -273,7 +274,8 @@ def compute_year(inputs: YearInputs, scenario: Scenario, *,
         actual=actual, payment=payment, contract_income=contract_income,
         contract_payments=contract_payments, scheme_income=scheme_income,
         scheme_spend=scheme_spend, provision_cost=provision_cost,
-        delayed_discharge_cost=delayed_cost, non_recurrent_support=support,
+        delayed_discharge_cost=delayed_cost, delayed_bed_days=delayed_days,
+        non_recurrent_support=support,
         non_recurrent_saving=non_recurrent_saving, efficiency_saving=saving,
         incentive=incentive, risk_share=risk_share,
         position=position, underlying=underlying, met=met, system_met=system_met,
