@@ -280,3 +280,113 @@ def test_saved_scenario_code_matches(bundled_system):
     scenario = dataclasses.replace(Scenario(), risk_share=0.3)
     saved = decode_code(scenario_code(scenario, team="A"))
     assert from_code(saved.code()) == scenario
+
+
+# --------------------------------------------------------------------------- the widget on every panel
+
+
+def _panel(bundled_system):
+    """A small panel: shows payment and risk share only; every other field is hidden."""
+    from casestudy.charts import positions_figure
+    from casestudy.ui.common import Panel
+
+    class TwoKnobs(Panel):
+        fields = ("payment", "risk_share")
+
+        def render(self, scenario):
+            return positions_figure(run_year(self.system, scenario).organisations), "words"
+
+    return TwoKnobs(bundled_system)
+
+
+def _said(io) -> str:
+    """The widget's message as a person reads it (HTML entities decoded)."""
+    import html
+    return html.unescape(io.message.value)
+
+
+@pytest.fixture
+def scenario_folder(tmp_path, monkeypatch):
+    folder = tmp_path / "my_scenarios"
+    monkeypatch.setenv("CASESTUDY_SCENARIOS", str(folder))
+    return folder
+
+
+def test_every_panel_has_the_save_and_load_accordion(bundled_system, scenario_folder):
+    panel = _panel(bundled_system)
+    column = panel.control_column()
+    assert column[-1] is panel.scenario_io.widget
+    assert column[-2] is panel.reset_button
+    assert panel.scenario_io.widget.get_title(0) == "Save or load this scenario"
+    assert panel.scenario_io.folder == scenario_folder
+
+
+def test_save_from_a_panel_writes_a_file_and_shows_path_and_code(bundled_system, scenario_folder):
+    panel = _panel(bundled_system)
+    assert panel.widget is not None  # drawn once, as in a notebook
+    io = panel.scenario_io
+    assert io.save() is None and "team's name" in _said(io)
+    panel.controls["risk_share"].value = 0.5
+    io.team.value = "Table 3"
+    path = io.save()
+    assert path == scenario_folder / "Table-3.json"
+    assert load_scenario(path) == panel.scenario() == Scenario(risk_share=0.5)
+    assert str(path) in _said(io) and io.last_code in _said(io)
+    assert from_code(io.last_code) == panel.scenario()
+    assert io.save().name == "Table-3-2.json"  # a second save never overwrites
+
+
+def test_load_sets_the_shown_controls_and_keeps_the_hidden_fields(bundled_system, scenario_folder):
+    panel = _panel(bundled_system)
+    assert panel.widget is not None
+    loaded = Scenario.preset("payment_by_results", risk_share=0.25, demand_shock=0.1,
+                             system_linkage=1.0, seed=5)
+    saved = panel.scenario_io.load(scenario_code(loaded, team="Blue"))
+    assert saved is not None
+    assert panel.controls["payment"].value == "payment_by_results"
+    assert panel.controls["risk_share"].value == 0.25
+    assert panel.scenario() == loaded  # hidden fields kept: demand shock, linkage, seed
+    # What was drawn is the loaded scenario's year, hidden fields included.
+    expected = run_year(bundled_system, loaded).organisations
+    drawn = panel.figures[0].data.set_index("org_id")["value_gbp_m"]
+    np.testing.assert_allclose(drawn.to_numpy(), expected.position_gbp_m.reindex(drawn.index))
+    message = _said(panel.scenario_io)
+    assert "Blue" in message and "Demand against plan 0.1 instead of 0" in message
+    assert "Demand against plan 0.1 instead of 0" in panel.changes.value
+    # Moving a shown control keeps the hidden fields; reset drops them.
+    panel.controls["risk_share"].value = 0.75
+    assert panel.scenario() == dataclasses.replace(loaded, risk_share=0.75)
+    panel.reset()
+    assert panel.scenario() == panel.baseline
+
+
+def test_load_refuses_bad_input_in_words_and_changes_nothing(bundled_system, scenario_folder):
+    panel = _panel(bundled_system)
+    assert panel.widget is not None
+    panel.controls["risk_share"].value = 0.4
+    before = panel.scenario()
+    code = scenario_code(Scenario(risk_share=0.9))
+    for bad, words in [(code[:-2] + "zz", "checksum does not match"),
+                       ("hello", "neither a code"),
+                       (scenario_code(Scenario(schemes=("no_such_scheme",))), "not in this system")]:
+        assert panel.scenario_io.load(bad) is None
+        assert words in _said(panel.scenario_io)
+        assert "Traceback" not in _said(panel.scenario_io)
+        assert panel.scenario() == before
+
+
+def test_load_says_what_the_panel_cannot_show(bundled_system, scenario_folder):
+    panel = _panel(bundled_system)
+    custom = Scenario(payment={"elective": {"rule": "activity_based"}}, risk_share=0.5)
+    assert panel.load(custom) == ["payment"]
+    assert panel.scenario_io.load(scenario_code(custom)) is not None
+    assert "cannot show: Payment rule" in _said(panel.scenario_io)
+
+
+def test_load_from_a_file_path_and_a_different_system_is_flagged(bundled_system, scenario_folder,
+                                                                 tmp_path):
+    path = save_scenario(Scenario(risk_share=0.5), tmp_path, "green", system="northvale")
+    panel = _panel(bundled_system)
+    assert panel.scenario_io.load(str(path)).team == "green"
+    assert "saved for the system 'northvale'" in _said(panel.scenario_io)
+    assert panel.scenario().risk_share == 0.5

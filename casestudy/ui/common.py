@@ -20,6 +20,7 @@ from IPython.display import Markdown, clear_output, display
 from ..charts import Figure, LiveSpec, use_offline_renderer
 from ..scenario import PRESET_LABELS, PRESETS, Scenario, field_info
 from ..system import System, load_system
+from .scenario_io import ScenarioIO
 
 use_offline_renderer()
 
@@ -99,6 +100,9 @@ class Panel:
         self.system = system if system is not None else load_system()
         self.baseline = baseline if baseline is not None else Scenario.preset("fixed_income")
         first = dataclasses.replace(self.baseline, **start) if start else self.baseline
+        # The scenario the controls are laid over: fields the panel does not show come from
+        # here (the baseline, or the last scenario loaded), so loading loses nothing.
+        self.context = first
         self.controls: dict[str, widgets.Widget] = {
             name: control(name, getattr(first, name)) for name in self.fields
         }
@@ -106,6 +110,7 @@ class Panel:
         self.reset_button = widgets.Button(description="Reset to defaults", icon="undo",
                                            tooltip="Put every control back to the baseline")
         self.reset_button.on_click(lambda _: self.reset())
+        self.scenario_io = ScenarioIO(self)  # "Save or load this scenario", under reset
         self.changes = widgets.HTML()
         self.output = widgets.Output(layout=widgets.Layout(min_height="300px"))
         self.words = widgets.HTML()
@@ -121,7 +126,7 @@ class Panel:
     # -- the scenario the controls describe
     def scenario(self) -> Scenario:
         values = {name: w.value for name, w in self.controls.items()}
-        return dataclasses.replace(self.baseline, **self.scenario_extras(), **values)
+        return dataclasses.replace(self.context, **self.scenario_extras(), **values)
 
     def scenario_extras(self) -> dict[str, Any]:
         """Fields set by a panel's own controls (e.g. a scheme picker)."""
@@ -155,6 +160,7 @@ class Panel:
     def reset(self) -> None:
         """Every control back to the baseline, redrawn once."""
         self._paused = True
+        self.context = self.baseline
         try:
             for name, widget in self.controls.items():
                 value = getattr(self.baseline, name)
@@ -167,12 +173,38 @@ class Panel:
     def reset_extras(self) -> None:
         """Put a panel's own controls back (override with the extra controls)."""
 
+    def load(self, scenario: Scenario) -> list[str]:
+        """Show a saved scenario: set the controls, keep the fields they do not show.
+
+        The fields without a control here are kept on ``self.context``, so the panel's
+        scenario (and a later save) is the loaded one, not the baseline with a few changes.
+        Returns the fields the panel could not show as loaded (a custom payment mapping in
+        the preset dropdown, or an extra control whose panel has no ``load_extras``).
+        """
+        self._paused = True
+        self.context = scenario
+        try:
+            for name, widget in self.controls.items():
+                value = getattr(scenario, name)
+                if name != "payment" or isinstance(value, str):
+                    widget.value = value
+            self.load_extras(scenario)
+        finally:
+            self._paused = False
+        self.update()
+        shown = self.scenario()
+        return [f.name for f in dataclasses.fields(Scenario)
+                if getattr(shown, f.name) != getattr(scenario, f.name)]
+
+    def load_extras(self, scenario: Scenario) -> None:
+        """Set a panel's own controls from a loaded scenario (override with extra controls)."""
+
     # -- layout
     def control_column(self) -> list[widgets.Widget]:
         items: list[widgets.Widget] = []
         for name, widget in self.controls.items():
             items += [widget, help_line(name)]
-        return items + self.extra_controls + [self.reset_button]
+        return items + self.extra_controls + [self.reset_button, self.scenario_io.widget]
 
     @property
     def widget(self) -> widgets.Widget:
