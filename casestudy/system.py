@@ -589,8 +589,10 @@ def _validate(raw: dict[str, pd.DataFrame], path: Path
     kinds: dict[str, str] = {}
     if orgs is not None:
         kinds = {o: k for o, k in zip(orgs.org_id, orgs.kind) if o is not None}
+        # A share already reported as bad is not "empty": say one thing about each cell.
+        bad = {(q.row, q.column) for q in problems if q.place == place("organisations")}
         for row, o in orgs.iterrows():
-            _check_cost_shares(o, row, place("organisations"), problems)
+            _check_cost_shares(o, row, place("organisations"), bad, problems)
         if not len(orgs):
             problems.append(Problem(place("organisations"), None, None,
                                     "has no organisations; expected one row per organisation"))
@@ -673,13 +675,16 @@ def _validate(raw: dict[str, pd.DataFrame], path: Path
     return system, problems, warnings
 
 
-def _check_cost_shares(o: pd.Series, row: int, place: str, problems: list[Problem]) -> None:
+def _check_cost_shares(o: pd.Series, row: int, place: str, bad: set[tuple[int, str]],
+                       problems: list[Problem]) -> None:
     """A provider's cost base splits into fixed, semi-fixed and variable shares summing to 1."""
     shares = [o[c] for c in COST_SHARES]
     if o.cost_base_gbp_m is None or o.cost_base_gbp_m <= 0:
         return
     blank = [c for c, s in zip(COST_SHARES, shares) if s is None]
     for c in blank:
+        if (row, c) in bad:
+            continue
         problems.append(Problem(place, row, c, "is empty but the organisation has a cost base; "
                                 "expected a number from 0 to 1"))
     if not blank and abs(sum(shares) - 1) > SHARE_TOLERANCE:
