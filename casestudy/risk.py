@@ -142,9 +142,9 @@ def simulate(system: System, scenario: Scenario, draws: int | None = None,
     # Categorical org ids: 1 byte a row instead of a Python string, which matters at 10M rows.
     org_id = pd.Categorical.from_codes(np.tile(np.arange(orgs, dtype=np.int8), draws),
                                       categories=list(inputs.org_ids))
-    frame = pd.DataFrame({"draw": np.repeat(np.arange(draws), orgs), "org_id": org_id,
-                          **columns}, copy=False)
-    return frame[list(SIMULATE_COLUMNS)]
+    columns.update(draw=np.repeat(np.arange(draws), orgs), org_id=org_id)
+    # copy=False keeps each column's array as it is: no second copy of a 10-million-row frame.
+    return pd.DataFrame({name: columns[name] for name in SIMULATE_COLUMNS}, copy=False)
 
 
 # --------------------------------------------------------------------------- summaries
