@@ -384,3 +384,13 @@ def test_flows_amounts_are_numbers_with_or_without_schemes(tiny_system, plain, s
     flows = run_year(tiny_system, vary(plain, schemes=schemes)).flows
     assert flows.amount_gbp_m.dtype == float
     assert list(flows.columns) == ["payer_id", "payee_id", "service", "kind", "amount_gbp_m"]
+
+
+def test_the_incentive_fund_counts_the_position_after_the_risk_share(tiny_system, plain):
+    # A 10% fall: the acute trust alone is at -4.5 against 1, the NHS at 5.2 against 1.
+    # A full risk share puts it at 1 + 0.32 x (5.2 - 1) = 2.344: it now meets its control total.
+    scenario = vary(plain, demand_shock=-0.1, risk_share=1.0, incentive_fund_scale=1.0)
+    result = run_year(tiny_system, scenario)
+    assert org(result, "position_gbp_m")["acute"] == approx(1 + 0.32 * 4.2 + 2)
+    assert bool(org(result, "met_control_total")["acute"]) is True
+    assert org(result, "incentive_fund_gbp_m")["acute"] == approx(2.0)
