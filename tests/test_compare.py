@@ -1,0 +1,266 @@
+"""The facilitator's comparison: 30 teams' files, some broken; codes from a chat; the charts."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import html
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from casestudy import Scenario, run_year
+from casestudy.charts.compare import team_order, team_outcomes_figure, team_positions_figure
+from casestudy.compare import (
+    BASELINE_TEAM,
+    compare_saved,
+    compare_teams,
+    example_codes,
+    read_codes,
+    read_folder,
+)
+from casestudy.scenario import PRESETS
+from casestudy.workshop import decode_code, save_scenario, scenario_code
+
+TEAMS = 30
+
+
+def _team_scenario(k: int) -> Scenario:
+    """Thirty different scenarios: every preset, a spread of shocks, shares and linkages."""
+    return Scenario.preset(
+        PRESETS[k % len(PRESETS)],
+        demand_shock=round(-0.1 + 0.3 * k / (TEAMS - 1), 4),
+        risk_share=(k % 5) / 4,
+        system_linkage=(k % 3) / 2,
+        flex=0.25 if k % 7 else 0.6,
+        schemes=("frailty", "falls") if k % 6 == 0 else (),
+        seed=k,
+    )
+
+
+def _with_checksum(document: dict) -> str:
+    rest = {k: v for k, v in document.items() if k != "checksum"}
+    canonical = json.dumps(rest, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    document["checksum"] = "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+    return json.dumps(document)
+
+
+@pytest.fixture
+def room(tmp_path: Path) -> tuple[Path, dict[str, Scenario], dict[str, str]]:
+    """A USB stick's folder: 30 good team files and the broken ones a room produces."""
+    folder = tmp_path / "collected"
+    good = {}
+    for k in range(TEAMS):
+        team = f"Table {k + 1:02d}"
+        scenario = _team_scenario(k)
+        save_scenario(scenario, folder, team)
+        good[team] = scenario
+    template = json.loads((folder / "Table-01.json").read_text())
+    broken = {}
+
+    def bad(name: str, text: str | bytes, reason: str) -> None:
+        path = folder / name
+        path.write_bytes(text if isinstance(text, bytes) else text.encode())
+        broken[name] = reason
+
+    bad("bad-json.json", '{"format": "bradford-kit-scenario", "kit_version": ', "not valid JSON")
+    tampered = json.loads(json.dumps(template))
+    tampered["scenario"]["risk_share"] = 0.9  # edited by hand, checksum left as it was
+    bad("tampered.json", json.dumps(tampered), "checksum does not match")
+    other = json.loads(json.dumps(template))
+    other["kit_version"] = "0.9"
+    bad("other-version.json", _with_checksum(other), "made with kit version 0.9")
+    wild = json.loads(json.dumps(template))
+    wild["scenario"]["demand_shock"] = 2.5
+    bad("out-of-range.json", _with_checksum(wild), "demand_shock = 2.5 is outside the allowed range")
+    bad("empty.json", "", "the file is empty")
+    bad("not-a-scenario.json", json.dumps({"organisations": [1, 2, 3]}), "not a scenario file")
+    bad("notes.txt", "Table 3 chose fixed income", "not a .json scenario file")
+    unknown_scheme = json.loads(json.dumps(template))
+    unknown_scheme["scenario"]["schemes"] = ["teleportation"]
+    unknown_scheme["team"] = "Table 99"
+    bad("unknown-scheme.json", _with_checksum(unknown_scheme), "not in this system")
+    (folder / ".DS_Store").write_bytes(b"\x00\x01")  # left by a Mac: skipped, not listed
+    (folder / "subfolder").mkdir()
+    return folder, good, broken
+
+
+def test_thirty_teams_load_and_the_broken_files_are_listed_with_their_reasons(room, bundled_system):
+    folder, good, broken = room
+    result = compare_teams(bundled_system, folder=folder)
+    teams = result.teams.set_index("team")
+    assert list(result.teams.team) == [BASELINE_TEAM, *sorted(good)]
+    assert sorted(result.refused.name) == sorted(broken)
+    for name, reason in broken.items():
+        assert reason in result.refused.set_index("name").loc[name, "reason"], name
+    assert ".DS_Store" not in set(result.refused.name)
+    assert "30 team scenarios read" in result.summary()
+    assert f"{len(broken)} could not be used" in result.summary()
+    # Each team's figures are what the engine gives for that team's scenario.
+    for team, scenario in good.items():
+        year = run_year(bundled_system, scenario)
+        nhs = year.system.loc["nhs"]
+        row = teams.loc[team]
+        assert row.nhs_position_gbp_m == pytest.approx(nhs.position_gbp_m, abs=1e-12)
+        assert row.nhs_met_control_total == bool(nhs.met_control_total)
+        assert row.place_position_gbp_m == pytest.approx(year.system.loc["place"].position_gbp_m)
+        assert row.changes == "; ".join(scenario.changes_from(Scenario()))
+        in_nhs = year.organisations[year.organisations.in_nhs_control_total]
+        assert row.nhs_orgs_met == int(in_nhs.met_control_total.sum())
+        mine = result.positions[result.positions.team == team].set_index("org_id")
+        np.testing.assert_allclose(mine.position_gbp_m, year.organisations.position_gbp_m)
+        np.testing.assert_allclose(mine.against_control_total_gbp_m,
+                                   year.organisations.position_gbp_m
+                                   - year.organisations.control_total_gbp_m)
+
+
+def test_the_teams_really_differ_and_both_outcomes_occur(room, bundled_system):
+    folder, _, _ = room
+    teams = compare_teams(bundled_system, folder=folder).teams
+    assert teams.nhs_position_gbp_m.nunique() > 10
+    assert set(teams.nhs_met_control_total) == {True, False}
+
+
+def test_choices_hold_every_changed_field_for_every_team(room, bundled_system):
+    folder, good, _ = room
+    result = compare_teams(bundled_system, folder=folder)
+    fields = set(result.choices.field)
+    assert fields == {"payment", "demand_shock", "risk_share", "system_linkage", "flex", "schemes"}
+    assert len(result.choices) == len(fields) * (TEAMS + 1)
+    for team, scenario in good.items():
+        mine = result.choices[result.choices.team == team]
+        changed = set(mine.loc[mine.changed, "field"])
+        expected = {f.name for f in dataclasses.fields(Scenario)
+                    if getattr(scenario, f.name) != getattr(Scenario(), f.name)} - {"seed"}
+        assert changed == expected
+
+
+def test_codes_pasted_from_a_chat(bundled_system):
+    red, blue = Scenario(risk_share=0.5), Scenario.preset("blended", system_linkage=1.0)
+    chat = (f"[10:02] Red table: {scenario_code(red, team='Red')}\n"
+            f"[10:03] Blue: here you go {scenario_code(blue, team='Blue')} thanks\n"
+            f"[10:04] Green: {scenario_code(red, team='Green')[:-4]}\n"
+            "[10:05] facilitator: any more?")
+    saved, refused = read_codes(chat)
+    assert [s.team for s in saved] == ["Red", "Blue"]
+    assert [s.scenario for s in saved] == [red, blue]
+    assert len(refused) == 1 and "checksum does not match" in refused[0].reason
+    assert refused[0].name.startswith("code 3")
+    result = compare_teams(bundled_system, codes=chat)
+    assert list(result.teams.team) == [BASELINE_TEAM, "Red", "Blue"]
+
+
+def test_folder_and_codes_together_and_duplicate_names_kept_apart(room, bundled_system):
+    folder, _, _ = room
+    code = scenario_code(Scenario(risk_share=0.1), team="Table 01")
+    result = compare_teams(bundled_system, folder=folder, codes=code)
+    assert len(result.teams) == TEAMS + 2
+    assert "Table 01 (2)" in set(result.teams.team)
+    assert result.teams.team.is_unique
+
+
+def test_missing_folder_is_reported_and_the_baseline_still_shows(tmp_path, bundled_system):
+    result = compare_teams(bundled_system, folder=tmp_path / "nowhere")
+    assert list(result.teams.team) == [BASELINE_TEAM]
+    assert list(result.refused.reason) == ["no such folder"]
+    assert "No team's scenario" in result.summary()
+
+
+def test_a_file_saved_for_another_system_is_noted(tmp_path, bundled_system):
+    save_scenario(Scenario(risk_share=0.5), tmp_path, "Far", system="northvale")
+    result = compare_teams(bundled_system, folder=tmp_path)
+    assert "saved for the system 'northvale'" in result.teams.set_index("team").loc["Far", "note"]
+
+
+def test_read_folder_order_and_example_codes(room):
+    folder, good, broken = room
+    saved, refused = read_folder(folder)
+    assert [s.team for s in saved] == [*sorted(good), "Table 99"]
+    assert len(refused) == len(broken) - 1  # the unknown scheme is only found by the engine
+    examples = [decode_code(line.split(": ", 1)[1]) for line in example_codes().splitlines()]
+    assert len({e.scenario for e in examples}) == len(examples) == 5
+
+
+def test_compare_saved_with_another_baseline(bundled_system):
+    saved, _ = read_codes(scenario_code(Scenario.preset("blended", risk_share=0.5), team="A"))
+    result = compare_saved(bundled_system, saved, baseline=Scenario.preset("blended"))
+    assert result.teams.set_index("team").loc["A", "changes"] == "Risk share 0.5 instead of 0"
+
+
+# --------------------------------------------------------------------------- charts
+
+
+def _encoded_fields(spec: dict) -> set[str]:
+    found = set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "field" in node and isinstance(node["field"], str):
+                found.add(node["field"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+    for key in ("layer", "hconcat", "encoding"):
+        walk(spec.get(key, {}))
+    return found
+
+
+def test_charts_validate_and_encode_only_columns_in_their_data(room, bundled_system):
+    folder, _, _ = room
+    result = compare_teams(bundled_system, folder=folder)
+    for figure in (team_outcomes_figure(result.teams, result.choices),
+                   team_positions_figure(result.positions, result.teams)):
+        spec = figure.chart().to_dict()  # validates against the Vega-Lite schema
+        (data,) = spec["datasets"].values()
+        columns = set().union(*(row.keys() for row in data))
+        assert _encoded_fields(spec) <= columns
+        assert spec["description"] == figure.summary
+
+
+def test_outcome_chart_orders_teams_from_best_to_worst(room, bundled_system):
+    folder, _, _ = room
+    result = compare_teams(bundled_system, folder=folder)
+    order = team_order(result.teams)
+    assert order[0] == BASELINE_TEAM
+    positions = result.teams.set_index("team").loc[order[1:], "nhs_position_gbp_m"].to_numpy()
+    assert np.all(np.diff(positions) <= 0)
+    figure = team_outcomes_figure(result.teams, result.choices)
+    best = result.teams[~result.teams.is_baseline].nhs_position_gbp_m.idxmax()
+    assert f"Best: {result.teams.loc[best, 'team']}" in figure.summary
+    outcome = figure.data[figure.data.part == "outcome"].set_index("team")
+    met = outcome.met_label.eq("Met")
+    assert met.to_dict() == result.teams.set_index("team").nhs_met_control_total.to_dict()
+
+
+# --------------------------------------------------------------------------- the facilitator's panel
+
+
+def test_compare_panel_shows_table_refused_and_charts(room, bundled_system):
+    from casestudy.ui.compare import ComparePanel
+    folder, _, broken = room
+    panel = ComparePanel(bundled_system, folder=folder)
+    assert len(panel.comparison.teams) == TEAMS + 1
+    refused = html.unescape(panel.refused.value)
+    for name in broken:
+        assert name in refused
+    assert html.unescape(panel.table.value).count("<tr") == TEAMS + 2  # header + baseline
+    drawn = panel.figures[0].data
+    outcome = drawn[drawn.part == "outcome"].set_index("team").nhs_position_gbp_m
+    expected = panel.comparison.teams.set_index("team").nhs_position_gbp_m
+    assert outcome.sort_index().equals(expected.sort_index())
+    assert len(panel.specs) == 2
+
+
+def test_compare_panel_example_button_and_refresh(bundled_system, tmp_path):
+    from casestudy.ui.compare import ComparePanel
+    panel = ComparePanel(bundled_system, folder=tmp_path)
+    assert list(panel.comparison.teams.team) == [BASELINE_TEAM]
+    panel.use_examples()
+    assert len(panel.comparison.teams) == 6
+    save_scenario(Scenario(risk_share=1.0), tmp_path, "Late table")
+    panel.refresh()
+    assert "Late table" in set(panel.comparison.teams.team)
