@@ -99,6 +99,12 @@ def test_whole_number_fields_refuse_fractions_and_booleans(name):
         Scenario(**{name: True})
 
 
+@pytest.mark.parametrize("name", [f.name for f in NUMERIC if is_whole(f)])
+def test_whole_number_fields_accept_a_whole_float(name):
+    # JSON written by other tools may say 3.0 for 3.
+    assert getattr(Scenario(**{name: 3.0}), name) == 3
+
+
 def test_infinity_is_refused():
     with pytest.raises(ScenarioError, match="demand_shock = inf"):
         Scenario(demand_shock=float("inf"))
