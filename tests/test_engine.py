@@ -9,13 +9,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import vary
 
 import casestudy as cs
 from casestudy import Scenario, ScenarioError, run_year
 from casestudy.contracts import ActivityBased, Blended, CapAndCollar, FixedIncome, rule_to_dict
 from casestudy.engine import compute_year, inputs_for
 from casestudy.priorities import OVERLOAD_ELASTICITY
-from conftest import vary
 
 ORGS = ["ccg_a", "ccg_b", "acute", "comm", "council", "vcs"]
 BASE_UNITS = np.array([10_000, 20_000, 10_000, 100_000, 1_000, 400.0])
@@ -187,9 +187,10 @@ def test_activity_index_is_price_weighted(tiny_system, plain):
 
 # --------------------------------------------------------------------------- 5. positions
 
-FULL = dict(payment="fixed_income", demand_shock=0.1, cost_inflation=0.05, price_uplift=0.05,
-            efficiency_factor=0.01, efficiency_required=0.04, efficiency_delivered_share=0.5,
-            recurrent_share=0.5, non_recurrent_support_gbp_m=10.0, flex=0.5)
+FULL = {"payment": "fixed_income", "demand_shock": 0.1, "cost_inflation": 0.05,
+        "price_uplift": 0.05, "efficiency_factor": 0.01, "efficiency_required": 0.04,
+        "efficiency_delivered_share": 0.5, "recurrent_share": 0.5,
+        "non_recurrent_support_gbp_m": 10.0, "flex": 0.5}
 
 
 def test_positions_and_underlying_positions_by_hand(tiny_system, plain):

@@ -211,7 +211,7 @@ def test_across_the_nhs_boundary_a_rule_moves_exactly_the_net_payments(systems, 
     inputs = inputs_for(system, scenario)
     nhs = in_nhs(system)
     into_nhs = (inputs.provider_of @ nhs) - (inputs.payer_of @ nhs)  # +1, -1 or 0 per line
-    net_in = lambda money: money.payment @ into_nhs  # noqa: E731
+    net_in = lambda money: money.payment @ into_nhs
     np.testing.assert_allclose(
         _underlying(system, one)[0] - _underlying(system, two)[0], net_in(one) - net_in(two),
         rtol=1e-9, atol=1e-8)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import write_tables
 
 from casestudy import DataError, System, load_system
 from casestudy.schema import COST_SHARES, TABLES
-from conftest import write_tables
 
 
 def load_error(tmp_path, tables) -> DataError:
@@ -56,7 +56,8 @@ def test_the_tiny_system_loads_with_its_figures(tiny_system):
 
 
 def test_systems_compare_by_identity(tiny_system, bundled_system):
-    assert tiny_system == tiny_system and tiny_system != bundled_system
+    same = tiny_system
+    assert same == tiny_system and tiny_system != bundled_system
     assert hash(tiny_system) == id(tiny_system)
 
 
