@@ -9,6 +9,7 @@
 from .contracts import ActivityBased, Blended, CapAndCollar, FixedIncome
 from .engine import YearResult, run_year
 from .errors import DataError, ScenarioError
+from .fundamentals import Memorandum, memorandum, portfolio_by_organisation
 from .priorities import best_portfolios, portfolio, scheme_table
 from .projection import project, system_totals
 from .risk import contingency_reserves, risk_by_preset, simulate
@@ -24,4 +25,5 @@ __all__ = [
     "contingency_reserves", "project", "risk_by_preset", "simulate", "system_totals",
     "best_portfolios", "portfolio", "scheme_table",
     "from_code", "load_scenario", "save_scenario", "scenario_code",
+    "Memorandum", "memorandum", "portfolio_by_organisation",
 ]

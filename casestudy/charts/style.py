@@ -38,7 +38,11 @@ KIND_LABELS = {
     "care_provider": "Care provider",
 }
 # Colours for series that are not organisations.
-SERIES_COLOURS = {"reported": "#0072B2", "underlying": "#D55E00", "baseline": "#999999"}
+SERIES_COLOURS = {"reported": "#0072B2", "underlying": "#D55E00", "baseline": "#999999",
+                  # lessons 1 and 2: the best portfolio against the learner's; a deal that
+                  # goes ahead against one that does not
+                  "best": "#0072B2", "chosen": "#D55E00", "goes_ahead": "#0072B2",
+                  "blocked": "#999999"}
 
 # Axis and legend titles, with units, for every column a chart may show.
 LABELS = {
@@ -59,6 +63,10 @@ LABELS = {
     "year": "Year",
     "share": "Share of draws",
     "chance_met": "Chance of meeting the control total",
+    "size": "Number of shared priorities",
+    "load": "Leadership load (units)",
+    "nhs_benefit_gbp_m": "Expected net benefit to the NHS system (£m)",
+    "system_gain_gbp_m": "Gain to the system (£m)",
 }
 WIDTH = 520  # fits beside the controls at 1366 x 768
 FONT = 14
