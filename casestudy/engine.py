@@ -251,7 +251,10 @@ def compute_year(inputs: YearInputs, scenario: Scenario, *,
     support = s.non_recurrent_support_gbp_m * base / base.sum() if base.sum() > 0 else base * 0
 
     # 5. Positions before risk share and incentive funds; underlying leaves out one-offs.
-    fixed_income = inputs.allocation + inputs.other_income + support
+    # A social care budget change moves the council's budget; the council then buys that
+    # many fewer (or more) packages (above), so the cut is not a free saving to it.
+    allocation = inputs.allocation * np.where(inputs.is_council, 1 + care, 1.0)
+    fixed_income = allocation + inputs.other_income + support
     other_spend = inputs.other_spend
     before = (fixed_income + contract_income + scheme_income
               - contract_payments - other_spend - provision_cost - scheme_spend)

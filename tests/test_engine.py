@@ -103,6 +103,18 @@ def test_a_social_care_cut_moves_council_packages_and_emergency_admissions(tiny_
     assert result.money.provision_cost[0, 2] == approx(80 * (0.8 + 0.2 * 74 / 71) + 0.05)
 
 
+def test_a_social_care_cut_is_a_cut_to_the_council_budget(tiny_system, plain):
+    # The council's budget falls by the cut; the packages it stops buying are its saving.
+    council = ORGS.index("council")
+    allocation = tiny_system.organisations.loc["council", "allocation_gbp_m"]
+    before = run_year(tiny_system, plain).money
+    after = run_year(tiny_system, vary(plain, social_care_budget_change=-0.1)).money
+    assert after.fixed_receipts[council] - before.fixed_receipts[council] == approx(-0.1 * allocation)
+    # Other organisations' budgets do not move.
+    others = [i for i in range(len(ORGS)) if i != council]
+    np.testing.assert_allclose(after.fixed_receipts[others], before.fixed_receipts[others])
+
+
 def test_delayed_discharge_cost_is_shared_by_acute_non_elective_activity(bundled_system):
     scenario = Scenario.preset("fixed_income", social_care_budget_change=-0.1)
     delayed = pd.Series(run_year(bundled_system, scenario).money.delayed_discharge_cost,
