@@ -38,14 +38,15 @@ import pandas as pd
 
 from .engine import TOLERANCE_GBP_M, Money, YearInputs, compute_year, inputs_for
 from .errors import ScenarioError
-from .scenario import PRESETS, Scenario
+from .scenario import PRESETS, Scenario, field_info
 from .system import System
 
 # 50,000 draws x ~30 lines x 8 bytes is ~12 MB an array: a few dozen such arrays at once
 # stay far below the 2 GiB budget, and the chunk is big enough that numpy, not Python, sets
 # the pace.
 CHUNK_DRAWS = 50_000
-MAX_DRAWS = 10_000_000
+# The scenario's own limit (1,000,000): the frame of a million draws is about 0.5 GB.
+MAX_DRAWS = int(field_info("draws")["max"])
 SYSTEM_ID = "system"
 POOLED_ID = "pooled"
 SIMULATE_COLUMNS = (
