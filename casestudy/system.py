@@ -274,8 +274,11 @@ def _read_workbook(path: Path) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
                 continue
             place = f"{path.name}, sheet '{sheet}'"
             try:
+                worksheet = book[sheet]
+                # Some writers store a wrong sheet size, which read-only mode would trust.
+                worksheet.reset_dimensions()
                 rows = [(number, tuple(values)) for number, values in
-                        enumerate(book[sheet].iter_rows(values_only=True), start=1)]
+                        enumerate(worksheet.iter_rows(values_only=True), start=1)]
             except Exception as exc:  # noqa: BLE001 (a damaged sheet: say so)
                 problems.append(Problem(place, None, None, f"cannot be read ({exc})"))
                 continue

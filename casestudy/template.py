@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import math
+import textwrap
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -36,9 +37,13 @@ from .system import DATA_DIR, WORKBOOK_SUFFIXES, System
 TEMPLATE_FOLDER = DATA_DIR / "template"
 TEMPLATE_WORKBOOK = DATA_DIR / "template.xlsx"
 README_SHEET = "Read me"
+README_WIDTH = 100  # characters on one line of the "Read me" sheet
 # Data validation covers this many rows below the header: room for a large system.
 VALIDATED_ROWS = 1000
 HEADER_FILL = "DCE6F1"
+# Excel shows a TRUE/FALSE cell as TRUE/FALSE; LibreOffice shows 1/0 unless told this.
+BOOL_FORMAT = '"TRUE";"TRUE";"FALSE"'
+
 OPTIONAL_FILL = "EEEEEE"
 # A fixed creation date keeps the regenerated workbook's properties the same each time.
 CREATED = datetime(2024, 1, 1)
@@ -134,6 +139,9 @@ def _readme_rows() -> list[tuple[str, ...]]:
          "Service lines, schemes and scheme effects name organisations and schemes by them."),),
         (("4. Every service line's payer must be a commissioner or a council; a scheme effect "
          "must change a provider's service that has a service line."),),
+        ("To start from a whole example system instead of these rows, in a terminal in the "
+         "kit's folder:",),
+        ("    python -m casestudy template my_system.xlsx --from data/examples/northvale",),
         ("",),
         ("Units",),
         (("Money in £ million (columns ending _gbp_m); a unit price in pounds "
@@ -158,6 +166,7 @@ def _readme_rows() -> list[tuple[str, ...]]:
         ("The tables",),
         ("Sheet", "One row per"),
     ]
+    rows = _wrapped(rows)
     rows += [(table.name, table.help) for table in TABLES.values()]
     rows += [("",), ("The columns",), ("Sheet", "Column", "Unit", "Required", "Allowed",
                                        "Meaning")]
@@ -166,6 +175,20 @@ def _readme_rows() -> list[tuple[str, ...]]:
             rows.append((table.name, col.name, col.unit, "yes" if col.required else "no",
                          col.allowed(), col.help))
     return rows
+
+
+def _wrapped(rows: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """Prose rows cut into lines of at most ``README_WIDTH`` characters, one line per row, so
+    that none runs off the screen; a numbered step's later lines are indented."""
+    out: list[tuple[str, ...]] = []
+    for row in rows:
+        text = row[0]
+        if len(row) > 1 or len(text) <= README_WIDTH or text.startswith(" "):
+            out.append(row)
+            continue
+        indent = "   " if text[:1].isdigit() else ""
+        out += [(line,) for line in textwrap.wrap(text, README_WIDTH, subsequent_indent=indent)]
+    return out
 
 
 def _validation(col: Column, keys: Mapping[str, str]):
@@ -231,10 +254,21 @@ def write_xlsx(tables: Tables, path: str | Path, *, readme: bool = True) -> Path
             elif text in headings or text == "Sheet":
                 for cell in cells:
                     cell.font = Font(bold=True)
-        sheet.column_dimensions["A"].width = 18
-        for letter in "BCDE":
-            sheet.column_dimensions[letter].width = 22
-        sheet.column_dimensions["F"].width = 70
+        widths = dict(zip("ABCDEF", (16, 24, 26, 10, 52, 80)))
+        for letter, width in widths.items():
+            sheet.column_dimensions[letter].width = width
+        for cells in sheet.iter_rows():
+            if len([c for c in cells if c.value]) < 3:
+                continue  # prose runs on to the right; only the table of columns wraps
+            lines = 1
+            for cell in cells:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+                width = widths.get(cell.column_letter, 10)
+                lines = max(lines, math.ceil(len(str(cell.value or "")) / (width - 2)))
+            # Spreadsheets do not all fit a wrapped row's height on opening: set it.
+            sheet.row_dimensions[cells[0].row].height = 15 * lines
+        _print_across_one_page(sheet)
+        sheet.print_title_rows = None
     else:
         book.remove(first)
 
@@ -257,6 +291,8 @@ def write_xlsx(tables: Tables, path: str | Path, *, readme: bool = True) -> Path
             for cell in row:
                 if isinstance(cell.value, str) and cell.value.startswith("="):
                     cell.data_type = "s"  # text, not a formula
+                elif isinstance(cell.value, bool):
+                    cell.number_format = BOOL_FORMAT
         for i, header in enumerate(headers):
             letter = _column_letter(i)
             cell = sheet.cell(row=1, column=i + 1)
@@ -276,9 +312,19 @@ def write_xlsx(tables: Tables, path: str | Path, *, readme: bool = True) -> Path
                 sheet.add_data_validation(rule)
                 rule.add(f"{letter}2:{letter}{VALIDATED_ROWS + 1}")
         sheet.freeze_panes = "A2"
+        _print_across_one_page(sheet)
     book.active = 0
     book.save(path)
     return path
+
+
+def _print_across_one_page(sheet) -> None:
+    """Printed, a table is as wide as the page, landscape, with its header on every page."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.print_title_rows = "1:1"
 
 
 def _column_letter(position: int) -> str:
