@@ -31,6 +31,10 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pytest benchmarks --benchmark-only --benchmark-columns=median,mean,min,max,rounds -p no:cacheprovider
 
+# Static HTML pages for laptops with no Python: one per lesson, the guide, an index.
+handouts: $(STAMP)
+	$(BIN)/python -m casestudy.handouts handouts
+
 check: $(STAMP)
 	$(BIN)/python -m casestudy check $(SYSTEM)
 

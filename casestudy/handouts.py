@@ -1,0 +1,712 @@
+"""Handouts: each lesson as one static HTML page for a laptop with no Python and no network.
+
+``write_handouts("handouts")`` (``make handouts``) writes, for every lesson notebook, a page
+with the lesson's narrative, its panels' baseline charts (inline SVG, plus a PNG file and a
+CSV of the data beside the page) and their data tables, and its checks of understanding
+with the answers folded. Where a lesson's key knobs can be computed in advance, the page
+stays interactive: the engine runs every combination of a small grid (``grid_frame``), and
+a Vega-Lite chart whose sliders and radio buttons *filter* that grid shows the result; the
+browser computes nothing the engine did not. Vega, Vega-Lite and vega-embed are inlined
+from ``vl_convert.javascript_bundle()``, so a page works from a USB stick with no network.
+Also written: the facilitator's run sheet (``guide.html``), the glossary, the data notes
+and an ``index.html``.
+
+The pages come from the notebooks themselves: each code cell is run (they are one-liners
+that return Markdown, a panel or the checks) and its value rendered, so the handout says
+what the notebook says, with the same computed figures.
+
+>>> frame = grid_frame(load_system(), Grid(key="demo", title="", question="",
+...     knobs=(Knob(field="risk_share", values=(0.0, 1.0)),)))
+>>> sorted(float(v) for v in frame.risk_share.unique())
+[0.0, 1.0]
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import dataclasses
+import html
+import io
+import itertools
+import json
+import math
+import re
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import mistune
+import nbformat
+import pandas as pd
+
+from .charts.style import KIND_COLOURS, KIND_LABELS, LABELS, Figure, kind_colour
+from .engine import run_year
+from .errors import ScenarioError
+from .priorities import scheme_table
+from .scenario import PRESET_LABELS, PRESETS, Scenario, field_info
+from .system import System, load_system
+from .workshop import scenario_code
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+GUIDE = NOTEBOOKS / "facilitator" / "guide.md"
+GLOSSARY = NOTEBOOKS / "glossary.md"
+DATA_NOTES = ROOT / "data" / "README.md"
+VEGA_LITE_VERSION = "v5.20"  # what altair 5.5 emits; the inlined bundle must match it
+SYSTEM_ROW = "nhs_system"
+TABLE_ROWS_SHOWN = 40
+_TOLERANCE = 1e-6  # slider values and grid values are equal within this
+
+
+# --------------------------------------------------------------------------- grids
+
+
+@dataclass(frozen=True, kw_only=True)
+class Knob:
+    """One axis of a grid: a scenario field and the values it takes.
+
+    ``shown`` is what the page's control shows and the grid's column holds for each value
+    (the value itself by default; the preset's label for the payment rule; the number of
+    schemes for a list of schemes). Numbers evenly spaced get a slider, the rest radio buttons.
+    """
+
+    field: str
+    values: tuple[Any, ...]
+    shown: tuple[Any, ...] = ()
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        field_info(self.field)  # a KeyError names an unknown field now, not in the loop
+        if not self.values:
+            raise ScenarioError(f"knob {self.field}: needs at least one value")
+        if self.shown and len(self.shown) != len(self.values):
+            raise ScenarioError(f"knob {self.field}: one shown value per value")
+
+    @property
+    def column(self) -> str:
+        return self.field if self.field != "schemes" else "schemes_count"
+
+    @property
+    def shown_values(self) -> tuple[Any, ...]:
+        return self.shown or self.values
+
+    @property
+    def title(self) -> str:
+        return self.label or field_info(self.field)["label"]
+
+    @property
+    def slider_step(self) -> float | None:
+        """The step if the shown values are evenly spaced numbers (a slider), else None."""
+        shown = self.shown_values
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in shown):
+            return None
+        if len(shown) < 2:
+            return None
+        steps = {round(b - a, 9) for a, b in itertools.pairwise(shown)}
+        return steps.pop() if len(steps) == 1 and min(shown) < max(shown) else None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Grid:
+    """Every combination of a few knobs, each run through the engine for the handout."""
+
+    key: str
+    title: str
+    question: str
+    knobs: tuple[Knob, ...]
+    base: Scenario = field(default_factory=Scenario)
+    start: tuple[Any, ...] = ()  # the shown value each control starts at (default: first)
+
+    def scenarios(self) -> list[tuple[tuple[Any, ...], Scenario]]:
+        """(shown values, scenario) for every combination, in grid order."""
+        out = []
+        for combo in itertools.product(*(range(len(k.values)) for k in self.knobs)):
+            changes = {k.field: k.values[i] for k, i in zip(self.knobs, combo)}
+            shown = tuple(k.shown_values[i] for k, i in zip(self.knobs, combo))
+            out.append((shown, dataclasses.replace(self.base, **changes)))
+        return out
+
+
+def grid_frame(system: System, grid: Grid) -> pd.DataFrame:
+    """The grid computed by the engine: one row per combination x organisation, plus one
+    ``nhs_system`` row per combination carrying the NHS totals and the scenario's code.
+
+    Every number is ``run_year``'s; the page only filters these rows.
+    """
+    frames = []
+    for shown, scenario in grid.scenarios():
+        year = run_year(system, scenario)
+        orgs = year.organisations.reset_index()[[
+            "org_id", "name", "kind", "in_nhs_control_total", "position_gbp_m",
+            "underlying_position_gbp_m", "control_total_gbp_m", "met_control_total"]].copy()
+        nhs = year.system.loc["nhs"]
+        orgs.loc[len(orgs)] = {
+            "org_id": SYSTEM_ROW, "name": "NHS system", "kind": "system",
+            "in_nhs_control_total": True, "position_gbp_m": nhs.position_gbp_m,
+            "underlying_position_gbp_m": nhs.underlying_position_gbp_m,
+            "control_total_gbp_m": nhs.control_total_gbp_m,
+            "met_control_total": bool(nhs.met_control_total)}
+        orgs["code"] = ""
+        orgs.loc[orgs.org_id == SYSTEM_ROW, "code"] = scenario_code(scenario, system=system)
+        for knob, value in zip(grid.knobs, shown):
+            orgs[knob.column] = value
+        frames.append(orgs)
+    frame = pd.concat(frames, ignore_index=True)
+    frame["met_control_total"] = frame.met_control_total.astype(bool)
+    frame["kind_label"] = frame.kind.map(KIND_LABELS).fillna("NHS system")
+    return frame
+
+
+def lesson_grids(system: System) -> dict[str, list[Grid]]:
+    """The grids each lesson's handout carries, keyed by the notebook's two-digit number."""
+    rules = tuple(PRESETS)
+    rule_labels = tuple(PRESET_LABELS[p] for p in PRESETS)
+    payment = Knob(field="payment", values=rules, shown=rule_labels)
+    shocks = tuple(round(-0.1 + 0.02 * k, 2) for k in range(11))  # -10% to +10% of plan
+    ranked = scheme_table(system, Scenario()).sort_values("nhs_benefit_gbp_m", ascending=False,
+                                                          kind="stable").scheme_id.tolist()
+    portfolios = tuple(tuple(ranked[:n]) for n in range(len(ranked) + 1))
+    grids = {
+        "01": [Grid(
+            key="priorities", title="More priorities, or fewer done well?",
+            question="Add shared schemes, best first, and change the leadership capacity: "
+                     "when does one more scheme stop paying?",
+            knobs=(Knob(field="schemes", values=portfolios,
+                        shown=tuple(range(len(portfolios))), label="Number of schemes"),
+                   Knob(field="leadership_capacity", values=(2.0, 4.0, 6.0, 8.0, 10.0, 12.0))),
+            start=(3, 6.0))],
+        "02": [Grid(
+            key="rules", title="The same change in demand under each payment rule",
+            question="Move demand below plan (care moved out of hospital) and switch the "
+                     "payment rule: who gains, who loses?",
+            knobs=(payment, Knob(field="demand_shock", values=shocks)),
+            start=(PRESET_LABELS["payment_by_results"], -0.04))],
+        "03": [Grid(
+            key="linkage", title="Incentive funds tied to the system, and pooled risk",
+            question="Push demand above plan until someone misses, then raise the system "
+                     "linkage and the risk share: who loses the incentive fund?",
+            knobs=(Knob(field="system_linkage", values=(0.0, 0.25, 0.5, 0.75, 1.0)),
+                   Knob(field="risk_share", values=(0.0, 0.25, 0.5, 0.75, 1.0)),
+                   Knob(field="demand_shock", values=(0.0, 0.01, 0.02, 0.03, 0.04, 0.05))),
+            start=(0.0, 0.0, 0.01))],
+        "04": [Grid(
+            key="certainty", title="Who carries the volume risk",
+            question="Move demand above and below plan under each rule: whose position "
+                     "moves, and does the underlying position (the ticks) change?",
+            knobs=(payment, Knob(field="demand_shock", values=shocks)),
+            start=(PRESET_LABELS["fixed_income"], 0.04))],
+        "05": [Grid(
+            key="social_care", title="A social care budget change, followed into hospital",
+            question="Cut the council's social care budget: what happens to the council, "
+                     "the hospitals and the NHS system as a whole?",
+            knobs=(Knob(field="social_care_budget_change",
+                        values=tuple(round(-0.3 + 0.05 * k, 2) for k in range(13))),
+                   Knob(field="social_care_knock_on", values=(0.0, 0.1, 0.2, 0.5))),
+            start=(-0.1, 0.1))],
+    }
+    return grids
+
+
+def grid_chart(frame: pd.DataFrame, grid: Grid) -> alt.TopLevelMixin:
+    """Bars of each organisation's position for the combination the controls pick.
+
+    The controls are Vega-Lite parameters bound to sliders and radio buttons; the chart
+    filters the grid's rows to the chosen combination (filtering, not computing). The
+    axis is fixed over the whole grid so the bars move and the axis does not.
+    """
+    params, tests = [], []
+    for number, knob in enumerate(grid.knobs):
+        shown = list(knob.shown_values)
+        start = grid.start[number] if len(grid.start) > number else shown[0]
+        name = f"knob_{number}"
+        step = knob.slider_step
+        if step is not None:
+            bind = alt.binding_range(min=min(shown), max=max(shown), step=step,
+                                     name=f"{knob.title} ")
+            tests.append(f"abs(datum['{knob.column}'] - {name}) < {_TOLERANCE}")
+        else:
+            bind = alt.binding_radio(options=shown, name=f"{knob.title} ")
+            tests.append(f"datum['{knob.column}'] == {name}")
+        params.append(alt.param(name=name, value=start, bind=bind))
+    chosen = " && ".join(tests)
+    orgs = frame[frame.org_id != SYSTEM_ROW]
+    names = list(dict.fromkeys(orgs.name))
+    kinds = [k for k in KIND_COLOURS if k in set(orgs.kind)]
+    low = min(0.0, float(orgs[["position_gbp_m", "control_total_gbp_m",
+                               "underlying_position_gbp_m"]].min().min()))
+    high = max(0.0, float(orgs[["position_gbp_m", "control_total_gbp_m",
+                                "underlying_position_gbp_m"]].max().max()))
+    pad = 0.05 * (high - low or 1.0)
+    x = alt.X("position_gbp_m:Q", title=LABELS["position_gbp_m"],
+              scale=alt.Scale(domain=[low - pad, high + pad], nice=False))
+    y = alt.Y("name:N", sort=names, title=None)
+    is_org = f"datum.org_id != '{SYSTEM_ROW}'"
+    bars = alt.Chart().transform_filter(is_org).mark_bar(height=16).encode(
+        x=x, y=y, color=kind_colour(kinds=kinds),
+        tooltip=[alt.Tooltip("name:N", title="Organisation"),
+                 alt.Tooltip("position_gbp_m:Q", title=LABELS["position_gbp_m"], format=",.1f"),
+                 alt.Tooltip("underlying_position_gbp_m:Q",
+                             title=LABELS["underlying_position_gbp_m"], format=",.1f"),
+                 alt.Tooltip("control_total_gbp_m:Q", title=LABELS["control_total_gbp_m"],
+                             format=",.1f")])
+    ticks = alt.Chart().transform_filter(is_org).mark_tick(
+        color="black", thickness=3, size=22).encode(x="control_total_gbp_m:Q", y=y)
+    underlying = alt.Chart().transform_filter(is_org).mark_tick(
+        color="#D55E00", thickness=2, size=22, strokeDash=[3, 2]).encode(
+        x="underlying_position_gbp_m:Q", y=y)
+    zero = alt.Chart().mark_rule(color="#333333").encode(x=alt.datum(0))
+    # The NHS system's row, as words above the bars: formatting, not arithmetic.
+    headline = alt.Chart().transform_filter(f"datum.org_id == '{SYSTEM_ROW}'").transform_calculate(
+        words="'NHS system position ' + (datum.position_gbp_m < 0 ? '-' : '') + '£' + "
+              "format(abs(datum.position_gbp_m), ',.1f') + 'm against a control total of ' + "
+              "(datum.control_total_gbp_m < 0 ? '-' : '') + '£' + "
+              "format(abs(datum.control_total_gbp_m), ',.1f') + 'm; before incentive funds "
+              "it ' + (datum.met_control_total ? 'meets it' : 'misses it') + '.'"
+    ).mark_text(align="left", fontSize=14, fontWeight="bold", dy=-34).encode(
+        x=alt.value(0), y=alt.value(0), text="words:N")
+    # The combination's scenario code: a table with no Python can paste it in the chat.
+    code = alt.Chart().transform_filter(f"datum.org_id == '{SYSTEM_ROW}'").transform_calculate(
+        words="'Scenario code: ' + datum.code").mark_text(
+        align="left", fontSize=12, font="monospace", dy=-14).encode(
+        x=alt.value(0), y=alt.value(0), text="words:N")
+    chart = alt.layer(bars, ticks, underlying, zero, headline, code, data=frame).transform_filter(
+        chosen).add_params(*params).properties(
+        width=520, height=max(180, 26 * len(names)),
+        title=alt.Title("Black tick: control total. Dashed orange tick: underlying position "
+                        "(without one-off money).", fontSize=13, fontWeight="normal"))
+    return chart
+
+
+# --------------------------------------------------------------------------- notebooks to blocks
+
+
+@dataclass(frozen=True)
+class Block:
+    """A piece of a page: ``kind`` is prose, chart, panel, quiz, table or note."""
+
+    kind: str
+    html: str = ""
+    figures: tuple[Figure, ...] = ()
+    title: str = ""
+
+
+def notebook_blocks(path: Path) -> list[Block]:
+    """Run a lesson notebook's cells in order and turn what each shows into page blocks.
+
+    A cell that fails becomes a note on the page (and a warning on stderr), so one broken
+    cell does not lose the rest of the handout.
+    """
+    notebook = nbformat.read(path, as_version=4)
+    namespace: dict[str, Any] = {"__name__": "__handout__"}
+    blocks: list[Block] = []
+    for number, cell in enumerate(notebook.cells):
+        if cell.cell_type == "markdown":
+            blocks.append(Block("prose", markdown_html(cell.source)))
+        elif cell.cell_type == "code" and cell.source.strip():
+            try:
+                value = _run_cell(cell.source, namespace, f"{path.name}[{number}]")
+            except Exception as exc:  # noqa: BLE001 - any failure is reported on the page
+                print(f"handouts: {path.name}, cell {number}: {type(exc).__name__}: {exc}",
+                      file=sys.stderr)
+                blocks.append(Block("note", html.escape(
+                    f"(This part of the lesson could not be prepared: {exc})")))
+                continue
+            blocks += blocks_of(value)
+    return blocks
+
+
+def _run_cell(source: str, namespace: dict[str, Any], where: str) -> Any:
+    tree = ast.parse(source, filename=where)
+    last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+    with contextlib.redirect_stdout(io.StringIO()):  # widgets print outside a kernel
+        exec(compile(tree, where, "exec"), namespace)  # noqa: S102 - the kit's own notebooks
+        if last is None:
+            return None
+        return eval(compile(ast.Expression(last.value), where, "eval"), namespace)
+
+
+def blocks_of(value: Any) -> list[Block]:
+    """The blocks for one cell's value: Markdown, a panel, checks, a table or a chart."""
+    from IPython.display import HTML, Markdown
+
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return [b for item in value for b in blocks_of(item)]
+    if isinstance(value, Markdown):
+        return [Block("prose", markdown_html(value.data or ""))]
+    if isinstance(value, HTML):
+        return [Block("prose", value.data or "")]
+    if hasattr(value, "render") and hasattr(value, "scenario") and hasattr(value, "fields"):
+        return [_panel_block(value)]
+    if hasattr(value, "question") and hasattr(value, "options") and hasattr(value, "correct"):
+        return [_quiz_block(value)]
+    if isinstance(value, Figure):
+        return [Block("chart", figures=(value,))]
+    if isinstance(value, alt.TopLevelMixin):
+        return [Block("chart", figures=(_figure_of_chart(value),))]
+    if isinstance(value, pd.DataFrame):
+        return [Block("table", table_html(value))]
+    if hasattr(value, "to_html") and hasattr(value, "data"):  # a pandas Styler
+        return [Block("table", value.to_html())]
+    if isinstance(value, str):
+        return [Block("prose", f"<pre>{html.escape(value)}</pre>")]
+    return [Block("note", "(An interactive control: open the lesson in the kit to use it.)")]
+
+
+def _figure_of_chart(chart: alt.TopLevelMixin) -> Figure:
+    spec = chart.to_dict()
+    datasets = list(spec.get("datasets", {}).values())
+    data = pd.DataFrame(datasets[0]) if len(datasets) == 1 else pd.DataFrame()
+    return Figure(data, spec.get("description", ""), lambda _: chart)
+
+
+def _panel_block(panel: Any) -> Block:
+    scenario = panel.scenario()
+    figures, text = panel.render(scenario)
+    figures = figures if isinstance(figures, list) else [figures]
+    settings = []
+    for name in panel.fields:
+        info = field_info(name)
+        value = getattr(scenario, name)
+        shown = PRESET_LABELS.get(value, "custom") if name == "payment" else _plain(value)
+        reach = ("one of: " + ", ".join(PRESET_LABELS.values()) if name == "payment"
+                 else f"from {_plain(info['min'])} to {_plain(info['max'])}")
+        settings.append(f"<li><b>{html.escape(info['label'])}</b>: {html.escape(shown)} "
+                        f"<span class=\"muted\">(in the kit you can move it {html.escape(reach)})"
+                        f"</span></li>")
+    words = (f"<p class=\"muted\">Shown at these settings:</p><ul>{''.join(settings)}</ul>"
+             f'<div class="panel-text">{text}</div>')
+    return Block("panel", words, tuple(figures), getattr(panel, "title", "") or "")
+
+
+def _quiz_block(quiz: Any) -> Block:
+    options = "".join(f"<li>{html.escape(str(o))}</li>" for o in quiz.options)
+    answer = html.escape(str(quiz.options[quiz.correct]))
+    explanation = quiz.explanations[quiz.correct]
+    body = (f"<p><b>{html.escape(quiz.question)}</b></p><ol type=\"A\">{options}</ol>"
+            f"<details><summary>Show the answer</summary><p><b>{answer}</b>. {explanation}</p>"
+            f"</details>")
+    return Block("quiz", body)
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, tuple):
+        return ", ".join(map(str, value)) or "none"
+    return str(value)
+
+
+# --------------------------------------------------------------------------- HTML pieces
+
+
+class _Renderer(mistune.HTMLRenderer):
+    """Headings get ids (``Control total`` -> ``control-total``) so glossary links work."""
+
+    def heading(self, text: str, level: int, **attrs: Any) -> str:
+        return f'<h{level} id="{anchor(text)}">{text}</h{level}>\n'
+
+
+_MARKDOWN = mistune.create_markdown(renderer=_Renderer(escape=False),
+                                    plugins=["table", "strikethrough"])
+
+
+def anchor(text: str) -> str:
+    """The glossary's anchor for a heading: lowercase, spaces to hyphens.
+
+    >>> anchor("Control total")
+    'control-total'
+    """
+    plain = re.sub(r"<[^>]+>", "", text).lower()
+    return re.sub(r"\s+", "-", re.sub(r"[^\w\s-]", "", plain).strip())
+
+
+def markdown_html(text: str) -> str:
+    """Markdown to HTML, with the kit's links pointed at the handout pages."""
+    return _relink(_MARKDOWN(text))
+
+
+def _relink(text: str) -> str:
+    def fix(match: re.Match) -> str:
+        target = match.group(2)
+        page, _, fragment = target.partition("#")
+        name = Path(page).name
+        new = None
+        if name == "glossary.md":
+            new = "glossary.html"
+        elif name == "guide.md":
+            new = "guide.html"
+        elif name == "README.md" and "data" in page:
+            new = "data.html"
+        elif re.fullmatch(r"\d\d_\w+\.ipynb", name):
+            new = f"lesson{name[:2]}.html"
+        if new is None:
+            return match.group(0)
+        return f'{match.group(1)}"{new}{"#" + fragment if fragment else ""}"'
+    return re.sub(r'(href=)"([^"]+)"', fix, text)
+
+
+def table_html(frame: pd.DataFrame, limit: int = TABLE_ROWS_SHOWN) -> str:
+    """A data table, money to one decimal; the first ``limit`` rows (the CSV holds all)."""
+    shown = frame.head(limit).copy()
+    for column in shown.columns:
+        if pd.api.types.is_float_dtype(shown[column]):
+            digits = 1 if column.endswith("_gbp_m") else 3
+            shown[column] = shown[column].map(
+                lambda v, d=digits: "" if pd.isna(v) else f"{v:,.{d}f}")
+    shown.columns = [LABELS.get(c, c) for c in shown.columns]
+    more = (f'<p class="muted">The first {limit} of {len(frame)} rows; the CSV file holds '
+            "them all.</p>" if len(frame) > limit else "")
+    return shown.to_html(index=False, border=0, classes="data", escape=True) + more
+
+
+def _unique_svg_ids(svg: str, prefix: str) -> str:
+    """Inline SVGs share one id space: prefix each chart's ids so clip paths stay its own."""
+    ids = set(re.findall(r'\bid="([^"]+)"', svg))
+    for old in sorted(ids, key=len, reverse=True):
+        new = f"{prefix}-{old}"
+        svg = svg.replace(f'id="{old}"', f'id="{new}"').replace(f"url(#{old})", f"url(#{new})")
+        svg = svg.replace(f'href="#{old}"', f'href="#{new}"')
+    return svg
+
+
+PAGE_CSS = """
+body { font-family: -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif;
+       max-width: 960px; margin: 1.5em auto; padding: 0 1em; line-height: 1.45; color: #222; }
+h1 { font-size: 1.8em; } h2 { margin-top: 1.6em; border-bottom: 1px solid #ddd; }
+.muted { color: #555; font-size: 0.92em; }
+.note { border-left: 4px solid #E69F00; background: #fdf5e6; padding: 4px 10px; }
+.panel, .quiz, .grid-box { border: 1px solid #ddd; border-radius: 6px; padding: 0.6em 1em;
+                           margin: 1em 0; break-inside: avoid; }
+.panel h3, .grid-box h3 { margin-top: 0.2em; }
+.panel-text { background: #f4f7fb; border-left: 4px solid #0072B2; padding: 4px 10px; }
+figure { margin: 0.8em 0; } figure svg { max-width: 100%; height: auto; }
+figcaption { font-size: 0.9em; color: #444; }
+table { border-collapse: collapse; font-size: 0.88em; margin: 0.5em 0; }
+th, td { border-bottom: 1px solid #ddd; padding: 2px 8px; text-align: left; }
+table.data td { font-variant-numeric: tabular-nums; }
+details { margin: 0.4em 0; } summary { cursor: pointer; color: #0072B2; }
+.grid-chart form, .vega-bindings { margin-top: 0.6em; }
+.vega-bind { margin: 0.2em 0; } .vega-bind-name { display: inline-block; min-width: 14em; }
+nav { font-size: 0.92em; margin-bottom: 1em; }
+code { background: #f3f3f3; padding: 0 3px; }
+@media print { nav, .grid-box, details summary { display: none; } details { display: block; }
+               body { max-width: none; margin: 0; } a { color: inherit; } }
+"""
+
+
+def page(title: str, body: str, *, script: str = "") -> str:
+    """A complete, self-contained HTML page."""
+    return (f'<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f"<title>{html.escape(title)}</title>\n<style>{PAGE_CSS}</style>\n</head>\n<body>\n"
+            f'<nav><a href="index.html">All handouts</a> · <a href="guide.html">Facilitator\'s '
+            f'guide</a> · <a href="glossary.html">Glossary</a></nav>\n{body}\n{script}</body>\n'
+            f"</html>\n")
+
+
+# --------------------------------------------------------------------------- writing
+
+
+@dataclass
+class _Writer:
+    out: Path
+    system: System
+    bundle: str = ""
+    written: list[Path] = field(default_factory=list)
+
+    def _bundle(self) -> str:
+        if not self.bundle:
+            import vl_convert as vlc
+            self.bundle = vlc.javascript_bundle(vl_version=VEGA_LITE_VERSION)
+        return self.bundle
+
+    def figure_html(self, figure: Figure, folder: Path, number: int, page_key: str) -> str:
+        import vl_convert as vlc
+        spec = figure.chart().to_dict()
+        svg = vlc.vegalite_to_svg(spec, vl_version=VEGA_LITE_VERSION)
+        png = vlc.vegalite_to_png(spec, vl_version=VEGA_LITE_VERSION, scale=1.5)
+        folder.mkdir(parents=True, exist_ok=True)
+        png_path = folder / f"chart-{number}.png"
+        png_path.write_bytes(png)
+        csv_path = folder / f"chart-{number}.csv"
+        figure.data.to_csv(csv_path, index=False)
+        rel = f"{folder.name}/"
+        caption = html.escape(figure.summary)
+        return (f"<figure>{_unique_svg_ids(_strip_xml_header(svg), f'{page_key}-c{number}')}"
+                f"<figcaption>{caption} <a href=\"{rel}{png_path.name}\">PNG</a> · "
+                f"<a href=\"{rel}{csv_path.name}\">CSV</a></figcaption></figure>"
+                f"<details><summary>The data behind this chart</summary>"
+                f"{table_html(figure.data)}</details>")
+
+    def grid_html(self, grid: Grid, folder: Path, number: int) -> tuple[str, str]:
+        frame = grid_frame(self.system, grid)
+        folder.mkdir(parents=True, exist_ok=True)
+        csv_path = folder / f"grid-{grid.key}.csv"
+        frame.drop(columns=["kind_label"]).to_csv(csv_path, index=False)
+        spec = grid_chart(frame, grid).to_dict()
+        div = f"grid-{number}"
+        combos = math.prod(len(k.values) for k in grid.knobs)
+        body = (f'<div class="grid-box"><h3>Try it: {html.escape(grid.title)}</h3>'
+                f"<p>{html.escape(grid.question)}</p>"
+                f'<div id="{div}" class="grid-chart"></div>'
+                f'<noscript><p class="note">This chart needs JavaScript; the CSV file below holds '
+                f"every value.</p></noscript>"
+                f'<p class="muted">The model was run for all {combos} combinations of these '
+                f"settings when this page was made; the controls pick one of them. Every value: "
+                f'<a href="{folder.name}/{csv_path.name}">{csv_path.name}</a>. The '
+                f"<code>code</code> column holds each combination's scenario code, to load in "
+                f"the kit.</p></div>")
+        script = (f"<script>vegaEmbed('#{div}', {json.dumps(spec)}, "
+                  "{actions: false, renderer: 'svg'}).catch(function (e) { "
+                  f"document.getElementById('{div}').textContent = "
+                  "'The chart could not be drawn: ' + e; });</script>\n")
+        return body, script
+
+    def lesson(self, path: Path, grids: Sequence[Grid]) -> Path:
+        number = path.name[:2]
+        key = f"lesson{number}"
+        folder = self.out / key
+        blocks = notebook_blocks(path)
+        parts: list[str] = []
+        scripts: list[str] = []
+        chart_number = 0
+        grid_parts = []
+        for k, grid in enumerate(grids, start=1):
+            body, script = self.grid_html(grid, folder, k)
+            grid_parts.append(body)
+            scripts.append(script)
+        placed = not grid_parts
+        for block in blocks:
+            if not placed and block.kind == "prose" and re.search(
+                    r"<h2[^>]*>\s*What this means", block.html):
+                parts += grid_parts
+                placed = True
+            if block.kind == "prose":
+                parts.append(block.html)
+            elif block.kind == "note":
+                parts.append(f'<p class="note">{block.html}</p>')
+            elif block.kind in ("table",):
+                parts.append(block.html)
+            elif block.kind == "quiz":
+                parts.append(f'<div class="quiz">{block.html}</div>')
+            elif block.kind in ("chart", "panel"):
+                figures = []
+                for figure in block.figures:
+                    chart_number += 1
+                    figures.append(self.figure_html(figure, folder, chart_number, key))
+                title = f"<h3>{html.escape(block.title)}</h3>" if block.title else ""
+                inner = "".join(figures) + (block.html if block.kind == "panel" else "")
+                parts.append(f'<div class="panel">{title}{inner}</div>'
+                             if block.kind == "panel" else inner)
+        if not placed:
+            parts += grid_parts
+        title = _first_heading(blocks) or path.stem.replace("_", " ")
+        intro = ('<p class="muted">A handout of the kit\'s lesson, made by <code>make handouts</code>'
+                 ": the charts show the lesson's starting settings; where a chart has sliders, "
+                 "the model was run for every combination in advance. Figures are illustrative "
+                 '(see <a href="data.html">the data notes</a>).</p>')
+        script = ""
+        if scripts:
+            script = f"<script>{self._bundle()}</script>\n" + "".join(scripts)
+        target = self.out / f"{key}.html"
+        target.write_text(page(title, intro + "\n".join(parts), script=script), encoding="utf-8")
+        self.written.append(target)
+        return target
+
+    def markdown_page(self, source: Path, name: str, title: str) -> Path | None:
+        if not source.is_file():
+            return None
+        target = self.out / name
+        target.write_text(page(title, markdown_html(source.read_text(encoding="utf-8"))),
+                          encoding="utf-8")
+        self.written.append(target)
+        return target
+
+    def index(self, lessons: list[tuple[str, str]], missing: list[str]) -> Path:
+        from .ui.start import LESSONS
+        minutes = {name[:2]: m for name, _, m, _ in LESSONS}
+        items = "".join(
+            f'<li><a href="{href}">{html.escape(title)}</a>'
+            + (f' <span class="muted">({minutes[href[6:8]]} minutes)</span>'
+               if href[6:8] in minutes else "") + "</li>"
+            for href, title in lessons)
+        gone = (f'<p class="muted">Not yet written, so not here: {html.escape(", ".join(missing))}.'
+                "</p>" if missing else "")
+        body = (f"<h1>The Bradford kit: handouts</h1>"
+                "<p>One page per lesson, for a laptop with no Python and no network: open the "
+                "page in any browser (double-click it). Sliders on a page work offline: the model "
+                "was run in advance for every combination they offer.</p>"
+                f"<ul>{items}</ul>{gone}"
+                '<ul><li><a href="guide.html">Facilitator\'s guide (run sheets for 60, 90 and '
+                '120 minutes)</a></li><li><a href="glossary.html">Glossary</a></li>'
+                '<li><a href="data.html">The data and its sources</a></li></ul>'
+                f'<p class="muted">System: {html.escape(self.system.name)}. Made with the '
+                f"casestudy kit.</p>")
+        target = self.out / "index.html"
+        target.write_text(page("The Bradford kit: handouts", body), encoding="utf-8")
+        self.written.append(target)
+        return target
+
+
+def _strip_xml_header(svg: str) -> str:
+    return re.sub(r"^\s*<\?xml[^>]*>\s*", "", svg)
+
+
+def _first_heading(blocks: list[Block]) -> str:
+    for block in blocks:
+        match = re.search(r"<h1[^>]*>(.*?)</h1>", block.html, flags=re.DOTALL)
+        if match:
+            return re.sub(r"<[^>]+>", "", match.group(1)).strip()
+    return ""
+
+
+def lesson_notebooks(folder: Path = NOTEBOOKS) -> list[Path]:
+    """The lesson notebooks, in order: ``00_start_here`` to ``06_sandbox``."""
+    return sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb"))
+
+
+def write_handouts(out: str | Path = "handouts", *, system: System | None = None,
+                   notebooks: Path | None = None, guide: Path = GUIDE,
+                   grids: dict[str, list[Grid]] | None = None) -> list[Path]:
+    """Write every handout page under ``out`` and return their paths."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    system = system if system is not None else load_system()
+    writer = _Writer(out=out, system=system)
+    grids = lesson_grids(system) if grids is None else grids
+    found = lesson_notebooks(notebooks if notebooks is not None else NOTEBOOKS)
+    listed = []
+    for path in found:
+        target = writer.lesson(path, grids.get(path.name[:2], []))
+        listed.append((target.name, _title_of(target) or path.stem))
+    from .ui.start import LESSONS
+    present = {p.name for p in found}
+    missing = [name for name, *_ in LESSONS if name not in present]
+    writer.markdown_page(guide, "guide.html", "Facilitator's guide")
+    writer.markdown_page(GLOSSARY, "glossary.html", "Glossary")
+    writer.markdown_page(DATA_NOTES, "data.html", "The data and its sources")
+    writer.index(listed, missing)
+    return writer.written
+
+
+def _title_of(path: Path) -> str:
+    match = re.search(r"<title>(.*?)</title>", path.read_text(encoding="utf-8"))
+    return html.unescape(match.group(1)) if match else ""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    out = Path(args[0]) if args else Path("handouts")
+    written = write_handouts(out)
+    print(f"Wrote {len(written)} pages to {out}/ (open {out / 'index.html'})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

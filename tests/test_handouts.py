@@ -1,0 +1,325 @@
+"""Handouts: the grids are the engine's numbers, the pages are self-contained and offline."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import textwrap
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from casestudy import Scenario, ScenarioError, run_year
+from casestudy.handouts import (
+    SYSTEM_ROW,
+    Grid,
+    Knob,
+    anchor,
+    grid_chart,
+    grid_frame,
+    lesson_grids,
+    markdown_html,
+    write_handouts,
+)
+from casestudy.scenario import PRESET_LABELS
+from casestudy.workshop import from_code
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# --------------------------------------------------------------------------- grids
+
+
+def test_knob_checks_and_slider_steps():
+    with pytest.raises(KeyError):
+        Knob(field="no_such_field", values=(1,))
+    with pytest.raises(ScenarioError, match="at least one value"):
+        Knob(field="risk_share", values=())
+    assert Knob(field="risk_share", values=(0.0, 0.25, 0.5)).slider_step == 0.25
+    assert Knob(field="risk_share", values=(0.0, 0.25, 1.0)).slider_step is None  # uneven: radio
+    payment = Knob(field="payment", values=("fixed_income", "blended"),
+                   shown=("Fixed income", "Blended"))
+    assert payment.slider_step is None and payment.shown_values == ("Fixed income", "Blended")
+
+
+@pytest.mark.parametrize("lesson", ["01", "02", "03", "04", "05"])
+def test_each_lesson_grid_covers_every_combination_and_each_cell_is_run_year(lesson,
+                                                                             bundled_system):
+    for grid in lesson_grids(bundled_system)[lesson]:
+        frame = grid_frame(bundled_system, grid)
+        columns = [k.column for k in grid.knobs]
+        combos = list(itertools.product(*(k.shown_values for k in grid.knobs)))
+        orgs = len(bundled_system.organisations)
+        assert len(frame) == len(combos) * (orgs + 1)  # every org plus the NHS system row
+        seen = set(map(tuple, frame[columns].drop_duplicates().itertuples(index=False)))
+        assert seen == set(combos)
+        assert frame.groupby(columns).size().eq(orgs + 1).all()
+        # Each cell equals run_year for that combination's scenario, built here by hand.
+        for combo in itertools.product(*(range(len(k.values)) for k in grid.knobs)):
+            scenario = Scenario(**{**grid.base.to_dict(),
+                                   **{k.field: k.values[i] for k, i in zip(grid.knobs, combo)}})
+            shown = [k.shown_values[i] for k, i in zip(grid.knobs, combo)]
+            rows = frame.loc[(frame[columns] == shown).all(axis=1)].set_index("org_id")
+            year = run_year(bundled_system, scenario)
+            orgs_frame = year.organisations
+            np.testing.assert_array_equal(rows.loc[orgs_frame.index, "position_gbp_m"],
+                                          orgs_frame.position_gbp_m)
+            np.testing.assert_array_equal(rows.loc[orgs_frame.index, "underlying_position_gbp_m"],
+                                          orgs_frame.underlying_position_gbp_m)
+            nhs = year.system.loc["nhs"]
+            assert rows.loc[SYSTEM_ROW, "position_gbp_m"] == nhs.position_gbp_m
+            assert rows.loc[SYSTEM_ROW, "met_control_total"] == bool(nhs.met_control_total)
+            assert from_code(rows.loc[SYSTEM_ROW, "code"]) == scenario
+
+
+def test_grid_chart_filters_the_grid_with_bound_parameters(bundled_system):
+    grid = lesson_grids(bundled_system)["02"][0]
+    frame = grid_frame(bundled_system, grid)
+    spec = grid_chart(frame, grid).to_dict()  # validates against the Vega-Lite schema
+    params = {p["name"]: p for p in spec["params"]}
+    assert params["knob_0"]["bind"]["input"] == "radio"
+    assert params["knob_0"]["bind"]["options"] == [PRESET_LABELS[p] for p in
+                                                   ("payment_by_results", "fixed_income",
+                                                    "blended", "aligned_payment_and_incentive")]
+    shocks = grid.knobs[1].values
+    assert params["knob_1"]["bind"]["input"] == "range"
+    assert (params["knob_1"]["bind"]["min"], params["knob_1"]["bind"]["max"]) == (min(shocks),
+                                                                                  max(shocks))
+    assert params["knob_1"]["bind"]["step"] == pytest.approx(0.02)
+    filters = [t["filter"] for t in spec.get("transform", []) if "filter" in t]
+    assert any("knob_0" in f and "knob_1" in f for f in filters)
+    # Filtering, not computing: the only calculation formats the system's row as words.
+    (data,) = spec["datasets"].values()
+    assert len(data) == len(frame)
+    columns = set(frame.columns)
+    for layer in spec["layer"]:
+        for channel in layer.get("encoding", {}).values():
+            if isinstance(channel, dict) and "field" in channel:
+                assert channel["field"] in columns | {"words"}
+        for transform in layer.get("transform", []):
+            assert set(transform) <= {"filter", "calculate", "as"}
+
+
+def test_grid_of_custom_knobs(bundled_system):
+    grid = Grid(key="t", title="t", question="q", base=Scenario.preset("blended"),
+                knobs=(Knob(field="risk_share", values=(0.0, 1.0)),
+                       Knob(field="flex", values=(0.1, 0.9))))
+    frame = grid_frame(bundled_system, grid)
+    assert len(frame.groupby(["risk_share", "flex"])) == 4
+    full = frame[(frame.risk_share == 1.0) & (frame.flex == 0.9) & (frame.org_id != SYSTEM_ROW)]
+    year = run_year(bundled_system, Scenario.preset("blended", risk_share=1.0, flex=0.9))
+    np.testing.assert_array_equal(full.position_gbp_m, year.organisations.position_gbp_m)
+
+
+# --------------------------------------------------------------------------- Markdown
+
+
+def test_markdown_headings_get_glossary_anchors_and_links_point_at_pages():
+    assert anchor("Control total") == "control-total"
+    assert anchor("Fixed-income contract") == "fixed-income-contract"
+    text = markdown_html("## Control total\n\nSee [the glossary](glossary.md#risk-share), "
+                         "[data](../data/README.md), [lesson 2](02_no_winners.ipynb) and "
+                         "[a source](https://example.org/x).\n\n| a | b |\n|---|---|\n| 1 | 2 |")
+    assert '<h2 id="control-total">' in text
+    assert 'href="glossary.html#risk-share"' in text
+    assert 'href="data.html"' in text and 'href="lesson02.html"' in text
+    assert 'href="https://example.org/x"' in text  # a link to read later, not a resource
+    assert "<table>" in text
+
+
+# --------------------------------------------------------------------------- pages
+
+
+class _Resources(HTMLParser):
+    """Every URL the browser would fetch by itself: script/img/iframe src, link href."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in ("script", "img", "iframe", "source", "audio", "video", "embed"):
+            self.urls.append(attrs.get("src") or "")
+        if tag == "link":
+            self.urls.append(attrs.get("href") or "")
+        if tag == "object":
+            self.urls.append(attrs.get("data") or "")
+
+
+def _fetched(path: Path) -> list[str]:
+    parser = _Resources()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return [u for u in parser.urls if u]
+
+
+def _assert_offline(path: Path) -> None:
+    remote = [u for u in _fetched(path) if u.startswith(("http://", "https://", "//"))]
+    assert remote == [], f"{path.name} fetches {remote}"
+    text = path.read_text(encoding="utf-8")
+    assert "<script src=" not in text.replace("'", '"')
+
+
+PANEL_MODULE = '''
+"""A small lesson module for the handout tests."""
+from IPython.display import Markdown
+
+from casestudy import run_year
+from casestudy.charts import positions_figure
+from casestudy.ui.common import Panel, Quiz
+
+
+class RiskPanel(Panel):
+    fields = ("risk_share", "payment")
+    title = "Pool the risk"
+
+    def render(self, scenario):
+        orgs = run_year(self.system, scenario).organisations
+        return positions_figure(orgs), f"<b>{len(orgs)}</b> organisations"
+
+
+def situation():
+    return Markdown("The **situation** has a [control total](glossary.md#control-total).")
+
+
+def checks():
+    return [Quiz("Who pays?", ["The commissioner", "The provider"], correct=1,
+                 explanations=["No.", "Yes: its cost rises."])]
+'''
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory, bundled_system):
+    """Handouts from two small notebooks: one lesson with a panel, a grid and a quiz."""
+    base = tmp_path_factory.mktemp("handouts")
+    (base / "pkg").mkdir()
+    (base / "pkg" / "handout_lesson.py").write_text(textwrap.dedent(PANEL_MODULE))
+    notebooks = base / "notebooks"
+    notebooks.mkdir()
+    cells = [
+        new_markdown_cell("# Pool the risk\n\n## What you will learn\n\nA "
+                          "[risk share](glossary.md#risk-share)."),
+        new_code_cell("import handout_lesson"),
+        new_code_cell("handout_lesson.situation()"),
+        new_markdown_cell("## Explore"),
+        new_code_cell("handout_lesson.RiskPanel()"),
+        new_markdown_cell("## What this means for your system\n\nIt depends."),
+        new_code_cell("handout_lesson.checks()[0]"),
+        new_code_cell("handout_lesson.no_such_function()"),
+    ]
+    nbformat.write(new_notebook(cells=cells), notebooks / "03_pool_the_risk.ipynb")
+    nbformat.write(new_notebook(cells=[new_markdown_cell("# Start here")]),
+                   notebooks / "00_start_here.ipynb")
+    guide = base / "guide.md"
+    guide.write_text("# Facilitator's guide\n\n## 90 minutes\n\n| Time | What |\n|---|---|\n"
+                     "| 0:00 | Welcome |\n")
+    grids = {"03": [Grid(key="pool", title="Pool", question="Who gains?",
+                         knobs=(Knob(field="risk_share", values=(0.0, 0.5, 1.0)),
+                                Knob(field="payment", values=("fixed_income", "blended"),
+                                     shown=("Fixed income", "Blended"))))]}
+    import sys
+    sys.path.insert(0, str(base / "pkg"))
+    try:
+        paths = write_handouts(base / "out", system=bundled_system, notebooks=notebooks,
+                               guide=guide, grids=grids)
+    finally:
+        sys.path.remove(str(base / "pkg"))
+    return base / "out", paths
+
+
+def test_every_page_is_written_and_self_contained(written):
+    out, paths = written
+    names = {p.name for p in paths}
+    assert {"lesson00.html", "lesson03.html", "guide.html", "index.html"} <= names
+    for path in out.glob("*.html"):
+        _assert_offline(path)
+
+
+def test_lesson_page_holds_narrative_charts_tables_quiz_and_the_grid(written):
+    out, _ = written
+    text = (out / "lesson03.html").read_text(encoding="utf-8")
+    assert "<title>Pool the risk</title>" in text
+    assert "The <strong>situation</strong>" in text
+    assert 'href="glossary.html#risk-share"' in text
+    assert text.count("<svg") >= 1 and "Pool the risk</h3>" in text  # the panel and its chart
+    assert (out / "lesson03" / "chart-1.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (out / "lesson03" / "chart-1.csv").read_text().startswith("org_id,")
+    assert "The data behind this chart" in text and "<table" in text
+    assert "Risk share</b>: 0" in text  # the settings shown
+    assert "Who pays?" in text and "Show the answer" in text
+    assert "could not be prepared" in text  # the failing cell is a note, the rest is there
+    # The grid: its chart script, the inlined Vega bundle, and the CSV of every value.
+    assert "vegaEmbed('#grid-1'" in text and "vegaLite" in text
+    assert text.index("Try it: Pool") < text.index("What this means for your system")
+    assert (out / "lesson03" / "grid-pool.csv").is_file()
+
+
+def test_index_lists_the_pages_and_what_is_missing(written):
+    out, _ = written
+    text = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="lesson03.html"' in text and 'href="guide.html"' in text
+    assert "01_system_fundamentals.ipynb" in text  # not written in that folder: said so
+    guide = (out / "guide.html").read_text(encoding="utf-8")
+    assert "<table>" in guide and "90 minutes" in guide
+
+
+def _chromium() -> str | None:
+    path = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists()
+                                        else None)
+    if path is None and os.environ.get("CI"):
+        pytest.fail("CI is set but no Chromium at /usr/bin/chromium")
+    return path
+
+
+@pytest.mark.browser
+def test_grid_draws_offline_and_its_slider_picks_another_combination(written):
+    browser_path = _chromium()
+    if browser_path is None:
+        pytest.skip("no Chromium here")
+    playwright = pytest.importorskip("playwright.sync_api")
+    out, _ = written
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=browser_path, args=["--no-sandbox"])
+        context = browser.new_context(viewport={"width": 1366, "height": 768})
+        remote: list[str] = []
+
+        def route(request_route):
+            url = request_route.request.url
+            if url.startswith(("http://", "https://")):
+                remote.append(url)
+                return request_route.abort()
+            return request_route.continue_()
+
+        context.route("**/*", route)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto((out / "lesson03.html").as_uri())
+        page.wait_for_selector(".grid-chart svg", timeout=20_000)
+        assert page.locator(".grid-chart svg text", has_text="NHS system position").count() == 1
+        drawn = "document.querySelector('.grid-chart svg').innerHTML"
+        before = page.evaluate(drawn)
+        page.locator(".grid-chart input[type=range]").first.focus()
+        page.keyboard.press("ArrowRight")  # risk share 0 -> 0.5: the bars move
+        page.wait_for_function(f"b => {drawn} !== b", arg=before, timeout=10_000)
+        page.locator(".grid-chart input[type=radio]").nth(1).check()
+        page.wait_for_timeout(300)
+        browser.close()
+    assert remote == [] and errors == []
+
+
+# --------------------------------------------------------------------------- the real kit
+
+
+def test_guide_has_the_three_run_sheets():
+    guide = (ROOT / "notebooks" / "facilitator" / "guide.md").read_text(encoding="utf-8")
+    for heading in ("60-minute session", "90-minute session", "120-minute session",
+                    "Debrief questions", "no Python",
+                    "make workshop", "make handouts", "compare_teams"):
+        assert heading in guide, heading
