@@ -232,9 +232,20 @@ def check_system(path: str | os.PathLike | None = None) -> Report:
     where = Path(path) if path is not None else default_system_path()
     raw, problems = _read_tables(where)
     system, more, warnings = _validate(raw, where)
-    problems = problems + more
+    problems = _in_reading_order(problems + more)
     return Report(source=str(where), system=None if problems else system,
-                  problems=tuple(problems), warnings=tuple(warnings) if not problems else ())
+                  problems=tuple(problems), warnings=tuple(_in_reading_order(warnings)))
+
+
+def _in_reading_order(problems: list[Problem]) -> list[Problem]:
+    """Whole-file problems first, then table by table (in the schema's order), row by row."""
+    def table_index(place: str) -> int:
+        for i, table in enumerate(TABLES.values()):
+            if place == table.file or place.endswith(f"sheet '{table.name}'"):
+                return i
+        return -1
+
+    return sorted(problems, key=lambda p: (table_index(p.place), p.row or 0))
 
 
 def _read_tables(path: Path) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
@@ -651,10 +662,12 @@ def _validate(raw: dict[str, pd.DataFrame], path: Path
                                         "service line that does not exist in service_lines; "
                                         "expected a provider and service that appear together "
                                         f"in {place('service_lines')}"))
+    # Warnings too when there are problems, so that one run of the checker shows everything.
+    warnings = _warnings(t, place) if {"organisations", "service_lines", "schemes"} <= set(t) \
+        else []
     if problems or len(t) < len(TABLES):
-        return None, problems, []
+        return None, problems, warnings
 
-    warnings = _warnings(t, place)
     orgs = orgs.set_index("org_id")
     for c in COST_SHARES + ("incentive_fund_gbp_m",):
         orgs[c] = orgs[c].fillna(0.0)
@@ -698,7 +711,7 @@ def _check_cost_shares(o: pd.Series, row: int, place: str, bad: set[tuple[int, s
 
 
 def _warnings(t: dict[str, pd.DataFrame], place) -> list[Problem]:
-    """What is legal but odd; the data loads, and the checker prints these."""
+    """What is legal but odd. Cells already reported as problems (``None``) are skipped."""
     orgs, lines, schemes = t["organisations"], t["service_lines"], t["schemes"]
     out: list[Problem] = []
     providers = set(lines.provider_id)
@@ -707,6 +720,8 @@ def _warnings(t: dict[str, pd.DataFrame], place) -> list[Problem]:
                       / GBP_PER_M).groupby(lines.provider_id).sum()
     for row, o in orgs.iterrows():
         where = place("organisations")
+        if o.org_id is None or o.kind is None:
+            continue  # already a problem: nothing odd to add about it
         if o.kind in PAYER_KINDS:
             if o.org_id not in payers and o.org_id not in providers:
                 out.append(Problem(where, row, "org_id", f"{o.org_id} pays for no service lines; "
@@ -734,7 +749,7 @@ def _warnings(t: dict[str, pd.DataFrame], place) -> list[Problem]:
     medians = bundled_median_prices_gbp()
     for row, line in lines.iterrows():
         median = medians.get(line.service)
-        if not median:
+        if not median or line.unit_price_gbp is None:
             continue
         low, high = median / PRICE_RANGE_FACTOR, median * PRICE_RANGE_FACTOR
         if not low <= line.unit_price_gbp <= high:

@@ -473,6 +473,21 @@ def test_warning_control_total_beyond_a_tenth_of_turnover(tmp_path: Path) -> Non
     assert "£700m" in warning.message
 
 
+def test_warnings_come_with_problems_in_reading_order(tmp_path: Path) -> None:
+    """One run shows everything: problems sorted by table then row, and the warnings too."""
+    tables = northvale_tables()
+    tables["scheme_effects"].loc[0, "activity_change"] = "less"
+    tables["service_lines"].loc[5, "planned_activity"] = -1
+    tables["service_lines"].loc[1, "unit_price_gbp"] = 28  # pounds typed as hundreds
+    tables["organisations"].loc[2, "kind"] = "trust"
+    report = check_system(write_csv(tables, tmp_path / "system"))
+    assert [(p.place, p.row) for p in report.problems] == [
+        ("organisations.csv", 4), ("service_lines.csv", 7), ("scheme_effects.csv", 2)]
+    assert [(w.place, w.row, w.column) for w in report.warnings] == [
+        ("service_lines.csv", 3, "unit_price_gbp")]
+    assert report.system is None
+
+
 def test_warning_provider_without_a_cost_base(tmp_path: Path) -> None:
     def change(t: Tables) -> None:
         orgs = t["organisations"]
