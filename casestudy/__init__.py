@@ -10,6 +10,7 @@ from .contracts import ActivityBased, Blended, CapAndCollar, FixedIncome
 from .engine import YearResult, run_year
 from .errors import DataError, ScenarioError
 from .fundamentals import Memorandum, memorandum, portfolio_by_organisation
+from .governance import bridge, bridge_table, incentive_linkage, reserve_draws
 from .priorities import best_portfolios, portfolio, scheme_table
 from .projection import project, system_totals
 from .risk import contingency_reserves, risk_by_preset, simulate
@@ -25,5 +26,6 @@ __all__ = [
     "contingency_reserves", "project", "risk_by_preset", "simulate", "system_totals",
     "best_portfolios", "portfolio", "scheme_table",
     "from_code", "load_scenario", "save_scenario", "scenario_code",
+    "bridge", "bridge_table", "incentive_linkage", "reserve_draws",
     "Memorandum", "memorandum", "portfolio_by_organisation",
 ]

@@ -5,17 +5,21 @@ of organisation (colour-blind safe), £m in every money axis title, and a one-se
 summary on every chart (``summary_of(chart)``) for screen readers.
 """
 
+from .bridge import bridge_chart, bridge_figure
+from .incentive import incentive_chart, incentive_figure
 from .positions import (flows_chart, flows_figure, income_cost_chart, income_cost_figure,
                         positions_chart, positions_figure)
+from .reserves import reserves_chart, reserves_figure
 from .priorities import (leadership_load_chart, leadership_load_figure, portfolio_size_chart,
                          portfolio_size_figure, who_gains_chart, who_gains_figure)
 from .style import (KIND_COLOURS, KIND_LABELS, LABELS, Figure, LiveSpec, money, summary_of,
                     title, use_offline_renderer)
 
 __all__ = [
-    "KIND_COLOURS", "KIND_LABELS", "LABELS", "Figure", "LiveSpec", "flows_chart", "flows_figure",
-    "income_cost_chart", "income_cost_figure", "money", "positions_chart", "positions_figure",
-    "summary_of", "title", "use_offline_renderer",
+    "KIND_COLOURS", "KIND_LABELS", "LABELS", "Figure", "LiveSpec", "bridge_chart", "bridge_figure",
+    "flows_chart", "flows_figure", "incentive_chart", "incentive_figure", "income_cost_chart",
+    "income_cost_figure", "money", "positions_chart", "positions_figure", "reserves_chart",
+    "reserves_figure", "summary_of", "title", "use_offline_renderer",
     "leadership_load_chart", "leadership_load_figure", "portfolio_size_chart",
     "portfolio_size_figure", "who_gains_chart", "who_gains_figure",
 ]

@@ -1,0 +1,268 @@
+"""Lesson 3's panels, prose and checks: set the controls as a learner would and compare what
+is drawn with a direct call of the model."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+from systems import NORTHVALE
+
+from casestudy import Scenario, contingency_reserves, load_system, run_year
+from casestudy.charts import bridge_chart, incentive_chart, reserves_chart
+from casestudy.governance import (
+    NHS_SYSTEM_ID,
+    bridge,
+    first_miss_shock,
+    incentive_linkage,
+    reserve_draws,
+)
+from casestudy.ui import lesson3
+from casestudy.ui.common import Prediction
+
+DRAWS = 1_000  # the reserve panel's draws in tests: the comparison is exact at any count
+
+
+def _systems():
+    return [pytest.param("bundled", id="bradford"),
+            pytest.param(NORTHVALE, id="northvale",
+                         marks=pytest.mark.skipif(not NORTHVALE.exists(), reason="no northvale yet"))]
+
+
+@pytest.fixture(scope="module", params=_systems())
+def system(request):
+    return load_system() if request.param == "bundled" else load_system(request.param)
+
+
+def encoded_fields(spec: dict) -> set[str]:
+    """Every field a (layered) Vega-Lite spec encodes."""
+    found: set[str] = set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            for channel in node.get("encoding", {}).values():
+                for item in channel if isinstance(channel, list) else [channel]:
+                    if isinstance(item, dict) and "field" in item:
+                        found.add(item["field"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk({k: v for k, v in spec.items() if k != "datasets"})
+    return found
+
+
+def assert_spec_sound(spec: dict) -> None:
+    (rows,) = spec["datasets"].values()
+    assert rows, "the chart has no data"
+    missing = encoded_fields(spec) - set(rows[0])
+    assert not missing, f"encoded fields not in the data: {missing}"
+
+
+def largest_acute(system) -> str | None:
+    orgs = system.organisations
+    acute = orgs[orgs.kind == "acute"]
+    return None if acute.empty else str(acute.cost_base_gbp_m.idxmax())
+
+
+# --------------------------------------------------------------------------- bridge
+
+
+def test_bridge_panel_draws_the_models_bridge_and_follows_the_controls(system):
+    panel = lesson3.BridgePanel(system)
+    panel.update()
+    data = panel.figures[0].data
+    expected = bridge(system, panel.scenario(), NHS_SYSTEM_ID)
+    np.testing.assert_allclose(data.end_gbp_m, expected.end_gbp_m)
+    first = data.copy()
+
+    panel.controls["cost_inflation"].value = 0.06
+    scenario = panel.scenario()
+    assert scenario.cost_inflation == 0.06
+    expected = bridge(system, scenario, NHS_SYSTEM_ID)
+    np.testing.assert_allclose(panel.figures[0].data.end_gbp_m, expected.end_gbp_m)
+    inflation = panel.figures[0].data.set_index("step").change_gbp_m["Cost inflation"]
+    assert inflation < first.set_index("step").change_gbp_m["Cost inflation"]  # more inflation, more cost
+    assert "Cost inflation 0.06 instead of 0.038" in panel.changes.value
+
+    acute = largest_acute(system)
+    panel.picker.value = acute
+    np.testing.assert_allclose(panel.figures[0].data.end_gbp_m, bridge(system, scenario, acute).end_gbp_m)
+    assert system.org_name(acute) in panel.text
+
+    panel.reset()
+    assert panel.picker.value == NHS_SYSTEM_ID and panel.scenario() == panel.baseline
+    pd.testing.assert_frame_equal(panel.figures[0].data, first)
+    assert_spec_sound(panel.specs[0])
+
+
+def test_bridge_panel_text_states_the_models_totals(system):
+    panel = lesson3.BridgePanel(system)
+    panel.controls["non_recurrent_support_gbp_m"].value = 30.0
+    frame = bridge(system, panel.scenario()).set_index("step").end_gbp_m
+    before = bridge(system, panel.baseline).set_index("step").end_gbp_m
+    money = lesson3.money
+    for value in (frame["Underlying plan"], frame["Reported plan"], before["Reported plan"]):
+        assert money(value) in panel.text
+    assert money(frame["Reported plan"] - frame["Underlying plan"]) in panel.text
+
+
+# --------------------------------------------------------------------------- reserves
+
+
+def _reserve(frame: pd.DataFrame, arrangement: str) -> float:
+    return float(frame.loc[frame.arrangement == arrangement, "reserve_gbp_m"].iloc[0])
+
+
+def test_reserve_panel_matches_contingency_reserves(system):
+    panel = lesson3.ReservePanel(system, draws=DRAWS)
+    panel.update()
+    panel.confidence.value = 0.95
+    data = panel.figures[0].data
+    expected = contingency_reserves(system, panel.scenario(), 0.95, draws=DRAWS)
+    alone = expected[expected.arrangement == "alone"]
+    np.testing.assert_allclose(data.loc[data.arrangement == "alone", "reserve_gbp_m"], alone.reserve_gbp_m)
+    assert _reserve(data, "pooled") == pytest.approx(_reserve(expected, "pooled"))
+    assert _reserve(data, "sum") == pytest.approx(alone.reserve_gbp_m.sum())
+    assert lesson3.money(_reserve(data, "sum") - _reserve(data, "pooled")) in panel.text
+
+    panel.controls["payment"].value = "payment_by_results"
+    expected = contingency_reserves(system, panel.scenario(), 0.95, draws=DRAWS)
+    assert _reserve(panel.figures[0].data, "pooled") == pytest.approx(_reserve(expected, "pooled"))
+
+    panel.reset()
+    assert panel.confidence.value == lesson3.CONFIDENCE
+    expected = contingency_reserves(system, panel.baseline, lesson3.CONFIDENCE, draws=DRAWS)
+    assert _reserve(panel.figures[0].data, "pooled") == pytest.approx(_reserve(expected, "pooled"))
+    assert_spec_sound(panel.specs[0])
+
+
+def test_reserve_panel_draws_once_per_payment_rule(system):
+    panel = lesson3.ReservePanel(system, draws=DRAWS)
+    panel.update()
+    for confidence in (0.6, 0.7, 0.8):
+        panel.confidence.value = confidence
+    assert len(panel._draws) == 1  # the baseline's draws, reused for every confidence
+
+
+# --------------------------------------------------------------------------- linkage
+
+
+def test_linkage_panel_starts_where_somebody_misses(system):
+    panel = lesson3.LinkagePanel(system)
+    shock = first_miss_shock(system, panel.baseline)
+    assert panel.controls["demand_shock"].value == (shock if shock is not None else 0.0)
+
+
+def test_linkage_panel_draws_the_models_funds_and_positions(system):
+    panel = lesson3.LinkagePanel(system)
+    panel.update()
+    panel.controls["system_linkage"].value = 1.0
+    scenario = panel.scenario()
+    expected = incentive_linkage(system, scenario)
+    funds = panel.figures[0].data
+    np.testing.assert_allclose(funds.fund_received_gbp_m, expected.fund_received_gbp_m)
+    orgs = run_year(system, scenario).organisations
+    nhs = orgs[orgs.in_nhs_control_total]
+    np.testing.assert_allclose(panel.figures[1].data.value_gbp_m, nhs.position_gbp_m)
+    lost = expected[expected.fund_lost_to_linkage_gbp_m > lesson3.TOLERANCE_GBP_M]
+    for name in lost["name"]:
+        assert name in panel.text
+    if not expected.system_met.iloc[0]:
+        # With the whole fund tied to a system that missed, nobody receives anything.
+        assert funds.fund_received_gbp_m.sum() == pytest.approx(0.0)
+    panel.controls["risk_share"].value = 0.5
+    expected = incentive_linkage(system, panel.scenario())
+    np.testing.assert_allclose(panel.figures[0].data.fund_received_gbp_m, expected.fund_received_gbp_m)
+    for spec in panel.specs:
+        assert_spec_sound(spec)
+    panel.reset()
+    assert panel.scenario() == panel.baseline
+
+
+def test_linkage_words_name_who_missed_and_the_cost():
+    table = pd.DataFrame({
+        "org_id": ["a", "b"], "name": ["Trust A", "Trust B"], "kind": ["acute", "acute"],
+        "fund_available_gbp_m": [4.0, 2.0], "fund_received_gbp_m": [0.0, 0.0],
+        "fund_if_own_gbp_m": [0.0, 2.0], "fund_lost_to_linkage_gbp_m": [0.0, 2.0],
+        "position_gbp_m": [-1.0, 1.0], "position_before_fund_gbp_m": [-1.0, 1.0],
+        "control_total_gbp_m": [0.0, 0.0], "met_control_total": [False, True], "system_met": False,
+    })
+    text = lesson3.linkage_words(table, Scenario(system_linkage=1.0, demand_shock=0.02), 6.0)
+    assert "Trust A by £1.0m" in text and "Trust B £2.0m" in text and "misses" in text
+    assert "2% above plan" in text and "baseline £6.0m" in text
+
+
+# --------------------------------------------------------------------------- prose and checks
+
+
+def test_prose_is_computed(system):
+    text = lesson3.situation(system).data
+    nhs = run_year(system, lesson3.DEFAULT).system.loc["nhs"]
+    assert lesson3.money(nhs.underlying_position_gbp_m) in text
+    assert lesson3.money(nhs.position_gbp_m) in text
+    means = lesson3.what_this_means(system).data
+    table = reserve_draws(system, lesson3.DEFAULT, draws=lesson3.CHECK_DRAWS).reserves(lesson3.CONFIDENCE)
+    assert lesson3.money(_reserve(table, "pooled")) in means
+    assert "£" in means and "{" not in means
+
+
+def test_checks_answers_are_the_models(system):
+    questions = lesson3.checks(system)
+    assert 2 <= len(questions) <= 4
+    assert isinstance(questions[0], Prediction)
+
+    # One-off support: the underlying position does not move.
+    more = dataclasses.replace(lesson3.DEFAULT, non_recurrent_support_gbp_m=lesson3.DEFAULT.non_recurrent_support_gbp_m + 10)
+    moved = (run_year(system, more).system.loc["nhs", "underlying_position_gbp_m"]
+             - run_year(system, lesson3.DEFAULT).system.loc["nhs", "underlying_position_gbp_m"])
+    assert questions[0].correct == (1 if abs(moved) < 1e-9 else 0)
+
+    # Pooling: larger, the same or smaller, from contingency_reserves directly.
+    table = contingency_reserves(system, lesson3.DEFAULT, lesson3.CONFIDENCE, draws=lesson3.CHECK_DRAWS)
+    alone = table.loc[table.arrangement == "alone", "reserve_gbp_m"].sum()
+    pooled = _reserve(table, "pooled")
+    assert questions[1].correct == (2 if pooled < alone - 0.005 else 0 if pooled > alone + 0.005 else 1)
+
+    # The last is the bridge quiz: the option with the most negative step.
+    quiz = questions[-1]
+    nhs = bridge(system, lesson3.DEFAULT).set_index("step").change_gbp_m
+    assert quiz.options[quiz.correct] == min(quiz.options, key=lambda step: nhs[step])
+    assert quiz.choose(quiz.correct) is True
+    wrong = (quiz.correct + 1) % len(quiz.options)
+    assert quiz.choose(wrong) is False and quiz.options[quiz.correct] in quiz.feedback.value
+
+
+def test_linkage_check_answer_is_the_models(system):
+    shock = first_miss_shock(system, lesson3.DEFAULT)
+    (question,) = [q for q in lesson3.checks(system) if "tied to the system" in q.question]
+    scenario = dataclasses.replace(lesson3.DEFAULT, demand_shock=shock or 0.0, system_linkage=1.0)
+    orgs = run_year(system, scenario).organisations
+    funds = system.organisations.incentive_fund_gbp_m
+    if "meets its own control total" in question.question:
+        org = next(o for o in orgs.index if orgs.name[o] in question.question)
+        assert orgs.met_control_total[org]
+        received = orgs.incentive_fund_gbp_m[org]
+        assert question.correct == (0 if received >= funds[org] - 1e-9 else 1)
+    else:  # nobody with a fund meets its own total while others miss: the whole pot
+        paid, pot = orgs.incentive_fund_gbp_m.sum(), funds[orgs.index].sum()
+        assert question.correct == (0 if paid >= pot - 1e-9 else 2 if paid <= 1e-9 else 1)
+
+
+# --------------------------------------------------------------------------- charts
+
+
+def test_chart_builders_validate_and_encode_only_their_data(system):
+    scenario = Scenario()
+    for chart in (
+        bridge_chart(bridge(system, scenario)),
+        reserves_chart(reserve_draws(system, scenario, draws=500).reserves(0.9), 0.9),
+        incentive_chart(incentive_linkage(system, dataclasses.replace(scenario, demand_shock=0.02))),
+    ):
+        spec = chart.to_dict()  # validates against the Vega-Lite schema
+        assert_spec_sound(spec)
+        assert spec["description"]
