@@ -11,21 +11,25 @@ from .engine import YearResult, run_year
 from .errors import DataError, ScenarioError
 from .fundamentals import Memorandum, memorandum, portfolio_by_organisation
 from .governance import bridge, bridge_table, incentive_linkage, reserve_draws
+from .incentives import (PresetDraws, break_even_elective_rate, elective_shortfall,
+                         largest_acute_trust, main_commissioner)
 from .priorities import best_portfolios, portfolio, scheme_table
 from .projection import project, system_totals
 from .risk import contingency_reserves, risk_by_preset, simulate
 from .scenario import PRESETS, Scenario, field_info
-from .system import System, load_system
+from .system import System, check_system, load_system
 from .workshop import from_code, load_scenario, save_scenario, scenario_code
 
 __version__ = "0.1.0"
 __all__ = [
     "ActivityBased", "Blended", "CapAndCollar", "FixedIncome",
     "DataError", "PRESETS", "Scenario", "ScenarioError", "System", "YearResult",
-    "field_info", "load_system", "run_year",
+    "check_system", "field_info", "load_system", "run_year",
     "contingency_reserves", "project", "risk_by_preset", "simulate", "system_totals",
     "best_portfolios", "portfolio", "scheme_table",
     "from_code", "load_scenario", "save_scenario", "scenario_code",
     "bridge", "bridge_table", "incentive_linkage", "reserve_draws",
     "Memorandum", "memorandum", "portfolio_by_organisation",
+    "PresetDraws", "break_even_elective_rate", "elective_shortfall", "largest_acute_trust",
+    "main_commissioner",
 ]
