@@ -6,12 +6,15 @@ summary on every chart (``summary_of(chart)``) for screen readers.
 """
 
 from .bridge import bridge_chart, bridge_figure
+from .distribution import distribution_chart, distribution_figure, spread_chart, spread_figure
+from .electives import shortfall_chart, shortfall_figure
 from .incentive import incentive_chart, incentive_figure
 from .positions import (flows_chart, flows_figure, income_cost_chart, income_cost_figure,
                         positions_chart, positions_figure)
 from .reserves import reserves_chart, reserves_figure
 from .priorities import (leadership_load_chart, leadership_load_figure, portfolio_size_chart,
                          portfolio_size_figure, who_gains_chart, who_gains_figure)
+from .years import holders_chart, holders_figure, years_chart, years_figure
 from .style import (KIND_COLOURS, KIND_LABELS, LABELS, Figure, LiveSpec, money, summary_of,
                     title, use_offline_renderer)
 
@@ -22,4 +25,7 @@ __all__ = [
     "reserves_figure", "summary_of", "title", "use_offline_renderer",
     "leadership_load_chart", "leadership_load_figure", "portfolio_size_chart",
     "portfolio_size_figure", "who_gains_chart", "who_gains_figure",
+    "distribution_chart", "distribution_figure", "spread_chart", "spread_figure",
+    "shortfall_chart", "shortfall_figure", "holders_chart", "holders_figure", "years_chart",
+    "years_figure",
 ]
