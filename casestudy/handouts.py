@@ -309,13 +309,12 @@ def notebook_blocks(path: Path) -> list[Block]:
         elif cell.cell_type == "code" and cell.source.strip():
             try:
                 value = _run_cell(cell.source, namespace, f"{path.name}[{number}]")
+                blocks += blocks_of(value)
             except Exception as exc:  # noqa: BLE001 - any failure is reported on the page
                 print(f"handouts: {path.name}, cell {number}: {type(exc).__name__}: {exc}",
                       file=sys.stderr)
                 blocks.append(Block("note", html.escape(
                     f"(This part of the lesson could not be prepared: {exc})")))
-                continue
-            blocks += blocks_of(value)
     return blocks
 
 
@@ -374,8 +373,12 @@ def _panel_block(panel: Any) -> Block:
         info = field_info(name)
         value = getattr(scenario, name)
         shown = PRESET_LABELS.get(value, "custom") if name == "payment" else _plain(value)
-        reach = ("one of: " + ", ".join(PRESET_LABELS.values()) if name == "payment"
-                 else f"from {_plain(info['min'])} to {_plain(info['max'])}")
+        if name == "payment":
+            reach = "one of: " + ", ".join(PRESET_LABELS.values())
+        elif "min" in info:
+            reach = f"from {_plain(info['min'])} to {_plain(info['max'])}"
+        else:
+            reach = "on the laptop"
         settings.append(f"<li><b>{html.escape(info['label'])}</b>: {html.escape(shown)} "
                         f"<span class=\"muted\">(in the kit you can move it {html.escape(reach)})"
                         f"</span></li>")
@@ -619,12 +622,12 @@ class _Writer:
         self.written.append(target)
         return target
 
-    def markdown_page(self, source: Path, name: str, title: str) -> Path | None:
-        if not source.is_file():
-            return None
+    def markdown_page(self, source: Path, name: str, title: str) -> Path:
         target = self.out / name
-        target.write_text(page(title, markdown_html(source.read_text(encoding="utf-8"))),
-                          encoding="utf-8")
+        body = (markdown_html(source.read_text(encoding="utf-8")) if source.is_file() else
+                f"<h1>{html.escape(title)}</h1><p>Not in this copy of the kit "
+                f"(<code>{html.escape(source.name)}</code> was not found).</p>")
+        target.write_text(page(title, body), encoding="utf-8")
         self.written.append(target)
         return target
 
