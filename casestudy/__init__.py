@@ -6,6 +6,7 @@
 ['nhs', 'place']
 """
 
+from .compare import compare_teams
 from .contracts import ActivityBased, Blended, CapAndCollar, FixedIncome
 from .engine import YearResult, run_year
 from .errors import DataError, ScenarioError
@@ -27,7 +28,7 @@ __all__ = [
     "check_system", "field_info", "load_system", "run_year",
     "contingency_reserves", "project", "risk_by_preset", "simulate", "system_totals",
     "best_portfolios", "portfolio", "scheme_table",
-    "from_code", "load_scenario", "save_scenario", "scenario_code",
+    "from_code", "load_scenario", "save_scenario", "scenario_code", "compare_teams",
     "bridge", "bridge_table", "incentive_linkage", "reserve_draws",
     "Memorandum", "memorandum", "portfolio_by_organisation",
     "PresetDraws", "break_even_elective_rate", "elective_shortfall", "largest_acute_trust",

@@ -6,6 +6,8 @@ summary on every chart (``summary_of(chart)``) for screen readers.
 """
 
 from .bridge import bridge_chart, bridge_figure
+from .compare import (team_outcomes_chart, team_outcomes_figure, team_positions_chart,
+                      team_positions_figure)
 from .distribution import distribution_chart, distribution_figure, spread_chart, spread_figure
 from .electives import shortfall_chart, shortfall_figure
 from .incentive import incentive_chart, incentive_figure
@@ -28,4 +30,5 @@ __all__ = [
     "distribution_chart", "distribution_figure", "spread_chart", "spread_figure",
     "shortfall_chart", "shortfall_figure", "holders_chart", "holders_figure", "years_chart",
     "years_figure",
+    "team_outcomes_chart", "team_outcomes_figure", "team_positions_chart", "team_positions_figure",
 ]
