@@ -639,7 +639,7 @@ class _Writer:
             + (f' <span class="muted">({minutes[href[6:8]]} minutes)</span>'
                if href[6:8] in minutes else "") + "</li>"
             for href, title in lessons)
-        gone = (f'<p class="muted">Not yet written, so not here: {html.escape(", ".join(missing))}.'
+        gone = (f'<p class="muted">Not in this copy of the kit yet: {html.escape(", ".join(missing))}.'
                 "</p>" if missing else "")
         body = (f"<h1>The Bradford kit: handouts</h1>"
                 "<p>One page per lesson, for a laptop with no Python and no network: open the "
