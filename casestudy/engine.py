@@ -290,6 +290,32 @@ def compute_year(inputs: YearInputs, scenario: Scenario, *,
 # --------------------------------------------------------------------------- results
 
 
+def organisation_columns(system: System, inputs: YearInputs, money: Money) -> dict[str, np.ndarray]:
+    """The columns of ``YearResult.organisations`` (first draw) as arrays, one per organisation.
+
+    One definition for the one-year frame and for ``project``, which stacks a year's columns
+    after another and builds a single frame (a frame a year was most of its time).
+    """
+    m, i, orgs = money, inputs, system.organisations
+    return {
+        "name": orgs["name"].to_numpy(),
+        "kind": orgs["kind"].to_numpy(),
+        "in_nhs_control_total": i.in_nhs,
+        "income_gbp_m": m.income[0],
+        "cost_gbp_m": m.cost[0],
+        "contract_income_gbp_m": m.contract_income[0],
+        "contract_payments_gbp_m": m.contract_payments[0],
+        "incentive_fund_gbp_m": m.incentive[0],
+        "risk_share_gbp_m": m.risk_share[0],
+        "non_recurrent_gbp_m": m.non_recurrent_support + m.non_recurrent_saving + m.incentive[0],
+        "position_gbp_m": m.position[0],
+        "underlying_position_gbp_m": m.underlying[0],
+        "control_total_gbp_m": i.control_total,
+        "met_control_total": m.met[0],
+        "activity_index": m.activity_index[0],
+    }
+
+
 @dataclass(frozen=True)
 class YearResult:
     """One year's results as tidy frames: ``organisations``, ``system``, ``flows``, ``lines``."""
@@ -301,25 +327,8 @@ class YearResult:
 
     @cached_property
     def organisations(self) -> pd.DataFrame:
-        m, i, orgs = self.money, self.inputs, self.system_data.organisations
-        frame = pd.DataFrame({
-            "name": orgs["name"].to_numpy(),
-            "kind": orgs["kind"].to_numpy(),
-            "in_nhs_control_total": i.in_nhs,
-            "income_gbp_m": m.income[0],
-            "cost_gbp_m": m.cost[0],
-            "contract_income_gbp_m": m.contract_income[0],
-            "contract_payments_gbp_m": m.contract_payments[0],
-            "incentive_fund_gbp_m": m.incentive[0],
-            "risk_share_gbp_m": m.risk_share[0],
-            "non_recurrent_gbp_m": m.non_recurrent_support + m.non_recurrent_saving + m.incentive[0],
-            "position_gbp_m": m.position[0],
-            "underlying_position_gbp_m": m.underlying[0],
-            "control_total_gbp_m": i.control_total,
-            "met_control_total": m.met[0],
-            "activity_index": m.activity_index[0],
-        }, index=pd.Index(i.org_ids, name="org_id"))
-        return frame
+        columns = organisation_columns(self.system_data, self.inputs, self.money)
+        return pd.DataFrame(columns, index=pd.Index(self.inputs.org_ids, name="org_id"))
 
     @cached_property
     def system(self) -> pd.DataFrame:

@@ -45,7 +45,8 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from .engine import TOLERANCE_GBP_M, Money, YearInputs, YearResult, compute_year, inputs_for
+from .engine import (TOLERANCE_GBP_M, Money, YearInputs, compute_year, inputs_for,
+                     organisation_columns)
 from .errors import ScenarioError
 from .scenario import Scenario, field_info
 from .system import System
@@ -131,16 +132,19 @@ def project(system: System, scenario: Scenario, years: int | None = None) -> pd.
     growth = system.service_lines.demand_growth.to_numpy(dtype=float)
     inputs = replace(inputs_for(system, scenario), scheme_ramp=scheme_ramp(years_to_full, 1))
     money = compute_year(inputs, scenario)
-    frames = []
+    parts = []
     for year in range(1, years + 1):
         if year > 1:
             inputs = next_year(inputs, money, scenario, demand_growth=growth,
                                ramp=scheme_ramp(years_to_full, year))
             money = compute_year(inputs, scenario)
-        orgs = YearResult(system, scenario, inputs, money).organisations.reset_index()
-        orgs.insert(0, "year", year)
-        frames.append(orgs[list(PROJECT_COLUMNS)])
-    return pd.concat(frames, ignore_index=True)
+        parts.append(organisation_columns(system, inputs, money))
+    # One frame at the end, not one a year: a frame a year was most of project's time.
+    orgs = len(inputs.org_ids)
+    columns = {"year": np.repeat(np.arange(1, years + 1), orgs),
+               "org_id": np.tile(np.asarray(inputs.org_ids, dtype=object), years)}
+    columns.update({name: np.concatenate([part[name] for part in parts]) for name in parts[0]})
+    return pd.DataFrame(columns)[list(PROJECT_COLUMNS)]
 
 
 def system_totals(frame: pd.DataFrame, keys: Sequence[str] = ("payment",)) -> pd.DataFrame:
