@@ -8,6 +8,8 @@
 
 from .compare import compare_teams
 from .contracts import ActivityBased, Blended, CapAndCollar, FixedIncome
+from .behaviours import (GainShare, Shift, contracting, gain_share, shift_by_rule,
+                         shift_changes, shift_for, stranded_cost)
 from .engine import YearResult, run_year
 from .errors import DataError, ScenarioError
 from .fundamentals import Memorandum, memorandum, portfolio_by_organisation
@@ -31,6 +33,8 @@ __all__ = [
     "from_code", "load_scenario", "save_scenario", "scenario_code", "compare_teams",
     "bridge", "bridge_table", "incentive_linkage", "reserve_draws",
     "Memorandum", "memorandum", "portfolio_by_organisation",
+    "GainShare", "Shift", "contracting", "gain_share", "shift_by_rule", "shift_changes",
+    "shift_for", "stranded_cost",
     "PresetDraws", "break_even_elective_rate", "elective_shortfall", "largest_acute_trust",
     "main_commissioner",
 ]

@@ -27,7 +27,7 @@ The first of the case study's five lessons is to get the system fundamentals rig
 partnerships, set and show a new culture, **focus on a small number of shared priorities**, and
 develop an agreed **[memorandum of understanding](glossary.md#memorandum-of-understanding)**: a
 written agreement that binds no one in law but says what the partners will do together. The West
-Yorkshire and Harrogate partners adopted one in 2018; Bradford's own partners later signed a
+Yorkshire and Harrogate partners adopted one; Bradford's own partners later signed a
 **[strategic partnering agreement](glossary.md#strategic-partnering-agreement)** that works "rather
 like a club".
 

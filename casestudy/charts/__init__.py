@@ -5,6 +5,8 @@ of organisation (colour-blind safe), £m in every money axis title, and a one-se
 summary on every chart (``summary_of(chart)``) for screen readers.
 """
 
+from .behaviours import (contracting_chart, contracting_figure, gain_share_chart,
+                         gain_share_figure, shift_by_rule_chart, shift_by_rule_figure)
 from .bridge import bridge_chart, bridge_figure
 from .compare import (team_outcomes_chart, team_outcomes_figure, team_positions_chart,
                       team_positions_figure)
@@ -27,6 +29,8 @@ __all__ = [
     "reserves_figure", "summary_of", "title", "use_offline_renderer",
     "leadership_load_chart", "leadership_load_figure", "portfolio_size_chart",
     "portfolio_size_figure", "who_gains_chart", "who_gains_figure",
+    "contracting_chart", "contracting_figure", "gain_share_chart", "gain_share_figure",
+    "shift_by_rule_chart", "shift_by_rule_figure",
     "distribution_chart", "distribution_figure", "spread_chart", "spread_figure",
     "shortfall_chart", "shortfall_figure", "holders_chart", "holders_figure", "years_chart",
     "years_figure",

@@ -68,12 +68,16 @@ def who_gains_figure(table: pd.DataFrame, payment_label: str,
 
     def draw(data: pd.DataFrame) -> alt.LayerChart:
         y = alt.Y("name:N", sort=list(shape[0]), title=None)
-        bars = alt.Chart().mark_bar(height=16).encode(
+        # What it pays is outlined with a pale fill (a faded colour would pass for another
+        # kind's: faded dark blue looks like the community trusts' sky blue).
+        bars = alt.Chart().mark_bar(height=16, strokeWidth=1.5).encode(
             y=y,
             x=alt.X("value_gbp_m:Q", title=LABELS["benefit_gbp_m"], stack="zero"),
             color=kind_colour(kinds=list(shape[1])),
-            opacity=alt.Opacity("part:N", scale=alt.Scale(domain=[ACTIVITY, PAYS], range=[1.0, 0.4]),
-                                title="Bar", legend=alt.Legend(orient="bottom", columns=1)),
+            stroke=kind_colour(legend=False, kinds=list(shape[1])),
+            fillOpacity=alt.FillOpacity(
+                "part:N", scale=alt.Scale(domain=[ACTIVITY, PAYS], range=[1.0, 0.12]),
+                title="Bar", legend=alt.Legend(orient="bottom", columns=1)),
             order=alt.Order("part:N", sort="descending"),
             tooltip=[alt.Tooltip("name:N", title="Organisation"), alt.Tooltip("part:N", title="Part"),
                      alt.Tooltip("value_gbp_m:Q", title="£m", format=",.2f"),
@@ -86,7 +90,7 @@ def who_gains_figure(table: pd.DataFrame, payment_label: str,
             width=WIDTH, height=max(160, 26 * len(shape[0])))
 
     return Figure(long, summary, draw, shape, chart_title,
-                  "Black tick: net benefit. Light bar: what it pays for the schemes.")
+                  "Black tick: net benefit. Outlined bar: what it pays for the schemes.")
 
 
 def who_gains_chart(table: pd.DataFrame, payment_label: str,

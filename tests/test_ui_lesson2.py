@@ -1,0 +1,275 @@
+"""Lesson 2's panels, prose and checks: move the controls as a learner would and compare what
+is drawn with a direct call of the model."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import write_tables
+from systems import NORTHVALE
+
+from casestudy import Scenario, load_system
+from casestudy.behaviours import (
+    SHIFT_SHARE,
+    SYSTEM_ID,
+    contracting,
+    gain_share,
+    shift_by_rule,
+    shift_changes,
+    shift_for,
+    stranded_cost,
+)
+from casestudy.charts import money
+from casestudy.charts.behaviours import contracting_chart, gain_share_chart, shift_by_rule_chart
+from casestudy.ui import lesson2
+
+
+def _systems():
+    return [pytest.param("bundled", id="bradford"),
+            pytest.param(NORTHVALE, id="northvale",
+                         marks=pytest.mark.skipif(not NORTHVALE.exists(), reason="no northvale"))]
+
+
+@pytest.fixture(scope="module", params=_systems())
+def system(request):
+    return load_system() if request.param == "bundled" else load_system(request.param)
+
+
+def encoded_fields(spec: dict) -> set[str]:
+    """Every field a (layered or faceted) Vega-Lite spec encodes."""
+    found: set[str] = set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            for channel in node.get("encoding", {}).values():
+                for item in channel if isinstance(channel, list) else [channel]:
+                    if isinstance(item, dict) and "field" in item:
+                        found.add(item["field"])
+            for channel in node.get("facet", {}).values() if isinstance(node.get("facet"), dict) else []:
+                if isinstance(channel, dict) and "field" in channel:
+                    found.add(channel["field"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk({k: v for k, v in spec.items() if k != "datasets"})
+    return found
+
+
+def assert_spec_sound(spec: dict) -> None:
+    (rows,) = spec["datasets"].values()
+    assert rows, "the chart has no data"
+    missing = encoded_fields(spec) - set(rows[0])
+    assert not missing, f"encoded fields not in the data: {missing}"
+
+
+def _move_share(panel, share):
+    panel.share.value = share
+    return dataclasses.replace(shift_for(panel.system), share=share)
+
+
+# --------------------------------------------------------------------------- shift panel
+
+
+def test_shift_panel_draws_each_rule_as_the_model_says(system):
+    panel = lesson2.ShiftPanel(system)
+    panel.update()
+    data = panel.figures[0].data
+    expected = shift_by_rule(system, panel.scenario(), shift_for(system))
+    for row in data.itertuples():
+        match = expected[(expected.payment_label == row.payment_label) & (expected.name == row.name)]
+        assert row.change_gbp_m == pytest.approx(match.change_gbp_m.iloc[0])
+    shift = shift_for(system)
+    names = set(data.name)
+    for org in (shift.acute_id, shift.funder_id, shift.deliverer_id):
+        assert system.org_name(org) in names
+    chosen = data[data.chosen]
+    assert set(chosen.payment_label) == {"Fixed income"}
+    assert chosen.rule.str.endswith("(your rule)").all()
+
+
+def test_shift_panel_follows_the_size_of_the_shift_and_flex(system):
+    panel = lesson2.ShiftPanel(system)
+    panel.update()
+    before = panel.figures[0].data.copy()
+    shift = _move_share(panel, 0.1)
+    panel.controls["flex"].value = 0.8
+    scenario = panel.scenario()
+    assert scenario.flex == 0.8
+    data = panel.figures[0].data
+    expected = shift_by_rule(system, scenario, shift)
+    system_rows = data[data.kind == SYSTEM_ID]
+    total = expected[expected.org_id == SYSTEM_ID].change_gbp_m.iloc[0]
+    np.testing.assert_allclose(system_rows.change_gbp_m, total)
+    assert not np.allclose(before[before.kind == SYSTEM_ID].change_gbp_m, total)
+    detail = stranded_cost(system, scenario, shift)
+    assert money(detail.stranded_cost_gbp_m) in panel.text
+    assert money(detail.cost_released_gbp_m) in panel.text
+    assert "10%" in panel.changes.value and SHIFT_SHARE["label"] in panel.changes.value
+
+
+def test_switching_the_rule_moves_the_acute_trust_but_not_the_system(system):
+    panel = lesson2.ShiftPanel(system)
+    panel.update()
+    shift = shift_for(system)
+    panel.controls["payment"].value = "payment_by_results"
+    scenario = panel.scenario()
+    changes = shift_changes(system, scenario, shift)
+    assert money(changes.loc[shift.acute_id, "change_gbp_m"]) in panel.text
+    assert "Under payment by results" in panel.text
+    data = panel.figures[0].data
+    assert set(data[data.chosen].payment_label) == {"Payment by results"}
+    pbr = changes.loc[shift.acute_id, "change_gbp_m"]
+    fixed = shift_changes(system, Scenario.preset("fixed_income"), shift).loc[shift.acute_id,
+                                                                               "change_gbp_m"]
+    assert pbr < 0 < fixed  # payment by results strands cost; fixed income flips it
+
+
+def test_shift_panel_reset_restores_the_baseline(system):
+    panel = lesson2.ShiftPanel(system)
+    panel.update()
+    baseline = panel.figures[0].data.copy()
+    _move_share(panel, 0.15)
+    panel.controls["flex"].value = 0.1
+    panel.controls["payment"].value = "blended"
+    panel.reset()
+    assert panel.share.value == SHIFT_SHARE["default"]
+    assert panel.scenario() == panel.baseline
+    pd.testing.assert_frame_equal(baseline.reset_index(drop=True),
+                                  panel.figures[0].data.reset_index(drop=True))
+    assert "instead of" not in panel.changes.value
+
+
+# --------------------------------------------------------------------------- gain share panel
+
+
+def test_gain_share_panel_draws_the_models_gain_share_and_deal(system):
+    panel = lesson2.GainSharePanel(system)
+    panel.update()
+    panel.controls["payment"].value = "payment_by_results"
+    shift = shift_for(system)
+    changes = shift_changes(system, panel.scenario(), shift).change_gbp_m
+    parties = [o for o in changes.index if abs(changes[o]) > 1e-6
+               or o in (shift.acute_id, shift.funder_id, shift.deliverer_id)]
+    expected = gain_share(changes.loc[parties])
+    data = panel.figures[0].data
+    after = data[data.stage == "After the gain share"].set_index("name")
+    for org in parties:
+        assert after.loc[system.org_name(org), "value_gbp_m"] == pytest.approx(
+            expected.table.loc[org, "after_gbp_m"])
+    assert after.loc["Whole system (all partners)", "value_gbp_m"] == pytest.approx(changes.sum())
+    deal = contracting(changes.loc[parties])
+    drawn = panel.figures[1].data.set_index("label")
+    for key, row in deal.iterrows():
+        assert drawn.loc[row.label, "system_gain_gbp_m"] == pytest.approx(row.system_gain_gbp_m)
+    if expected.possible and expected.losers:
+        assert f"{expected.share_of_gains:.0%} of their gains" in panel.text
+        assert (after.value_gbp_m >= -1e-9).all()
+    elif not expected.possible:
+        assert "The system as a whole loses" in panel.text
+
+
+def test_raising_flex_can_turn_a_losing_shift_into_a_shared_gain(system):
+    panel = lesson2.GainSharePanel(system)
+    panel.update()
+    shift = shift_for(system)
+    for flex in (0.0, 1.0):
+        panel.controls["flex"].value = flex
+        total = shift_changes(system, panel.scenario(), shift).change_gbp_m.sum()
+        group = panel.figures[1].data.set_index("label").loc["As a group: one envelope"]
+        assert (group.outcome == "Goes ahead") == (total >= 0)
+        assert ("The system as a whole loses" in panel.text) == (total < 0)
+
+
+def test_gain_share_panel_reset(system):
+    panel = lesson2.GainSharePanel(system)
+    panel.update()
+    baseline = [f.data.copy() for f in panel.figures]
+    _move_share(panel, 0.2)
+    panel.controls["payment"].value = "payment_by_results"
+    panel.reset()
+    for before, figure in zip(baseline, panel.figures):
+        pd.testing.assert_frame_equal(before.reset_index(drop=True),
+                                      figure.data.reset_index(drop=True))
+
+
+def test_panels_charts_are_sound_vega_lite(system):
+    for cls in (lesson2.ShiftPanel, lesson2.GainSharePanel):
+        panel = cls(system)
+        panel.update()
+        panel.controls["payment"].value = "payment_by_results"
+        for spec in panel.specs:
+            assert_spec_sound(spec)
+
+
+def test_chart_builders_validate(system):
+    shift = shift_for(system)
+    frame = shift_by_rule(system, Scenario(), shift)
+    changes = shift_changes(system, Scenario(), shift)
+    shared = gain_share(changes.change_gbp_m[changes.change_gbp_m.abs() > 1e-6])
+    table = shared.table.assign(name=system.organisations["name"].reindex(shared.table.index),
+                                kind=system.organisations["kind"].reindex(shared.table.index))
+    deal = contracting(shared.table.change_gbp_m).assign(decision=["a", "b"])
+    for chart in (shift_by_rule_chart(frame), gain_share_chart(table, 0.5, True),
+                  contracting_chart(deal)):
+        spec = chart.to_dict()
+        assert spec["description"]
+        assert_spec_sound(spec)
+
+
+def test_a_system_without_an_acute_trust_is_told_so(tmp_path, tiny_tables):
+    tables = dict(tiny_tables)
+    tables["organisations"] = [dict(row, kind="community_mental_health") if row["org_id"] == "acute"
+                               else row for row in tiny_tables["organisations"]]
+    system = load_system(write_tables(tmp_path / "no_acute", tables))
+    for cls in (lesson2.ShiftPanel, lesson2.GainSharePanel):
+        panel = cls(system)
+        panel.update()
+        assert panel.figures == [] and "no acute trust" in panel.text
+    assert "no acute trust" in lesson2.situation(system).data
+    assert "no acute trust" in lesson2.what_this_means(system).data
+
+
+# --------------------------------------------------------------------------- prose and checks
+
+
+def test_prose_is_computed_for_this_system(system):
+    shift = shift_for(system)
+    detail = stranded_cost(system, lesson2.DEFAULT, shift)
+    situation = lesson2.situation(system).data
+    assert system.org_name(shift.acute_id) in situation
+    assert f"{detail.admissions_avoided:,.0f}" in situation
+    assert money(detail.scheme_cost_gbp_m) in situation
+    paragraph = lesson2.model_in_one_paragraph(system).data
+    assert money(detail.stranded_cost_gbp_m) in paragraph
+    meaning = lesson2.what_this_means(system).data
+    for preset in ("payment by results", "fixed income"):
+        assert preset in meaning
+    for text in (situation, paragraph, meaning):
+        assert "nan" not in text
+
+
+def test_checks_right_answers_come_from_the_model(system):
+    questions = lesson2.checks(system)
+    assert len(questions) == 3
+    shift = shift_for(system)
+    pbr = shift_changes(system, Scenario.preset("payment_by_results"), shift)
+    fixed = shift_changes(system, Scenario.preset("fixed_income"), shift)
+    acute = pbr.loc[shift.acute_id, "change_gbp_m"]
+    assert questions[0].correct == (0 if acute > 1e-6 else 1 if acute < -1e-6 else 2)
+    trio = fixed.change_gbp_m.loc[[shift.acute_id, shift.funder_id, shift.deliverer_id]]
+    worst = int(np.argmin(trio.to_numpy()))
+    assert questions[1].correct == (worst if trio.iloc[worst] < -1e-6 else 3)
+    ahead = []
+    for table in (pbr, fixed):
+        moved = table.change_gbp_m[table.change_gbp_m.abs() > 1e-6]
+        ahead.append(bool((moved >= -1e-6).all()))
+    assert questions[2].correct == {(True, False): 0, (False, True): 1, (True, True): 2,
+                                    (False, False): 3}[tuple(ahead)]
+    for question in questions:
+        assert question.choose(question.correct) is True
