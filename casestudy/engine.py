@@ -308,6 +308,7 @@ def organisation_columns(system: System, inputs: YearInputs, money: Money) -> di
         "incentive_fund_gbp_m": m.incentive[0],
         "risk_share_gbp_m": m.risk_share[0],
         "non_recurrent_gbp_m": m.non_recurrent_support + m.non_recurrent_saving + m.incentive[0],
+        "position_before_incentive_gbp_m": m.position[0] - m.incentive[0],
         "position_gbp_m": m.position[0],
         "underlying_position_gbp_m": m.underlying[0],
         "control_total_gbp_m": i.control_total,

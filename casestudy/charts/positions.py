@@ -20,12 +20,19 @@ def positions_figure(organisations: pd.DataFrame, baseline: pd.DataFrame | None 
     ``organisations`` is ``YearResult.organisations`` (indexed by org_id).
     """
     data = with_kind_label(organisations.reset_index())
+    # The control total is set on the position before incentive funds, so the bar stops
+    # there; the fund, when one is paid, is a thin bar from there to the final position.
+    with_fund = column == "position_gbp_m" and "position_before_incentive_gbp_m" in data
     keep = ["org_id", "name", "kind", "kind_label", column, "control_total_gbp_m",
             "met_control_total", "in_nhs_control_total"]
+    before = data["position_before_incentive_gbp_m"] if with_fund else data[column]
     data = data[[c for c in keep if c in data]]
     data = data.rename(columns={column: "value_gbp_m"})
+    data["before_gbp_m"] = before.to_numpy()
     if baseline is not None:
-        data["baseline_gbp_m"] = baseline[column].reindex(organisations.index).to_numpy()
+        reference = ("position_before_incentive_gbp_m"
+                     if with_fund and "position_before_incentive_gbp_m" in baseline else column)
+        data["baseline_gbp_m"] = baseline[reference].reindex(organisations.index).to_numpy()
     nhs = data[data["in_nhs_control_total"]] if "in_nhs_control_total" in data else data
     missed = list(nhs.loc[~nhs["met_control_total"], "name"]) if "met_control_total" in nhs else []
     what = LABELS[column].replace(" (£m)", "").lower()
@@ -34,22 +41,32 @@ def positions_figure(organisations: pd.DataFrame, baseline: pd.DataFrame | None 
                f"{money(nhs['control_total_gbp_m'].sum())}; "
                + (f"{len(missed)} miss their control total ({', '.join(missed)})." if missed
                   else "every NHS organisation meets its control total."))
-    key = "Black tick: control total." + (" Dashed grey tick: baseline." if baseline is not None else "")
-    shape = (column, tuple(data["name"]), tuple(dict.fromkeys(data["kind"])), baseline is not None)
+    key = ("Black tick: control total." + (" Thin dark bar: incentive fund received, from before it to after it." if with_fund else "")
+           + (" Dashed grey tick: baseline." if baseline is not None else ""))
+    shape = (column, tuple(data["name"]), tuple(dict.fromkeys(data["kind"])), baseline is not None,
+             with_fund)
 
     def draw(data: pd.DataFrame) -> alt.LayerChart:
         y = alt.Y("name:N", sort=list(shape[1]), title=None)
         bars = alt.Chart().mark_bar(height=16).encode(
             y=y,
-            x=alt.X("value_gbp_m:Q", title=LABELS[column]),
+            x=alt.X("before_gbp_m:Q", title=LABELS[column]),
             color=kind_colour(kinds=list(shape[2])),
             tooltip=[alt.Tooltip("name:N", title="Organisation"),
-                     alt.Tooltip("value_gbp_m:Q", title=LABELS[column], format=",.1f"),
+                     alt.Tooltip("before_gbp_m:Q", format=",.1f", title=LABELS[column]
+                                 + (" before incentive fund" if shape[4] else "")),
                      alt.Tooltip("control_total_gbp_m:Q", title=LABELS["control_total_gbp_m"],
                                  format=",.1f")],
         )
-        layers = [bars, alt.Chart().mark_tick(color="black", thickness=3, size=22).encode(
-            y=y, x="control_total_gbp_m:Q")]
+        layers = [bars]
+        if shape[4]:
+            layers.append(alt.Chart().mark_bar(height=5, color="#333333").encode(
+                y=y, x="before_gbp_m:Q", x2="value_gbp_m:Q",
+                tooltip=[alt.Tooltip("name:N", title="Organisation"),
+                         alt.Tooltip("value_gbp_m:Q", title="Position with incentive fund (£m)",
+                                     format=",.1f")]))
+        layers.append(alt.Chart().mark_tick(color="black", thickness=3, size=22).encode(
+            y=y, x="control_total_gbp_m:Q"))
         if shape[3]:
             layers.append(alt.Chart().mark_tick(color="#555555", thickness=2, size=22,
                                                 strokeDash=[3, 2]).encode(y=y, x="baseline_gbp_m:Q"))
