@@ -16,16 +16,27 @@ GAP_AXIS = "Position against its control total (£m): above +, below -"
 PRESET_ORDER = [PRESET_LABELS[p] for p in PRESETS]
 
 
-def _names(frame: pd.DataFrame, organisations: pd.DataFrame) -> pd.DataFrame:
-    """Add ``name``, ``kind``, ``kind_label`` and ``payment_label`` by org_id and preset."""
+def records(frame: pd.DataFrame, columns: list[str] | None = None) -> list[dict]:
+    """A small frame's rows as dicts, read column by column (``to_dict("records")`` walks
+    text columns item by item, which costs milliseconds on a slider move).
+
+    >>> records(pd.DataFrame({"a": [1, 2], "b": ["x", "y"]}))
+    [{'a': 1, 'b': 'x'}, {'a': 2, 'b': 'y'}]
+    """
+    columns = list(frame.columns) if columns is None else columns
+    values = [frame[c].to_numpy(dtype=object).tolist() for c in columns]
+    return [dict(zip(columns, row)) for row in zip(*values)]
+
+
+def _names(rows: list[dict], organisations: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """A frame of ``rows`` with ``name``, ``kind``, ``kind_label`` and ``payment_label``."""
     names, kinds = organisations["name"].to_dict(), organisations["kind"].to_dict()
-    org_ids = frame.org_id.tolist()
-    return frame.assign(
-        name=[names[o] for o in org_ids],
-        kind=[kinds[o] for o in org_ids],
-        kind_label=[KIND_LABELS[kinds[o]] for o in org_ids],
-        payment_label=[PRESET_LABELS[p] for p in frame.payment.tolist()],
-    )
+    data = {c: [r[c] for r in rows] for c in columns}
+    data["name"] = [names[o] for o in data["org_id"]]
+    data["kind"] = [kinds[o] for o in data["org_id"]]
+    data["kind_label"] = [KIND_LABELS[k] for k in data["kind"]]
+    data["payment_label"] = [PRESET_LABELS[p] for p in data["payment"]]
+    return pd.DataFrame(data)
 
 
 def distribution_figure(binned: pd.DataFrame, organisations: pd.DataFrame,
@@ -39,13 +50,14 @@ def distribution_figure(binned: pd.DataFrame, organisations: pd.DataFrame,
     org_id to ``name`` and ``kind`` (``system.organisations``); ``spread``
     (``PresetDraws.summary`` or ``risk_by_preset``) gives the summary its standard deviations.
     """
-    binned = _names(binned, organisations)
+    columns = ["payment", "org_id", "bin_start_gbp_m", "bin_end_gbp_m", "share"]
+    binned = _names(records(binned, columns), organisations, columns)
     names = list(dict.fromkeys(binned.name))
     kinds = list(dict.fromkeys(binned.kind))
     presets = [p for p in PRESET_ORDER if p in set(binned.payment_label)]
     if spread is not None:
         wanted = set(binned.org_id)
-        shown = sorted((r for r in spread.to_dict("records") if r["org_id"] in wanted),
+        shown = sorted((r for r in records(spread) if r["org_id"] in wanted),
                        key=lambda r: r["sd_position_gbp_m"])
         widest, narrowest = shown[-1], shown[0]
         summary = (f"Simulated positions of {' and '.join(names)} against their control totals "
@@ -109,8 +121,8 @@ def spread_figure(spread: pd.DataFrame, organisations: pd.DataFrame, org_ids: li
     sd_position_gbp_m``); ``org_ids`` picks the organisations shown, in order.
     """
     columns = ["payment", "org_id", "chance_met", "sd_position_gbp_m"]
-    rows = [{c: r[c] for c in columns} for r in spread.to_dict("records") if r["org_id"] in org_ids]
-    data = _names(pd.DataFrame(rows, columns=columns), organisations)
+    rows = [r for r in records(spread, columns) if r["org_id"] in org_ids]
+    data = _names(rows, organisations, columns)
     names = [organisations.loc[o, "name"] for o in org_ids]
     kinds = list(dict.fromkeys(organisations.loc[org_ids, "kind"]))
     parts = []

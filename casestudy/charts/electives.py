@@ -10,6 +10,7 @@ import altair as alt
 import pandas as pd
 
 from ..scenario import PRESET_LABELS, PRESETS
+from .distribution import records
 from .style import KIND_COLOURS, SERIES_COLOURS, WIDTH, Figure, money
 
 PRESET_ORDER = [PRESET_LABELS[p] for p in PRESETS]
@@ -27,7 +28,7 @@ def shortfall_figure(gains: pd.DataFrame, org_ids: list[str],
     """
     columns = ["payment", "org_id", "name", "kind", "gain_gbp_m", "income_change_gbp_m",
                "cost_change_gbp_m"]
-    rows = [{c: r[c] for c in columns} for r in gains.to_dict("records") if r["org_id"] in org_ids]
+    rows = [r for r in records(gains, columns) if r["org_id"] in org_ids]
     for row in rows:
         row["payment_label"] = PRESET_LABELS[row["payment"]]
     data = pd.DataFrame(rows, columns=[*columns, "payment_label"])

@@ -10,6 +10,7 @@ import altair as alt
 import pandas as pd
 
 from ..scenario import PRESET_LABELS, PRESETS
+from .distribution import records as rows_of
 from .style import KIND_COLOURS, SERIES_COLOURS, WIDTH, Figure, money
 
 PRESET_ORDER = [PRESET_LABELS[p] for p in PRESETS]
@@ -35,21 +36,22 @@ def years_figure(totals: pd.DataFrame, chart_title: str | None = None) -> Figure
     ``totals`` is :func:`casestudy.system_totals` of projections stacked with a ``payment``
     column (one row per payment x year).
     """
-    data = totals.melt(id_vars=["payment", "year"], value_vars=list(SERIES),
-                       var_name="measure", value_name="value_gbp_m")
-    data["series"] = data.measure.map(SERIES)
-    data["payment_label"] = data.payment.map(PRESET_LABELS)
-    data = data[["payment_label", "year", "series", "value_gbp_m"]]
-    last = totals[totals.year == totals.year.max()]
-    gap = (last.position_gbp_m - last.underlying_position_gbp_m).mean()
-    spread = last.underlying_position_gbp_m.max() - last.underlying_position_gbp_m.min()
-    summary = (f"The NHS system's reported and underlying positions over {totals.year.max()} years "
-               f"under {totals.payment.nunique()} payment rules; in the last year the underlying "
-               f"position is {money(last.underlying_position_gbp_m.mean())} under every rule "
-               f"(largest difference between rules {money(spread)}), and non-recurrent money "
-               f"lifts the reported position {money(gap)} above it on average.")
+    records = rows_of(totals)
+    data = pd.DataFrame(
+        [(PRESET_LABELS[r["payment"]], r["year"], label, r[column])
+         for r in records for column, label in SERIES.items()],
+        columns=["payment_label", "year", "series", "value_gbp_m"])
+    last_year = max(r["year"] for r in records)
+    last = [r for r in records if r["year"] == last_year]
+    under = [r["underlying_position_gbp_m"] for r in last]
+    gap = sum(r["position_gbp_m"] - r["underlying_position_gbp_m"] for r in last) / len(last)
+    summary = (f"The NHS system's reported and underlying positions over {last_year} years "
+               f"under {len(last)} payment rules; in the last year the underlying "
+               f"position is {money(sum(under) / len(under))} under every rule "
+               f"(largest difference between rules {money(max(under) - min(under))}), and "
+               f"non-recurrent money lifts the reported position {money(gap)} above it on average.")
     presets = [p for p in PRESET_ORDER if p in set(data.payment_label)]
-    shape = (tuple(presets), int(totals.year.max()))
+    shape = (tuple(presets), int(last_year))
 
     def draw(data: pd.DataFrame) -> alt.FacetChart:
         colour = alt.Color("series:N", title=None, scale=alt.Scale(
@@ -95,23 +97,33 @@ def holders_figure(projections: pd.DataFrame, org_ids: list[str], year: int | No
     defaults to the last.
     """
     year = int(projections.year.max()) if year is None else int(year)
-    nhs = projections[(projections.year == year) & projections.in_nhs_control_total.astype(bool)]
-    named = nhs[nhs.org_id.isin(org_ids)][["payment", "org_id", "name", "kind",
-                                           "underlying_position_gbp_m"]]
-    rest = (nhs[~nhs.org_id.isin(org_ids)].groupby("payment", as_index=False)
-            .underlying_position_gbp_m.sum())
-    rest["org_id"], rest["name"], rest["kind"] = "others", OTHERS, "others"
-    data = pd.concat([named, rest[named.columns]], ignore_index=True)
-    data["payment_label"] = data.payment.map(PRESET_LABELS)
-    names = [n for n in dict.fromkeys(named.set_index("org_id").loc[org_ids, "name"])] + [OTHERS]
-    kinds = tuple(nhs.drop_duplicates("org_id").set_index("org_id").loc[org_ids, "kind"])
+    rows = projections[(projections.year == year) & projections.in_nhs_control_total.astype(bool)]
+    named: dict = {}  # (payment, org_id) -> row, for the organisations in org_ids
+    others: dict = {}  # payment -> the other NHS organisations' total
+    for r in rows_of(rows, ["payment", "org_id", "name", "kind", "underlying_position_gbp_m"]):
+        if r["org_id"] in org_ids:
+            named[(r["payment"], r["org_id"])] = r
+        else:
+            others[r["payment"]] = others.get(r["payment"], 0.0) + r["underlying_position_gbp_m"]
+    payments = list(dict.fromkeys(r["payment"] for r in named.values()))
+    records = [named[(p, o)] for p in payments for o in org_ids if (p, o) in named]
+    records += [{"payment": p, "org_id": "others", "name": OTHERS, "kind": "others",
+                 "underlying_position_gbp_m": others.get(p, 0.0)} for p in payments]
+    for r in records:
+        r["payment_label"] = PRESET_LABELS[r["payment"]]
+    data = pd.DataFrame(records, columns=["payment", "org_id", "name", "kind",
+                                          "underlying_position_gbp_m", "payment_label"])
+    first = {r["org_id"]: r for r in records}
+    names = [first[o]["name"] for o in org_ids if o in first] + [OTHERS]
+    kinds = tuple(first[o]["kind"] for o in org_ids if o in first)
     parts = []
     for org in [*org_ids, "others"]:
-        mine = data[data.org_id == org].set_index("payment").underlying_position_gbp_m
-        if len(mine):
-            label = OTHERS if org == "others" else named.loc[named.org_id == org, "name"].iloc[0]
-            parts.append(f"{label} from {money(mine.min())} ({PRESET_LABELS[mine.idxmin()].lower()}) "
-                         f"to {money(mine.max())} ({PRESET_LABELS[mine.idxmax()].lower()})")
+        mine = {r["payment"]: r["underlying_position_gbp_m"] for r in records if r["org_id"] == org}
+        if mine:
+            low, high = min(mine, key=mine.get), max(mine, key=mine.get)
+            parts.append(f"{first[org]['name']} from {money(mine[low])} "
+                         f"({PRESET_LABELS[low].lower()}) to {money(mine[high])} "
+                         f"({PRESET_LABELS[high].lower()})")
     summary = f"Underlying position in year {year} under each payment rule: " + "; ".join(parts) + "."
     presets = [p for p in PRESET_ORDER if p in set(data.payment_label)]
     shape = (tuple(presets), tuple(names), tuple(kinds))

@@ -25,7 +25,7 @@ import pandas as pd
 from IPython.display import Markdown
 
 from ..charts import money
-from ..charts.distribution import distribution_figure, spread_figure
+from ..charts.distribution import distribution_figure, records, spread_figure
 from ..charts.electives import shortfall_figure
 from ..charts.years import holders_figure, years_figure
 from ..engine import run_year
@@ -91,12 +91,10 @@ def _shown(system: System) -> list[str]:
 
 def _project_all(system: System, scenario: Scenario) -> pd.DataFrame:
     """``project`` under each payment preset, stacked with a ``payment`` column."""
-    frames = []
-    for preset in PRESETS:
-        frame = project(system, dataclasses.replace(scenario, payment=preset))
-        frame.insert(0, "payment", preset)
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
+    frames = [project(system, dataclasses.replace(scenario, payment=preset)) for preset in PRESETS]
+    stacked = pd.concat(frames, ignore_index=True)
+    stacked.insert(0, "payment", np.repeat(PRESETS, [len(f) for f in frames]))
+    return stacked
 
 
 # --------------------------------------------------------------------------- prose
@@ -266,15 +264,22 @@ def _gains_words(value: float) -> str:
     return f"{'gains' if value > 0 else 'loses'} {money(abs(value))}"
 
 
-def _range(values: pd.Series) -> str:
+def _range(values) -> str:
     """``£1.0m`` when every value is the same (to £0.1m), else ``£1.0m to £2.0m``."""
-    low, high = money(values.min()), money(values.max())
+    low, high = money(min(values)), money(max(values))
     return f"{low} under every rule" if low == high else f"{low} to {high}"
+
+
+def _last_year(totals: pd.DataFrame) -> list[dict]:
+    """The last year's rows of ``system_totals``, one per payment rule."""
+    rows = records(totals)
+    last = max(r["year"] for r in rows)
+    return [r for r in rows if r["year"] == last]
 
 
 def _by_key(frame: pd.DataFrame, keys: tuple[str, ...] = ("payment", "org_id")) -> dict:
     """Rows of a small frame as dicts keyed by ``keys`` (cheaper than ``.loc`` per lookup)."""
-    return {tuple(row[k] for k in keys): row for row in frame.to_dict("records")}
+    return {tuple(row[k] for k in keys): row for row in records(frame)}
 
 
 def _signed(value: float) -> str:
@@ -294,7 +299,7 @@ class YearsPanel(Panel):
                  **start: Any) -> None:
         super().__init__(system, baseline if baseline is not None else YEARS_BASELINE, **start)
         self.shown = _shown(self.system)
-        self.base_totals = system_totals(_project_all(self.system, self.baseline))
+        self.base_last = _last_year(system_totals(_project_all(self.system, self.baseline)))
 
     def render(self, scenario: Scenario) -> tuple[list, str]:
         frames = _project_all(self.system, scenario)
@@ -307,20 +312,21 @@ class YearsPanel(Panel):
         return figures, self._words(scenario, totals)
 
     def _words(self, scenario: Scenario, totals: pd.DataFrame) -> str:
-        last = int(totals.year.max())
-        now = totals[totals.year == last].set_index("payment")
-        base = self.base_totals[self.base_totals.year == self.base_totals.year.max()].set_index("payment")
-        under = now.underlying_position_gbp_m
-        change = under.mean() - base.underlying_position_gbp_m.mean()
-        reported_change = (now.position_gbp_m - base.position_gbp_m).mean()
-        same = under.max() - under.min() < SAME_GBP_M
+        now = _last_year(totals)
+        last = now[0]["year"]
+        under = [r["underlying_position_gbp_m"] for r in now]
+        reported = [r["position_gbp_m"] for r in now]
+        change = np.mean(under) - np.mean([r["underlying_position_gbp_m"] for r in self.base_last])
+        reported_change = np.mean(reported) - np.mean([r["position_gbp_m"] for r in self.base_last])
+        same = max(under) - min(under) < SAME_GBP_M
         out = [
-            f"In year {last} the NHS system's <b>underlying</b> position is {money(under.mean())} "
+            f"In year {last} the NHS system's <b>underlying</b> position is {money(np.mean(under))} "
             + ("under every payment rule" if same else
-               f"on average (from {money(under.min())} to {money(under.max())} by rule)")
-            + f", against a control total of {money(now.control_total_gbp_m.iloc[0])}; its "
-            f"<b>reported</b> position is {_range(now.position_gbp_m)}, lifted by "
-            f"{money(now.non_recurrent_gbp_m.mean())} of non-recurrent money on average.",
+               f"on average (from {money(min(under))} to {money(max(under))} by rule)")
+            + f", against a control total of {money(now[0]['control_total_gbp_m'])}; its "
+            f"<b>reported</b> position is {_range(reported)}, lifted by "
+            f"{money(np.mean([r['non_recurrent_gbp_m'] for r in now]))} of non-recurrent money "
+            "on average.",
             f"From the baseline: underlying {_signed(change)}, reported {_signed(reported_change)}.",
         ]
         if abs(change) < SAME_GBP_M and abs(reported_change) >= SAME_GBP_M:
