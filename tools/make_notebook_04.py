@@ -33,9 +33,9 @@ exists, assumptions elsewhere (see [`data/README.md`](../data/README.md)). About
     md("## The situation in Bradford"),
     code("from casestudy.ui import lesson4"),
     code("lesson4.situation()"),
-    md("""A **[fixed-income contract](glossary.md#fixed-income-contract-block-contract)** (a block
+    md("""A **[fixed-income contract](glossary.md#fixed-income-contract)** (a block
 contract) pays the provider the price of its planned activity, whatever it does. Under
-**[payment by results](glossary.md#payment-by-results-national-tariff)** the commissioner pays
+**[payment by results](glossary.md#payment-by-results)** the commissioner pays
 the national tariff price for every unit actually done. Between the two sit the 2019/20
 **[blended payment](glossary.md#blended-payment)** for emergency care (the plan plus a share of
 the price for activity off plan) and
@@ -44,14 +44,14 @@ with a variable element for elective activity.
 
 Each organisation's **[reported position](glossary.md#reported-position)** is what its accounts
 show this year. Its **[underlying position](glossary.md#underlying-position)** leaves out what
-will not come again: the **[non-recurrent](glossary.md#recurrent-non-recurrent)** support,
+will not come again: the **[non-recurrent](glossary.md#non-recurrent)** support,
 savings and incentive funds."""),
     md("## The model in one paragraph"),
     code("lesson4.the_model()"),
     md("""The **[marginal cost](glossary.md#marginal-cost)** is what a unit of activity really adds to
 (or, when it is not done, takes off) a hospital's spending within the year; the rest of its cost
 is **[stranded](glossary.md#stranded-cost)** when activity falls. Savings come from the
-**[cost improvement programme](glossary.md#cost-improvement-programme-efficiency)**: the part
+**[cost improvement programme](glossary.md#cost-improvement-programme)**: the part
 that recurs lowers next year's costs, the rest has to be found again."""),
     md("""## Explore
 
@@ -112,7 +112,7 @@ Predict first, then press the button: the model gives the answer."""),
     code("checks[3]"),
     md("""## Going further
 
-- **The glossary**: [fixed-income contract](glossary.md#fixed-income-contract-block-contract),
+- **The glossary**: [fixed-income contract](glossary.md#fixed-income-contract),
   [underlying position](glossary.md#underlying-position),
   [marginal cost](glossary.md#marginal-cost), [control total](glossary.md#control-total).
 - **Beyond the NHS**: lesson 5 follows what a cut to social care does to hospital demand, and
