@@ -144,7 +144,9 @@ def bridge_table(system: System, scenario: Scenario) -> pd.DataFrame:
     ``"nhs_system"`` (the organisations inside the NHS control total, summed). Columns
     ``entity, name, order, step, start_gbp_m, end_gbp_m, change_gbp_m, kind,
     control_total_gbp_m``; ``kind`` is ``total`` (a bar from zero: last year, the
-    underlying plan, the reported plan), ``increase`` or ``decrease``.
+    underlying plan, the reported plan), ``increase`` or ``decrease``. Rows come entity by
+    entity (the organisations in the system's order, then the NHS system), each entity's
+    steps together and in order.
     """
     if not isinstance(scenario, Scenario):
         raise ScenarioError(f"scenario must be a Scenario, not {type(scenario).__name__}")

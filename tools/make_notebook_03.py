@@ -38,7 +38,7 @@ exists, assumptions elsewhere (see [`data/README.md`](../data/README.md)). About
 to reach, a surplus or an agreed deficit. The sum of them is the
 **[system control total](glossary.md#system-control-total)**. Meeting it could earn each
 organisation an **[incentive fund](glossary.md#incentive-fund)** from the national
-[sustainability funds](glossary.md#sustainability-funds-stf-psf-frf), which is one-off money."""),
+[sustainability funds](glossary.md#sustainability-funds), which is one-off money."""),
     md("""## The model in one paragraph
 
 Each organisation's **[reported position](glossary.md#reported-position)** is what its
@@ -111,6 +111,8 @@ Predict first, then press the button: the model gives the answer."""),
   the arithmetic is in `casestudy/governance.py`, and every step is a run of the one engine."""),
 ]
 
+for number, cell in enumerate(cells):  # stable ids, so a regenerated notebook diffs cleanly
+    cell["id"] = f"l03-{number:02d}"
 nb = new_notebook(cells=cells, metadata={
     "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
     "language_info": {"name": "python"},

@@ -30,7 +30,7 @@ def change_colour(field: str = "kind_label:N", title: str = "Bar") -> alt.Color:
 def fine_money(value: float) -> str:
     """£m to one decimal, or £k below £0.1m so that a small amount is not shown as nothing:
     ``fine_money(0.0123) == '£12k'``, ``fine_money(-2.5) == '-£2.5m'``."""
-    if abs(value) >= 0.05 or value == 0:
+    if abs(value) >= 0.05 or abs(value) < 0.0005:  # below £500 is nothing at this scale
         return money(value)
     sign = "-" if value < -0.0005 else ""
     return f"{sign}£{abs(value) * 1000:,.0f}k"

@@ -76,26 +76,30 @@ class BridgePanel(Panel):
                                        layout=widgets.Layout(width=CONTROL_WIDTH))
         self.picker.observe(self.update, names="value")
         self.default_entity = entity
+        # The bridge table's entity order: the organisations, then the NHS system.
+        self.entity_ids = [*self.system.organisations.index, NHS_SYSTEM_ID]
         self.extra_controls = [self.picker]
-        self._tables: dict[Scenario, dict[str, pd.DataFrame]] = {}
+        self._tables: dict[Scenario, pd.DataFrame] = {}
 
     def reset_extras(self) -> None:
         self.picker.value = self.default_entity
 
-    def bridges(self, scenario: Scenario) -> dict[str, pd.DataFrame]:
-        """Every entity's bridge for this scenario, by entity (kept: the picker only looks up)."""
+    def bridge(self, scenario: Scenario, entity: str) -> pd.DataFrame:
+        """One entity's bridge; every entity's is computed at once and kept, so the picker
+        only slices (the table holds each entity's steps together, in the same order)."""
         if scenario not in self._tables:
             if len(self._tables) > 64:  # a long session of slider moves stays small
                 self._tables.clear()
-            table = bridge_table(self.system, scenario)
-            self._tables[scenario] = {entity: part.reset_index(drop=True)
-                                      for entity, part in table.groupby("entity", sort=False)}
-        return self._tables[scenario]
+            self._tables[scenario] = bridge_table(self.system, scenario)
+        table = self._tables[scenario]
+        steps = len(table) // table.entity.nunique()
+        first = self.entity_ids.index(entity) * steps
+        return table.iloc[first:first + steps].reset_index(drop=True)
 
     def render(self, scenario: Scenario):
         entity = self.picker.value
-        frame = self.bridges(scenario)[entity]
-        before = self.bridges(self.baseline)[entity]
+        frame = self.bridge(scenario, entity)
+        before = self.bridge(self.baseline, entity)
         # A title that does not change with the picker: the chart is drawn once, then only
         # its data is swapped (the picker shows whose bridge it is, the text names it).
         return bridge_figure(frame), self._words(frame, before)
