@@ -16,6 +16,7 @@ from .fundamentals import Memorandum, memorandum, portfolio_by_organisation
 from .governance import bridge, bridge_table, incentive_linkage, reserve_draws
 from .incentives import (PresetDraws, break_even_elective_rate, elective_shortfall,
                          largest_acute_trust, main_commissioner)
+from .place import boundary_change, social_care_knock_on, vcs_schemes, vcs_test
 from .priorities import best_portfolios, portfolio, scheme_table
 from .projection import project, system_totals
 from .risk import contingency_reserves, risk_by_preset, simulate
@@ -32,6 +33,7 @@ __all__ = [
     "best_portfolios", "portfolio", "scheme_table",
     "from_code", "load_scenario", "save_scenario", "scenario_code", "compare_teams",
     "bridge", "bridge_table", "incentive_linkage", "reserve_draws",
+    "boundary_change", "social_care_knock_on", "vcs_schemes", "vcs_test",
     "Memorandum", "memorandum", "portfolio_by_organisation",
     "GainShare", "Shift", "contracting", "gain_share", "shift_by_rule", "shift_changes",
     "shift_for", "stranded_cost",

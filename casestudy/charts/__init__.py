@@ -15,6 +15,8 @@ from .electives import shortfall_chart, shortfall_figure
 from .incentive import incentive_chart, incentive_figure
 from .positions import (flows_chart, flows_figure, income_cost_chart, income_cost_figure,
                         positions_chart, positions_figure)
+from .place import (boundary_chart, boundary_figure, organisation_change_chart,
+                    organisation_change_figure, vcs_test_chart, vcs_test_figure)
 from .reserves import reserves_chart, reserves_figure
 from .priorities import (leadership_load_chart, leadership_load_figure, portfolio_size_chart,
                          portfolio_size_figure, who_gains_chart, who_gains_figure)
@@ -35,4 +37,6 @@ __all__ = [
     "shortfall_chart", "shortfall_figure", "holders_chart", "holders_figure", "years_chart",
     "years_figure",
     "team_outcomes_chart", "team_outcomes_figure", "team_positions_chart", "team_positions_figure",
+    "boundary_chart", "boundary_figure", "organisation_change_chart", "organisation_change_figure",
+    "vcs_test_chart", "vcs_test_figure",
 ]
