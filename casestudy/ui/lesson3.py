@@ -239,56 +239,60 @@ class LinkagePanel(Panel):
 
 def _positions(table: pd.DataFrame) -> pd.DataFrame:
     """The incentive table as the organisations frame ``positions_figure`` draws."""
-    frame = table.set_index("org_id")[["name", "kind", "position_gbp_m", "control_total_gbp_m",
-                                        "met_control_total", "fund_received_gbp_m"]]
-    return frame.rename(columns={"fund_received_gbp_m": "incentive_fund_gbp_m"}).assign(
-        in_nhs_control_total=True)
+    return pd.DataFrame({
+        "name": table["name"].to_numpy(), "kind": table["kind"].to_numpy(),
+        "position_gbp_m": table.position_gbp_m.to_numpy(),
+        "control_total_gbp_m": table.control_total_gbp_m.to_numpy(),
+        "met_control_total": table.met_control_total.to_numpy(),
+        "incentive_fund_gbp_m": table.fund_received_gbp_m.to_numpy(),
+        "in_nhs_control_total": True,
+    }, index=pd.Index(table.org_id.to_numpy(), name="org_id"))
 
 
 def linkage_words(table: pd.DataFrame, scenario: Scenario, baseline_funds_gbp_m: float) -> str:
     """The panel's text: who missed, whether the system met, and what the linkage cost."""
-    missed = table[~table.met_control_total]
+    # Plain lists, not pandas selections: this runs on every slider move.
+    names = table["name"].tolist()
+    met = table.met_control_total.tolist()
+    lost = table.fund_lost_to_linkage_gbp_m.tolist()
+    available = table.fund_available_gbp_m.tolist()
+    short = (table.control_total_gbp_m - table.position_before_fund_gbp_m).tolist()
     system_met = bool(table.system_met.iloc[0])
+    missed = [i for i, ok in enumerate(met) if not ok]
     shock = scenario.demand_shock
     demand = (f"With demand {abs(shock):.0%} {'above' if shock > 0 else 'below'} plan"
               if shock else "With demand on plan")
-    if missed.empty:
+    if not missed:
         who = "every NHS organisation meets its own control total"
     else:
-        short = missed.control_total_gbp_m - missed.position_before_fund_gbp_m
-        gaps = "; ".join(f"{html.escape(name)} by {fine_money(gap)}"
-                         for name, gap in zip(missed["name"], short))
+        gaps = "; ".join(f"{html.escape(names[i])} by {fine_money(short[i])}" for i in missed)
         who = f"<b>{len(missed)}</b> miss their own control total ({gaps})"
     system = ("the NHS system still <b>meets</b> its control total" if system_met
               else "the NHS system <b>misses</b> its control total")
-    lost = table[table.fund_lost_to_linkage_gbp_m > TOLERANCE_GBP_M]
-    gained = table[table.fund_lost_to_linkage_gbp_m < -TOLERANCE_GBP_M]
+    losers = [i for i, value in enumerate(lost) if value > TOLERANCE_GBP_M]
+    gainers = [i for i, value in enumerate(lost) if value < -TOLERANCE_GBP_M]
     parts = [f"<p>{demand}, {who}, and {system}.</p>"]
     linkage = scenario.system_linkage
-    if not lost.empty:
-        cost = "; ".join(f"{html.escape(r['name'])} {fine_money(r.fund_lost_to_linkage_gbp_m)}"
-                         for _, r in lost.iterrows())
+    if losers:
+        cost = "; ".join(f"{html.escape(names[i])} {fine_money(lost[i])}" for i in losers)
         parts.append(
             f"<p>With {linkage:.0%} of each fund tied to the system, the partners that met their "
-            f"own control total lose <b>{money(lost.fund_lost_to_linkage_gbp_m.sum())}</b> of "
+            f"own control total lose <b>{money(sum(lost[i] for i in losers))}</b> of "
             f"incentive fund between them because others missed: {cost}.</p>")
-    elif not missed.empty and linkage == 0:
+    elif missed and linkage == 0:
         parts.append("<p>The fund is paid on each organisation's own control total, so the "
                      "miss costs only those who missed. Raise the system linkage to see it "
                      "cost the partners too.</p>")
-    elif not missed.empty and not system_met:
-        met_with_fund = table[table.met_control_total & (table.fund_available_gbp_m > 0)]
-        if met_with_fund.empty:
-            parts.append("<p>Every organisation with a fund missed its own control total, so "
-                         "tying the fund to the system takes nothing more from anyone: the "
-                         "linkage bites when some partners miss and others do not.</p>")
-    if not gained.empty:
+    elif missed and not system_met and not any(ok and fund > 0 for ok, fund in zip(met, available)):
+        parts.append("<p>Every organisation with a fund missed its own control total, so "
+                     "tying the fund to the system takes nothing more from anyone: the "
+                     "linkage bites when some partners miss and others do not.</p>")
+    if gainers:
         parts.append(
             f"<p>Those that missed but share in the system's success receive "
-            f"{money(-gained.fund_lost_to_linkage_gbp_m.sum())} they would not have had alone.</p>")
+            f"{money(-sum(lost[i] for i in gainers))} they would not have had alone.</p>")
     parts.append(f"<p>Incentive funds received: <b>{money(table.fund_received_gbp_m.sum())}</b> of "
-                 f"{money(table.fund_available_gbp_m.sum())} (baseline "
-                 f"{money(baseline_funds_gbp_m)}).</p>")
+                 f"{money(sum(available))} (baseline {money(baseline_funds_gbp_m)}).</p>")
     return "".join(parts)
 
 
