@@ -41,7 +41,7 @@ EMERGENCY_SERVICE = "non_elective"
 # The lesson's one knob that is not a scenario field, described once like a field.
 SHIFT_SHARE = {
     "name": "shift_share",
-    "label": "Emergency admissions moved out of hospital",
+    "label": "Admissions moved out",  # short: a control's label at 1366 x 768
     "unit": "share of the trust's emergency admissions",
     "default": 0.03, "min": 0.0, "max": 0.2, "step": 0.005,
     "help": "Share of the largest acute trust's emergency admissions that a community "

@@ -84,6 +84,8 @@ Make your prediction, then press the button to see what the model says."""),
   out of hospital is followed under each payment rule, and the partners look for a gain share
   that leaves nobody worse off."""),
 ]
+for number, cell in enumerate(cells):
+    cell.id = f"lesson01-{number:02d}"  # stable ids: regenerating changes only what changed
 nb = new_notebook(cells=cells, metadata={
     "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
     "language_info": {"name": "python"},

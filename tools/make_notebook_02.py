@@ -101,6 +101,8 @@ Make your prediction, then press the button to see what the model says."""),
 - Next: [lesson 3, shared governance](03_shared_governance.ipynb), where the partners build one
   financial picture, pool their risk and tie their incentives to the system."""),
 ]
+for number, cell in enumerate(cells):
+    cell.id = f"lesson02-{number:02d}"  # stable ids: regenerating changes only what changed
 nb = new_notebook(cells=cells, metadata={
     "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
     "language_info": {"name": "python"},

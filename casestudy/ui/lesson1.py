@@ -127,15 +127,19 @@ class PortfolioPanel(Panel):
         self.boxes: dict[str, widgets.Checkbox] = {}
         rows: list[widgets.Widget] = []
         for scheme_id, row in schemes.iterrows():
-            detail = (f"Paid by {orgs.loc[row.funder_id, 'name']}, led by "
-                      f"{orgs.loc[row.deliverer_id, 'name']}: {money(row.cost_gbp_m)} a year, "
-                      f"load {row.leadership_load:g}, {row.evidence} evidence")
+            # One short line under each box; who pays and who leads are in its tooltip and in
+            # lesson1.scheme_menu(), so the column stays short enough for a projector.
+            tooltip = (f"{row['name']}: paid by {orgs.loc[row.funder_id, 'name']}, led by "
+                       f"{orgs.loc[row.deliverer_id, 'name']}")
+            detail = (f"{money(row.cost_gbp_m)} a year · load {row.leadership_load:g} · "
+                      f"{row.evidence} evidence")
             box = widgets.Checkbox(value=scheme_id in first.schemes, description=row["name"],
-                                   indent=False, tooltip=detail,
+                                   indent=False, tooltip=tooltip,
                                    layout=widgets.Layout(width="330px", margin="0"))
             box.observe(self.update, names="value")
             self.boxes[str(scheme_id)] = box
-            rows += [box, widgets.HTML(f'<div class="cs-help">{html.escape(detail)}</div>')]
+            rows += [box, widgets.HTML(f'<div class="cs-help" title="{html.escape(tooltip)}">'
+                                       f'{html.escape(detail)}</div>')]
         self.agree_button = widgets.Button(description="Agree the memorandum", icon="check",
                                            button_style="success",
                                            tooltip="Save the chosen schemes as a scenario file")
