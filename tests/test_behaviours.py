@@ -10,7 +10,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import write_tables
+from tiny import write_tables
 
 from casestudy import PRESETS, Scenario, ScenarioError, load_system
 from casestudy.behaviours import (

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import vary
+from tiny import vary
 
 import casestudy as cs
 from casestudy import Scenario, ScenarioError, run_year
@@ -244,7 +244,7 @@ def test_scheme_money_lands_on_funder_and_deliverer(tiny_system, plain):
 
 
 def test_a_scheme_funded_and_delivered_by_one_organisation_is_paid_once(tiny_tables, tmp_path):
-    from conftest import write_tables
+    from tiny import write_tables
     tiny_tables["schemes"][1]["deliverer_id"] = "council"  # falls: council funds and runs it
     system = cs.load_system(write_tables(tmp_path, tiny_tables))
     result = run_year(system, Scenario(schemes=("falls",)))

@@ -7,7 +7,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from conftest import PLAIN, vary
+from tiny import PLAIN, vary
 from pytest import approx
 from systems import EXAMPLE_IDS, EXAMPLE_SYSTEMS
 

@@ -13,7 +13,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from conftest import PLAIN, write_tables
+from tiny import PLAIN, write_tables
 
 from casestudy import PRESETS, Scenario, ScenarioError, load_system, risk_by_preset, simulate
 from casestudy.incentives import (

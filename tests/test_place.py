@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import PLAIN, vary
+from tiny import PLAIN, vary
 from pytest import approx
 from systems import EXAMPLE_IDS, EXAMPLE_SYSTEMS
 

@@ -17,7 +17,7 @@ import itertools
 
 import numpy as np
 import pytest
-from conftest import TINY_TABLES, vary, write_tables
+from tiny import TINY_TABLES, vary, write_tables
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

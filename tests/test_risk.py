@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import vary
+from tiny import vary
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import write_tables
+from tiny import write_tables
 
 from casestudy import DataError, System, load_system
 from casestudy.schema import COST_SHARES, TABLES

@@ -8,7 +8,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import write_tables
+from tiny import write_tables
 from systems import NORTHVALE
 
 from casestudy import Scenario, load_system

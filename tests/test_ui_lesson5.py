@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import write_tables
+from tiny import write_tables
 from systems import NORTHVALE
 from test_ui_lesson3 import assert_spec_sound
 
