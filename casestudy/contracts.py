@@ -71,9 +71,10 @@ class Blended:
         _check_share("Blended", "rate_below_plan", self.rate_below_plan)
 
     def payment(self, planned: np.ndarray, actual: np.ndarray, unit_price: np.ndarray) -> np.ndarray:
-        variance = actual - planned
-        rate = np.where(variance > 0, self.rate_above_plan, self.rate_below_plan)
-        return unit_price * planned + rate * unit_price * variance
+        rate = np.where(actual > planned, self.rate_above_plan, self.rate_below_plan)
+        # plan + rate x (actual - plan), written as a weighted mean of plan and actual: the
+        # same number, without the cancellation of two large terms when rate is near 1.
+        return unit_price * ((1 - rate) * planned + rate * actual)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -166,6 +166,9 @@ def test_cap_and_collar_stays_in_its_band_and_is_activity_based_inside_it(arrays
 
 @settings(max_examples=100, deadline=None)
 @given(line_arrays(), st.floats(0, 1), st.floats(0, 1))
+# Found by Hypothesis: plan + rate x (actual - plan) lost ~1e-6 to cancellation at rate 1.
+@example(arrays=(np.array([524289.0, 0.0]), np.array([[9.712006e-06, 0.0]]),
+                 np.array([19890.0, 0.0])), above=0.0, below=1.0)
 def test_blended_lies_between_fixed_and_activity_based(arrays, above, below):
     planned, actual, price = arrays
     out = Blended(rate_above_plan=above, rate_below_plan=below).payment(planned, actual, price)
