@@ -28,11 +28,12 @@ lab: $(STAMP)
 
 # Every test on the bundled system, then every notebook again on the invented second system
 # (data/examples/northvale), so that no lesson is hard-wired to Bradford.
+# One worker per core (-n auto); --dist loadfile keeps a notebook's cells on one worker.
+PYTEST := $(BIN)/python -m pytest -p no:cacheprovider -n auto --dist loadfile \
+	--nbval-lax --nbval-current-env
 test: $(STAMP)
-	$(BIN)/python -m pytest --cov=casestudy --cov-report=term:skip-covered \
-	    --nbval-lax --nbval-current-env -p no:cacheprovider tests casestudy notebooks
-	CASESTUDY_SYSTEM=data/examples/northvale $(BIN)/python -m pytest \
-	    --nbval-lax --nbval-current-env -p no:cacheprovider notebooks
+	$(PYTEST) --cov=casestudy --cov-report=term:skip-covered tests casestudy notebooks
+	CASESTUDY_SYSTEM=data/examples/northvale $(PYTEST) notebooks
 
 bench: $(STAMP)
 	$(BIN)/python -m pytest benchmarks --benchmark-only --benchmark-columns=median,mean,min,max,rounds -p no:cacheprovider
