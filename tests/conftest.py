@@ -10,6 +10,7 @@ import copy
 from typing import Any
 
 import pytest
+from systems import EXAMPLE_SYSTEMS
 from tiny import PLAIN, TINY_TABLES, write_tables
 
 from casestudy import Scenario, load_system
@@ -36,3 +37,9 @@ def bundled_system():
 def plain() -> Scenario:
     """A scenario with every knob neutral: no inflation, no efficiency, no support, no funds."""
     return PLAIN
+
+
+@pytest.fixture(scope="module", params=EXAMPLE_SYSTEMS, ids=["bradford", "northvale"])
+def system(request: pytest.FixtureRequest):
+    """Each shipped system in turn, loaded: a test that asks for it runs on both."""
+    return load_system(request.param)

@@ -11,9 +11,9 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from systems import NORTHVALE
+from specs import assert_spec_sound
 
-from casestudy import PRESETS, Scenario, ScenarioError, load_system
+from casestudy import PRESETS, Scenario, ScenarioError
 from casestudy.charts.priorities import leadership_load_chart, portfolio_size_chart, who_gains_chart
 from casestudy.fundamentals import memorandum, portfolio_by_organisation
 from casestudy.priorities import best_portfolios, delivery_share, portfolio
@@ -23,42 +23,6 @@ from casestudy.workshop import load_saved
 TOLERANCE = 1e-9
 
 
-def _systems():
-    return [pytest.param("bundled", id="bradford"),
-            pytest.param(NORTHVALE, id="northvale",
-                         marks=pytest.mark.skipif(not NORTHVALE.exists(), reason="no northvale"))]
-
-
-@pytest.fixture(scope="module", params=_systems())
-def system(request):
-    return load_system() if request.param == "bundled" else load_system(request.param)
-
-
-def encoded_fields(spec: dict) -> set[str]:
-    """Every field a (layered) Vega-Lite spec encodes."""
-    found: set[str] = set()
-
-    def walk(node):
-        if isinstance(node, dict):
-            for channel in node.get("encoding", {}).values():
-                for item in channel if isinstance(channel, list) else [channel]:
-                    if isinstance(item, dict) and "field" in item:
-                        found.add(item["field"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk({k: v for k, v in spec.items() if k != "datasets"})
-    return found
-
-
-def assert_spec_sound(spec: dict) -> None:
-    (rows,) = spec["datasets"].values()
-    assert rows, "the chart has no data"
-    missing = encoded_fields(spec) - set(rows[0])
-    assert not missing, f"encoded fields not in the data: {missing}"
 
 
 def two_schemes(system) -> list[str]:

@@ -8,8 +8,8 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
+from specs import assert_spec_sound
 from tiny import write_tables
-from systems import NORTHVALE
 
 from casestudy import Scenario, load_system
 from casestudy.behaviours import (
@@ -25,47 +25,6 @@ from casestudy.behaviours import (
 from casestudy.charts import money
 from casestudy.charts.behaviours import contracting_chart, gain_share_chart, shift_by_rule_chart
 from casestudy.ui import lesson2
-
-
-def _systems():
-    return [pytest.param("bundled", id="bradford"),
-            pytest.param(NORTHVALE, id="northvale",
-                         marks=pytest.mark.skipif(not NORTHVALE.exists(), reason="no northvale"))]
-
-
-@pytest.fixture(scope="module", params=_systems())
-def system(request):
-    return load_system() if request.param == "bundled" else load_system(request.param)
-
-
-def encoded_fields(spec: dict) -> set[str]:
-    """Every field a (layered or faceted) Vega-Lite spec encodes."""
-    found: set[str] = set()
-
-    def walk(node):
-        if isinstance(node, dict):
-            for channel in node.get("encoding", {}).values():
-                for item in channel if isinstance(channel, list) else [channel]:
-                    if isinstance(item, dict) and "field" in item:
-                        found.add(item["field"])
-            for channel in node.get("facet", {}).values() if isinstance(node.get("facet"), dict) else []:
-                if isinstance(channel, dict) and "field" in channel:
-                    found.add(channel["field"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk({k: v for k, v in spec.items() if k != "datasets"})
-    return found
-
-
-def assert_spec_sound(spec: dict) -> None:
-    (rows,) = spec["datasets"].values()
-    assert rows, "the chart has no data"
-    missing = encoded_fields(spec) - set(rows[0])
-    assert not missing, f"encoded fields not in the data: {missing}"
 
 
 def _move_share(panel, share):

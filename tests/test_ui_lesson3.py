@@ -8,9 +8,9 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
-from systems import NORTHVALE
+from specs import assert_spec_sound
 
-from casestudy import Scenario, contingency_reserves, load_system, run_year
+from casestudy import Scenario, contingency_reserves, run_year
 from casestudy.charts import bridge_chart, incentive_chart, reserves_chart
 from casestudy.governance import (
     NHS_SYSTEM_ID,
@@ -25,42 +25,6 @@ from casestudy.ui.common import Prediction
 DRAWS = 1_000  # the reserve panel's draws in tests: the comparison is exact at any count
 
 
-def _systems():
-    return [pytest.param("bundled", id="bradford"),
-            pytest.param(NORTHVALE, id="northvale",
-                         marks=pytest.mark.skipif(not NORTHVALE.exists(), reason="no northvale yet"))]
-
-
-@pytest.fixture(scope="module", params=_systems())
-def system(request):
-    return load_system() if request.param == "bundled" else load_system(request.param)
-
-
-def encoded_fields(spec: dict) -> set[str]:
-    """Every field a (layered) Vega-Lite spec encodes."""
-    found: set[str] = set()
-
-    def walk(node):
-        if isinstance(node, dict):
-            for channel in node.get("encoding", {}).values():
-                for item in channel if isinstance(channel, list) else [channel]:
-                    if isinstance(item, dict) and "field" in item:
-                        found.add(item["field"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk({k: v for k, v in spec.items() if k != "datasets"})
-    return found
-
-
-def assert_spec_sound(spec: dict) -> None:
-    (rows,) = spec["datasets"].values()
-    assert rows, "the chart has no data"
-    missing = encoded_fields(spec) - set(rows[0])
-    assert not missing, f"encoded fields not in the data: {missing}"
 
 
 def largest_acute(system) -> str | None:

@@ -8,9 +8,8 @@ import math
 
 import numpy as np
 import pytest
+from specs import assert_spec_sound
 from tiny import write_tables
-from systems import NORTHVALE
-from test_ui_lesson3 import assert_spec_sound
 
 from casestudy import Scenario, load_system
 from casestudy.charts import boundary_chart, organisation_change_chart, vcs_test_chart
@@ -23,18 +22,6 @@ from casestudy.place import (
 )
 from casestudy.ui import lesson5
 from casestudy.ui.common import Prediction, Quiz
-
-
-def _systems():
-    return [pytest.param("bundled", id="bradford"),
-            pytest.param(NORTHVALE, id="northvale",
-                         marks=pytest.mark.skipif(not NORTHVALE.exists(), reason="no northvale yet"))]
-
-
-@pytest.fixture(scope="module", params=_systems())
-def system(request):
-    return load_system() if request.param == "bundled" else load_system(request.param)
-
 
 # --------------------------------------------------------------------------- social care
 
