@@ -9,24 +9,9 @@ before pays for one search, timed on its own below.
 
 from __future__ import annotations
 
-import itertools
+from panels import move_slider
 
 from casestudy.ui import lesson1
-
-
-def _move(benchmark, panel, widget, values, rounds=40):
-    panel.update()  # draw once per shape before timing, as the notebook does on display
-    cycle = itertools.cycle(values)
-    widget.value = next(cycle)
-    timings = []
-
-    def move():
-        widget.value = next(cycle)
-        timings.append(panel.last_render_ms)
-
-    benchmark.pedantic(move, rounds=rounds, iterations=1, warmup_rounds=2)
-    timings.sort()
-    benchmark.extra_info["last_render_ms_median"] = timings[len(timings) // 2]
 
 
 def _panel(system, tmp_path):
@@ -38,22 +23,22 @@ def _panel(system, tmp_path):
 def test_bench_portfolio_panel_tick_a_scheme(benchmark, system, tmp_path):
     panel = _panel(system, tmp_path)
     box = panel.boxes[system.schemes.index[4]]
-    _move(benchmark, panel, box, [True, False])
+    move_slider(benchmark, panel, box, [True, False])
 
 
 def test_bench_portfolio_panel_payment_rule(benchmark, system, tmp_path):
     panel = _panel(system, tmp_path)
-    _move(benchmark, panel, panel.controls["payment"],
+    move_slider(benchmark, panel, panel.controls["payment"],
           ["payment_by_results", "fixed_income", "blended", "aligned_payment_and_incentive"])
 
 
 def test_bench_portfolio_panel_capacity_seen_before(benchmark, system, tmp_path):
     panel = _panel(system, tmp_path)
-    _move(benchmark, panel, panel.controls["leadership_capacity"], [4.0, 6.0, 8.0])
+    move_slider(benchmark, panel, panel.controls["leadership_capacity"], [4.0, 6.0, 8.0])
 
 
 def test_bench_portfolio_panel_capacity_first_time(benchmark, system, tmp_path):
     panel = _panel(system, tmp_path)
     # 60 distinct capacities (0.5 to 30): every timed move searches every portfolio afresh.
-    _move(benchmark, panel, panel.controls["leadership_capacity"],
+    move_slider(benchmark, panel, panel.controls["leadership_capacity"],
           [k / 2 for k in range(1, 61)], rounds=30)

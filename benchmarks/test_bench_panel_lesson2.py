@@ -8,26 +8,10 @@ runs the engine for the four payment rules (the shift panel) or the chosen one.
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
+from panels import move_slider
 
 from casestudy.ui import lesson2
-
-
-def _move(benchmark, panel, widget, values):
-    panel.update()  # draw once per shape before timing, as the notebook does on display
-    cycle = itertools.cycle(values)
-    widget.value = next(cycle)
-    timings = []
-
-    def move():
-        widget.value = next(cycle)
-        timings.append(panel.last_render_ms)
-
-    benchmark.pedantic(move, rounds=40, iterations=1, warmup_rounds=2)
-    timings.sort()
-    benchmark.extra_info["last_render_ms_median"] = timings[len(timings) // 2]
 
 
 @pytest.mark.parametrize("cls", [lesson2.ShiftPanel, lesson2.GainSharePanel],
@@ -35,19 +19,19 @@ def _move(benchmark, panel, widget, values):
 def test_bench_lesson2_shift_slider(benchmark, system, cls):
     panel = cls(system)
     # Forty distinct sizes: every timed move is a new shift.
-    _move(benchmark, panel, panel.share, [k / 200 for k in range(1, 41)])
+    move_slider(benchmark, panel, panel.share, [k / 200 for k in range(1, 41)])
 
 
 @pytest.mark.parametrize("cls", [lesson2.ShiftPanel, lesson2.GainSharePanel],
                          ids=["shift", "gain_share"])
 def test_bench_lesson2_flex_slider(benchmark, system, cls):
     panel = cls(system)
-    _move(benchmark, panel, panel.controls["flex"], [k / 20 for k in range(21)])
+    move_slider(benchmark, panel, panel.controls["flex"], [k / 20 for k in range(21)])
 
 
 @pytest.mark.parametrize("cls", [lesson2.ShiftPanel, lesson2.GainSharePanel],
                          ids=["shift", "gain_share"])
 def test_bench_lesson2_payment_rule(benchmark, system, cls):
     panel = cls(system)
-    _move(benchmark, panel, panel.controls["payment"],
+    move_slider(benchmark, panel, panel.controls["payment"],
           ["payment_by_results", "fixed_income", "blended", "aligned_payment_and_incentive"])

@@ -6,26 +6,10 @@ Each round moves one control to a new value, so every round computes a new scena
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
+from panels import move_slider
 
 from casestudy.ui import lesson5
-
-
-def _move(benchmark, panel, widget, values):
-    panel.update()  # draw once per shape before timing, as the notebook does on display
-    cycle = itertools.cycle(values)
-    widget.value = next(cycle)
-    timings = []
-
-    def move():
-        widget.value = next(cycle)
-        timings.append(panel.last_render_ms)
-
-    benchmark.pedantic(move, rounds=40, iterations=1, warmup_rounds=2)
-    timings.sort()
-    benchmark.extra_info["last_render_ms_median"] = timings[len(timings) // 2]
 
 
 @pytest.mark.parametrize("control, values", [
@@ -34,16 +18,16 @@ def _move(benchmark, panel, widget, values):
 ])
 def test_bench_social_care_panel(benchmark, system, control, values):
     panel = lesson5.SocialCarePanel(system)
-    _move(benchmark, panel, panel.controls[control], values)
+    move_slider(benchmark, panel, panel.controls[control], values)
 
 
 def test_bench_voluntary_panel_flex(benchmark, system):
     panel = lesson5.VoluntaryPanel(system)
     # New flex values every round: the per-scheme tests are computed afresh each time.
-    _move(benchmark, panel, panel.controls["flex"], [k / 100 for k in range(101)])
+    move_slider(benchmark, panel, panel.controls["flex"], [k / 100 for k in range(101)])
 
 
 def test_bench_voluntary_panel_scheme_box(benchmark, system):
     panel = lesson5.VoluntaryPanel(system)
     box = next(iter(panel.boxes.values()))
-    _move(benchmark, panel, box, [False, True])
+    move_slider(benchmark, panel, box, [False, True])
