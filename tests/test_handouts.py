@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import itertools
 import os
 import shutil
@@ -283,6 +284,14 @@ def test_grid_draws_offline_and_its_slider_picks_another_combination(written):
         pytest.skip("no Chromium here")
     playwright = pytest.importorskip("playwright.sync_api")
     out, _ = written
+    # Playwright's sync API refuses to start where an event loop is already running (as when
+    # the browser suite's session-wide Playwright shares this worker): a thread of its own.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        remote, errors = pool.submit(_drive_grid, playwright, browser_path, out).result()
+    assert remote == [] and errors == []
+
+
+def _drive_grid(playwright, browser_path: str, out: Path) -> tuple[list[str], list[str]]:
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=browser_path, args=["--no-sandbox"])
         context = browser.new_context(viewport={"width": 1366, "height": 768})
@@ -311,7 +320,7 @@ def test_grid_draws_offline_and_its_slider_picks_another_combination(written):
         page.locator(".grid-chart input[type=radio]").nth(1).check()
         page.wait_for_timeout(300)
         browser.close()
-    assert remote == [] and errors == []
+    return remote, errors
 
 
 # --------------------------------------------------------------------------- the real kit
