@@ -22,8 +22,10 @@ $(STAMP): pyproject.toml $(BIN)/python
 
 install: $(STAMP)
 
+# JupyterLab refuses to run as root unless told; only root gets --allow-root.
+AS_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ip=$(HOST) --port=$(PORT) --ServerApp.root_dir=$(CURDIR) \
+	$(BIN)/jupyter lab --ip=$(HOST) --port=$(PORT) --ServerApp.root_dir=$(CURDIR) $(AS_ROOT) \
 	    --LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
 
 # Every test on the bundled system, then every notebook again on the invented second system
