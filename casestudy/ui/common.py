@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import ipywidgets as widgets
-from IPython.display import Markdown, clear_output, display
+from IPython.display import Markdown, display
 
 from ..charts import Figure, LiveSpec, use_offline_renderer
 from ..scenario import PRESET_LABELS, PRESETS, Scenario, field_info
@@ -74,6 +74,19 @@ def control(name: str, value: Any = None, **overrides: Any) -> widgets.Widget:
     for key, val in overrides.items():
         setattr(widget, key, val)
     return widget
+
+
+def chart_outputs(specs: Sequence[dict], figures: Sequence[Figure]) -> tuple[dict, ...]:
+    """The charts as an Output widget's ``outputs``, set directly.
+
+    Capturing them with ``with output: display(...)`` makes nbclient, and so Voila, wait for
+    a cell's reply that it has missed, at random (about one cell in two with an Output
+    widget; nbclient issue 312): a dashboard then hangs at "Executing n of m". Setting the
+    outputs sends one widget update instead, and prints nothing outside a kernel.
+    """
+    return tuple({"output_type": "display_data", "metadata": {},
+                  "data": {VEGALITE: spec, "text/plain": f"Chart: {figure.summary}"}}
+                 for spec, figure in zip(specs, figures))
 
 
 def help_line(name: str) -> widgets.HTML:
@@ -151,10 +164,7 @@ class Panel:
             if differences else "<b>Baseline:</b> " + html.escape(self.baseline.payment_label)
         ) + "</div>"
         self.words.value = f'<div class="cs-summary">{text}</div>'
-        with self.output:
-            clear_output(wait=True)
-            for spec, figure in zip(self.specs, self.figures):
-                display({VEGALITE: spec, "text/plain": f"Chart: {figure.summary}"}, raw=True)
+        self.output.outputs = chart_outputs(self.specs, self.figures)
         self.last_render_ms = (time.perf_counter() - started) * 1000
 
     def reset(self) -> None:

@@ -25,7 +25,7 @@ from typing import Any
 import ipywidgets as widgets
 import numpy as np
 import pandas as pd
-from IPython.display import Markdown, clear_output, display
+from IPython.display import Markdown, display
 
 from ..charts import Figure, LiveSpec, money
 from ..charts.distribution import records
@@ -35,7 +35,7 @@ from ..errors import ScenarioError
 from ..projection import project, system_totals
 from ..scenario import PRESET_LABELS, Scenario, field_info
 from ..system import System, load_system
-from .common import CONTROL_WIDTH, PANEL_CSS, VEGALITE, Prediction, Quiz, control, help_line
+from .common import CONTROL_WIDTH, PANEL_CSS, Prediction, Quiz, chart_outputs, control, help_line
 from .scenario_io import ScenarioIO
 
 DEFAULT_A = Scenario.preset("fixed_income")
@@ -221,7 +221,7 @@ class ScenarioSide:
                 sections.append(widgets.VBox(items))
                 titles.append(GROUP_TITLES.get(group, group.capitalize()))
             accordion = widgets.Accordion(children=sections, titles=tuple(titles), selected_index=0,
-                                          layout=widgets.Layout(width="350px"))
+                                          layout=widgets.Layout(width="auto"))
             self._widget = widgets.VBox([accordion, self.reset_button, self.scenario_io.widget])
         return self._widget
 
@@ -335,10 +335,7 @@ class Sandbox:
             if differences else "<b>B is the same as A.</b> Change a control under B, or load a scenario."
         ) + "</div>"
         self.words.value = f'<div class="cs-summary">{self.text}</div>'
-        with self.output:
-            clear_output(wait=True)
-            for spec, figure in zip(self.specs, self.figures):
-                display({VEGALITE: spec, "text/plain": f"Chart: {figure.summary}"}, raw=True)
+        self.output.outputs = chart_outputs(self.specs, self.figures)
         self.last_render_ms = (time.perf_counter() - started) * 1000
 
     # -- layout
@@ -348,7 +345,8 @@ class Sandbox:
             tabs = widgets.Tab(children=[self.a.widget, self.b.widget],
                                titles=("Scenario A", "Scenario B"), selected_index=1)
             left = widgets.VBox([widgets.HBox([self.copy_a_to_b, self.copy_b_to_a]), tabs],
-                                layout=widgets.Layout(width="370px", flex="0 0 370px"))
+                                # The controls' 330px plus the tab's and the accordion's padding.
+                                layout=widgets.Layout(width="415px", flex="0 0 415px"))
             right = widgets.VBox([self.changes, self.output, self.words],
                                  layout=widgets.Layout(flex="1 1 auto", min_width="0"))
             css = PANEL_CSS + ("<style>.cs-ab { border-collapse: collapse; font-size: 13px; }"
