@@ -18,6 +18,7 @@ from .positions import (flows_chart, flows_figure, income_cost_chart, income_cos
 from .place import (boundary_chart, boundary_figure, organisation_change_chart,
                     organisation_change_figure, vcs_test_chart, vcs_test_figure)
 from .reserves import reserves_chart, reserves_figure
+from .sandbox import ab_positions_chart, ab_positions_figure, ab_years_chart, ab_years_figure
 from .priorities import (leadership_load_chart, leadership_load_figure, portfolio_size_chart,
                          portfolio_size_figure, who_gains_chart, who_gains_figure)
 from .years import holders_chart, holders_figure, years_chart, years_figure
@@ -39,4 +40,5 @@ __all__ = [
     "team_outcomes_chart", "team_outcomes_figure", "team_positions_chart", "team_positions_figure",
     "boundary_chart", "boundary_figure", "organisation_change_chart", "organisation_change_figure",
     "vcs_test_chart", "vcs_test_figure",
+    "ab_positions_chart", "ab_positions_figure", "ab_years_chart", "ab_years_figure",
 ]
