@@ -10,14 +10,14 @@ from pathlib import Path
 
 import ipywidgets as widgets
 import pandas as pd
-from IPython.display import Markdown, clear_output, display
+from IPython.display import Markdown, display
 
 from ..charts import Figure, LiveSpec, money
 from ..charts.compare import team_order, team_outcomes_figure, team_positions_figure
 from ..compare import TeamComparison, compare_teams, example_codes
 from ..scenario import Scenario
 from ..system import System, load_system
-from .common import PANEL_CSS, VEGALITE
+from .common import PANEL_CSS, chart_outputs
 from .scenario_io import SCENARIOS_ENV, default_scenario_folder
 
 TABLE_CSS = """
@@ -80,10 +80,8 @@ class ComparePanel:
         self.figures = [team_outcomes_figure(result.teams, result.choices),
                         team_positions_figure(result.positions, result.teams)]
         self.specs = [self.live.spec(f) for f in self.figures]
-        with self.output:
-            clear_output(wait=True)
-            for spec, figure in zip(self.specs, self.figures):
-                display({VEGALITE: spec, "text/plain": f"Chart: {figure.summary}"}, raw=True)
+        # Set, not captured: capturing display() in an Output widget hangs Voila at random.
+        self.output.outputs = chart_outputs(self.specs, self.figures)
         return result
 
     @property
