@@ -1,4 +1,5 @@
-"""``import casestudy`` in a fresh interpreter: at most 1.5 s (the package imports the engine only).
+"""``import casestudy`` in a fresh interpreter: at most 1.5 s (the package imports the engine only);
+and a lesson's first cell, ``from casestudy.ui import lesson2`` (altair, ipywidgets, pandas).
 
 Timed with bytecode cached, as on any second start: the interpreter may be told not to write
 bytecode (``PYTHONDONTWRITEBYTECODE``), so the benchmark caches it in a temporary folder of
@@ -25,8 +26,8 @@ def environment(tmp_path_factory) -> dict[str, str]:
     return env
 
 
-def start(env: dict[str, str]) -> None:
-    subprocess.run([sys.executable, "-c", "import casestudy"], env=env, check=True)
+def start(env: dict[str, str], statement: str = "import casestudy") -> None:
+    subprocess.run([sys.executable, "-c", statement], env=env, check=True)
 
 
 def test_bench_import_casestudy(benchmark, environment):
@@ -39,3 +40,11 @@ def test_bench_import_casestudy(benchmark, environment):
     print(f"\nfirst start (compiling bytecode) {benchmark.extra_info['first_start_s']:.2f} s; "
           f"heavy modules imported by casestudy: {heavy or 'none'}")
     benchmark.pedantic(start, args=(environment,), rounds=5, iterations=1)
+
+
+def test_bench_import_lesson(benchmark, environment):
+    """What every notebook's first cell costs (8-13 s in a kernel before the package kept
+    jsonschema from compiling rfc3987_syntax's grammars; see casestudy/__init__.py)."""
+    statement = "from casestudy.ui import lesson2"
+    start(environment, statement)  # compiles and caches the bytecode
+    benchmark.pedantic(start, args=(environment, statement), rounds=5, iterations=1)

@@ -6,6 +6,16 @@
 ['nhs', 'place']
 """
 
+import sys
+
+# altair imports jsonschema, whose format checkers import rfc3987_syntax when it is installed
+# (jupyter-events asks for it). That module compiles 38 lark grammars at import: 2 s alone,
+# 8-13 s in a kernel here, on every lesson's first cell. The kit never validates an IRI, so
+# jsonschema is told the module is absent, and skips only its "iri" format check.
+# (python-jsonschema/jsonschema#1392 and #1521; drop this once a lazy version is released.)
+if "rfc3987_syntax" not in sys.modules:
+    sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]
+
 from .compare import compare_teams
 from .contracts import ActivityBased, Blended, CapAndCollar, FixedIncome
 from .behaviours import (GainShare, Shift, contracting, gain_share, shift_by_rule,

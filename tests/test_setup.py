@@ -42,3 +42,16 @@ def test_ci_runs_the_readme_test_command():
 def test_every_required_package_is_a_dependency():
     names = {_name(r) for r in _pyproject()["project"]["dependencies"]}
     assert {"jupyterlab", "ipywidgets", "pandas", "altair", "nbval"} <= names
+
+
+def test_a_lesson_import_does_not_compile_rfc3987_grammars():
+    """jsonschema (through altair) would import rfc3987_syntax, which compiles 38 lark
+    grammars (8-13 s in a kernel here); the package keeps it out of every lesson's start."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from casestudy.ui import lesson2; "
+            "print(sorted(m for m in ('lark', 'rfc3987_syntax') if sys.modules.get(m)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "[]"
