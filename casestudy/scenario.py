@@ -33,6 +33,12 @@ PRESET_LABELS = {
     "blended": "Blended (2019/20)",
     "aligned_payment_and_incentive": "Aligned payment and incentive",
 }
+# The rates each preset reads (rules_by_service); the other presets read none of them.
+RATES_USED = {
+    "blended": ("blended_rate_above_plan", "blended_rate_below_plan"),
+    "aligned_payment_and_incentive": ("elective_variable_rate",),
+}
+ALL_RATES = ("blended_rate_above_plan", "blended_rate_below_plan", "elective_variable_rate")
 ACUTE_SERVICES = ("elective", "non_elective", "outpatient", "a_and_e")
 EMERGENCY_SERVICES = ("non_elective", "a_and_e")
 
@@ -207,6 +213,18 @@ class Scenario:
         for service, spec in self.payment.items():
             rules[service] = rule_from_dict(spec, where=f"payment[{service!r}]")
         return rules
+
+    def unused_rates(self) -> tuple[str, ...]:
+        """The contract rates this payment rule ignores: the blended rates outside the blended
+        preset, the elective variable rate outside aligned payment and incentive, and all
+        three under a custom mapping (which carries its own rates). Moving one changes
+        nothing, so a panel greys it out.
+
+        >>> Scenario.preset("blended").unused_rates()
+        ('elective_variable_rate',)
+        """
+        used = RATES_USED.get(self.payment, ()) if isinstance(self.payment, str) else ()
+        return tuple(name for name in ALL_RATES if name not in used)
 
     @property
     def payment_label(self) -> str:

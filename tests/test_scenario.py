@@ -307,3 +307,19 @@ def test_changes_from_says_what_differs_in_words():
     ]
     custom = Scenario(payment={"elective": "activity_based"})
     assert custom.changes_from(base) == ["Payment rule custom rules instead of Fixed income"]
+
+
+@pytest.mark.parametrize("payment", PRESETS)
+def test_the_rates_a_rule_ignores_change_nothing_and_the_ones_it_reads_do(bundled_system, payment):
+    from casestudy import run_year
+
+    # Demand off plan, so that a rate applied to activity off plan has something to act on.
+    base = Scenario.preset(payment, demand_shock=0.1)
+    position = run_year(bundled_system, base).organisations.position_gbp_m
+    for name in ("blended_rate_above_plan", "blended_rate_below_plan", "elective_variable_rate"):
+        moved = dataclasses.replace(base, **{name: 0.0 if getattr(base, name) > 0.5 else 1.0})
+        change = (run_year(bundled_system, moved).organisations.position_gbp_m - position).abs().max()
+        if name in base.unused_rates():
+            assert change == 0, name
+        elif name != "blended_rate_below_plan":  # demand above plan: only the rate above acts
+            assert change > 0.01, name

@@ -118,6 +118,30 @@ def test_every_knob_reaches_the_scenario(box, system):
     assert box.figures[1].data.query("scenario == 'B'").year.max() == 3
 
 
+def test_rate_sliders_the_payment_rule_ignores_are_greyed_out(box):
+    side = box.b
+    disabled = lambda: {n for n in ("blended_rate_above_plan", "blended_rate_below_plan",  # noqa: E731
+                                    "elective_variable_rate") if side.controls[n].disabled}
+    assert side.scenario().payment == "fixed_income"
+    assert disabled() == {"blended_rate_above_plan", "blended_rate_below_plan",
+                          "elective_variable_rate"}
+    side.controls["payment"].value = "blended"
+    assert disabled() == {"elective_variable_rate"}
+    side.controls["payment"].value = "aligned_payment_and_incentive"
+    assert disabled() == {"blended_rate_above_plan", "blended_rate_below_plan"}
+    side.load(Scenario.preset("blended"))
+    assert disabled() == {"elective_variable_rate"}
+
+
+def test_b_opens_on_the_group_of_the_setting_it_changes_from_a(box):
+    changed = [f.name for f in fields(Scenario)
+               if getattr(sandbox.DEFAULT_B, f.name) != getattr(sandbox.DEFAULT_A, f.name)]
+    accordion = box.b.widget.children[0]
+    open_title = accordion.titles[accordion.selected_index]
+    assert open_title == sandbox.GROUP_TITLES.get(field_info(changed[0])["group"])
+    assert box.a.widget.children[0].selected_index == 0
+
+
 # --------------------------------------------------------------------------- what is drawn
 
 

@@ -33,7 +33,7 @@ from ..charts.sandbox import ab_positions_figure, ab_years_figure
 from ..engine import YearResult, run_year
 from ..errors import ScenarioError
 from ..projection import project, system_totals
-from ..scenario import PRESET_LABELS, Scenario, field_info
+from ..scenario import ALL_RATES, PRESET_LABELS, Scenario, field_info
 from ..system import System, load_system
 from .common import CONTROL_WIDTH, PANEL_CSS, Prediction, Quiz, chart_outputs, control, help_line
 from .scenario_io import ScenarioIO
@@ -130,11 +130,13 @@ class ScenarioSide:
     """The controls of one scenario: every field, grouped, with save and load.
 
     ``scenario()`` is the scenario the controls describe; ``load(scenario)`` sets them (and
-    keeps a custom payment mapping). ``on_change`` is called after every change.
+    keeps a custom payment mapping). ``on_change`` is called after every change. The group
+    ``open_group`` (else the first) is open at the start.
     """
 
     def __init__(self, label: str, system: System, start: Scenario,
-                 on_change: Callable[[], None], folder: str | os.PathLike | None = None) -> None:
+                 on_change: Callable[[], None], folder: str | os.PathLike | None = None,
+                 open_group: str | None = None) -> None:
         self.label = label
         self.system = system
         self.baseline = start  # what "Reset" returns to (and what ScenarioIO reports against)
@@ -164,7 +166,9 @@ class ScenarioSide:
                                            tooltip=f"Put every control of {label} back")
         self.reset_button.on_click(lambda _: self.reset())
         self.scenario_io = ScenarioIO(self, folder)
+        self.open_group = open_group
         self._widget: widgets.Widget | None = None
+        self._grey_unused_rates()
 
     # -- the scenario
     def scenario(self) -> Scenario:
@@ -176,7 +180,15 @@ class ScenarioSide:
 
     def _changed(self, change: Any = None) -> None:
         if not self._paused:
+            self._grey_unused_rates()
             self.on_change()
+
+    def _grey_unused_rates(self) -> None:
+        """Disable the rate sliders the chosen payment rule ignores (moving them would
+        change nothing); their help line says which rule reads them."""
+        unused = self.scenario().unused_rates()
+        for name in ALL_RATES:
+            self.controls[name].disabled = name in unused
 
     def load(self, scenario: Scenario) -> list[str]:
         """Set every control from ``scenario``; returns the fields it could not show
@@ -198,6 +210,7 @@ class ScenarioSide:
                 box.value = scheme_id in scenario.schemes
         finally:
             self._paused = False
+        self._grey_unused_rates()
         self.on_change()
         shown = self.scenario()
         return [f.name for f in fields(Scenario) if getattr(shown, f.name) != getattr(scenario, f.name)]
@@ -220,7 +233,9 @@ class ScenarioSide:
                         items += [self.controls[name], help_line(name)]
                 sections.append(widgets.VBox(items))
                 titles.append(GROUP_TITLES.get(group, group.capitalize()))
-            accordion = widgets.Accordion(children=sections, titles=tuple(titles), selected_index=0,
+            names = list(groups())
+            first = names.index(self.open_group) if self.open_group in names else 0
+            accordion = widgets.Accordion(children=sections, titles=tuple(titles), selected_index=first,
                                           layout=widgets.Layout(width="auto"))
             self._widget = widgets.VBox([accordion, self.reset_button, self.scenario_io.widget])
         return self._widget
@@ -243,7 +258,12 @@ class Sandbox:
         self.system = system if system is not None else load_system()
         self._paused = True
         self.a = ScenarioSide("A", self.system, a if a is not None else DEFAULT_A, self.update, folder)
-        self.b = ScenarioSide("B", self.system, b if b is not None else DEFAULT_B, self.update, folder)
+        b = b if b is not None else DEFAULT_B
+        # B opens on the group of the first setting it changes from A: the knob to try first.
+        changed = [f.name for f in fields(Scenario)
+                   if getattr(b, f.name) != getattr(self.a.baseline, f.name)]
+        self.b = ScenarioSide("B", self.system, b, self.update, folder,
+                              open_group=field_info(changed[0])["group"] if changed else None)
         self.copy_a_to_b = widgets.Button(description="Copy A to B", icon="arrow-right",
                                           tooltip="Set every control of B to A's")
         self.copy_b_to_a = widgets.Button(description="Copy B to A", icon="arrow-left",
