@@ -28,6 +28,12 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --ip=$(HOST) --port=$(PORT) --ServerApp.root_dir=$(CURDIR) $(AS_ROOT) \
 	    --LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
 
+# Every notebook as a dashboard with no code (Voila), on http://$(HOST):8866/; HOST=0.0.0.0
+# lets the tables of a room connect to this laptop.
+WORKSHOP_PORT ?= 8866
+workshop: $(STAMP)
+	$(BIN)/python -m casestudy.serve --host $(HOST) --port $(WORKSHOP_PORT)
+
 # Every test on the bundled system, then every notebook again on the invented second system
 # (data/examples/northvale), so that no lesson is hard-wired to Bradford.
 # One worker per core (-n auto); --dist loadfile keeps a notebook's cells on one worker.

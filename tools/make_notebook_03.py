@@ -10,7 +10,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 md, code = new_markdown_cell, new_code_cell
 
 cells = [
-    md("""# Lesson 3: System governance
+    md("""# Lesson 3. System governance
 
 *Shared accountability, shared data, a shared picture of the finances.*
 

@@ -10,7 +10,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 md, code = new_markdown_cell, new_code_cell
 
 cells = [
-    md("""# Lesson 4: Fixed-income contracts
+    md("""# Lesson 4. Fixed-income contracts
 
 *Their benefits, and their limits: they do not remove an underlying deficit.*
 

@@ -10,7 +10,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 md, code = new_markdown_cell, new_code_cell
 
 cells = [
-    md("""# Lesson 5: The NHS alone lacks the levers
+    md("""# Lesson 5. The NHS alone lacks the levers
 
 *The local authority and the voluntary sector.*
 

@@ -1,0 +1,484 @@
+"""Drive the kit's pages in a real Chromium: start Voila or JupyterLab on a free loopback
+port, open a page as a learner would, and watch what it draws.
+
+Used by the browser tests (``tests/browser``) and by ``benchmarks/browser_latency.py``.
+Nothing here asserts: functions return what they saw, and the callers judge.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from casestudy import serve  # the command `make workshop` runs
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = ROOT / "notebooks"
+BIN = Path(sys.executable).parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+VIEWPORT = {"width": 1366, "height": 768}  # a projector
+VEGALITE = "application/vnd.vegalite.v5+json"
+LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+# Seconds; generous because the kernels share two cores with whatever else runs.
+START_TIMEOUT_S = 120
+PAGE_TIMEOUT_S = 180
+
+
+def notebooks(root: Path = NOTEBOOKS) -> list[Path]:
+    """Every notebook the workshop serves: the lessons and one level of sub-folders."""
+    found = sorted(root.glob("*.ipynb")) + sorted(root.glob("*/*.ipynb"))
+    return [p for p in found if not any(part.startswith(".") for part in p.relative_to(root).parts)]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# --------------------------------------------------------------------------- servers
+
+
+@dataclass
+class Server:
+    """A Jupyter server started in its own process group, and how to reach it."""
+
+    process: subprocess.Popen
+    url: str
+    log_path: Path
+    workdir: Path | None = None
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-4000:]
+
+    def stop(self) -> None:
+        """Stop the server and every kernel it started (SIGTERM, then SIGKILL)."""
+        children = _descendants(self.process.pid)
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=5)
+        for pid in children:  # kernels run in sessions of their own
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+def _descendants(pid: int) -> list[int]:
+    try:
+        import psutil
+    except ImportError:  # pragma: no cover - psutil comes with ipykernel
+        return []
+    try:
+        return [c.pid for c in psutil.Process(pid).children(recursive=True)]
+    except psutil.Error:
+        return []
+
+
+def _die_with_parent() -> None:
+    """In the server's process: receive SIGTERM when the process that started it dies, so a
+    test run that is killed leaves no server (and, through Voila's own shutdown, no kernel)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the fixture's teardown still stops it
+        pass
+
+
+def _popen(command: list[str], *, cwd: Path, env: dict, log) -> subprocess.Popen:
+    return subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True, preexec_fn=_die_with_parent)
+
+
+def _wait_until_up(process: subprocess.Popen, url: str, log_path: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}:\n"
+                               + log_path.read_text(errors="replace")[-3000:])
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status < 500:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.25)
+    raise RuntimeError(f"the server did not answer {url} within {START_TIMEOUT_S} s:\n"
+                       + log_path.read_text(errors="replace")[-3000:])
+
+
+def start_voila(root: Path = NOTEBOOKS) -> Server:
+    port = free_port()
+    log_path = Path(tempfile.mkstemp(prefix="voila-", suffix=".log")[1])
+    with log_path.open("w") as log:
+        process = _popen(serve.voila_command(port, root=root), cwd=ROOT, env=serve.voila_env(),
+                         log=log)
+    server = Server(process, f"http://127.0.0.1:{port}/", log_path)
+    try:
+        _wait_until_up(process, server.url, log_path)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+# Lab settings for a test: no news or update pop-ups, no autosave, every cell in the DOM.
+LAB_SETTINGS = {
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
+        {"fetchNews": "false", "checkForUpdates": False},
+    "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+}
+
+
+def start_lab() -> Server:
+    """JupyterLab on a copy of ``notebooks/`` in a temporary folder, so nothing it does
+    (a save, a checkpoint, a trust signature) touches the repository."""
+    import shutil
+
+    workdir = Path(tempfile.mkdtemp(prefix="kit-lab-"))
+    shutil.copytree(NOTEBOOKS, workdir / "notebooks",
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    for name, values in LAB_SETTINGS.items():
+        path = workdir / "settings" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
+    port = free_port()
+    log_path = workdir / "lab.log"
+    command = [str(BIN / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+               "--allow-root", "--IdentityProvider.token=", "--ServerApp.password=",
+               f"--ServerApp.root_dir={workdir}", f"--LabApp.user_settings_dir={workdir / 'settings'}",
+               f"--LabApp.workspaces_dir={workdir / 'workspaces'}",
+               "--LabApp.expose_app_in_browser=True", "--NotebookNotary.db_file=:memory:"]
+    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(workdir / "runtime"), "PYTHONUNBUFFERED": "1"}
+    with log_path.open("w") as log:
+        process = _popen(command, cwd=workdir, env=env, log=log)
+    server = Server(process, f"http://127.0.0.1:{port}/", log_path, workdir)
+    try:
+        _wait_until_up(process, server.url + "lab", log_path)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+@contextmanager
+def running(server: Server) -> Iterator[Server]:
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+# --------------------------------------------------------------------------- the browser
+
+
+def launch(playwright):
+    """Debian's Chromium, headless, with no background traffic of its own."""
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                      args=CHROMIUM_ARGS)
+
+
+@dataclass
+class PageLog:
+    """What a page said and asked for while a test used it."""
+
+    console: list[tuple[str, str, str]] = field(default_factory=list)  # (type, text, url)
+    page_errors: list[str] = field(default_factory=list)
+    external: list[str] = field(default_factory=list)  # requests to non-loopback hosts (blocked)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (url, why) on loopback
+    statuses: list[tuple[int, str]] = field(default_factory=list)  # HTTP >= 400 on loopback
+
+    def errors(self) -> list[tuple[str, str, str]]:
+        return [m for m in self.console if m[0] == "error"]
+
+
+def open_page(browser, url: str | None = None):
+    """A fresh page at 1366x768 whose every request to a non-loopback host is recorded and
+    blocked (the room may have no internet, and CI must not pass thanks to a CDN)."""
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    log = PageLog()
+
+    def route(route):
+        host = urlsplit(route.request.url).hostname or ""
+        if host in LOOPBACK or route.request.url.startswith(("data:", "blob:")):
+            route.continue_()
+        else:
+            log.external.append(route.request.url)
+            route.abort("internetdisconnected")
+
+    context.route("**/*", route)
+    page.on("console", lambda m: log.console.append((m.type, m.text, (m.location or {}).get("url", ""))))
+    page.on("pageerror", lambda e: log.page_errors.append(str(e)))
+    page.on("requestfailed", lambda r: None if _external(r.url) else log.failed.append(
+        (r.url, r.failure or "")))
+    page.on("response", lambda r: r.status >= 400 and not _external(r.url) and log.statuses.append(
+        (r.status, r.url)))
+    page.set_default_timeout(PAGE_TIMEOUT_S * 1000)
+    if url:
+        page.goto(url, wait_until="commit")
+    return page, log
+
+
+def _external(url: str) -> bool:
+    return (urlsplit(url).hostname or "") not in LOOPBACK
+
+
+# Page-side helpers, installed once per page.
+INSTRUMENT_JS = r"""
+() => {
+  if (window.__kit) return;
+  // Vega draws into an svg or canvas of class "marks" (the actions menu has an svg too).
+  const MARKS = 'svg.marks, canvas.marks';
+  // A chart: the output JupyterLab's Vega renderer makes (even when drawing failed), or a
+  // vega-embed made some other way (e.g. a widget).
+  const CHART = '.jp-RenderedVegaCommon5, .vega-embed';
+  const kit = window.__kit = {keyAt: null, armed: null};
+  const chartsIn = (root) => Array.from(root.querySelectorAll(CHART)).filter(
+    (e) => !(e.parentElement && e.parentElement.closest(CHART)));
+  const chartOf = (node) => {
+    let found = null;
+    for (let n = node; n && n.closest; n = n.parentElement) {
+      const c = n.closest(CHART); if (!c) break; found = c; n = c;
+    }
+    return found;
+  };
+  // The time of the key press, taken before any widget code sees it.
+  document.addEventListener('keydown', () => { kit.keyAt = performance.now(); }, true);
+  // The element that holds a slider's charts: its nearest ancestor with a chart in it.
+  kit.chartRoot = (el) => {
+    let node = el;
+    while (node && !(node.querySelector && node.querySelector(CHART))) node = node.parentElement;
+    return node;
+  };
+  // Watch `root` for charts drawn anew: marks added, or changed in place.
+  kit.arm = (root) => {
+    if (kit.armed) kit.armed.observer.disconnect();
+    const state = {charts: chartsIn(root).length, redrawn: new Set(), times: [], firstAny: null,
+                   observer: null};
+    state.observer = new MutationObserver((records) => {
+      const now = performance.now();
+      for (const r of records) {
+        const where = r.target.nodeType === 1 ? r.target : r.target.parentElement;
+        // The first change the kernel's answer makes (outside the slider that was moved).
+        if (state.firstAny === null && kit.keyAt !== null && where &&
+            !where.closest('.widget-slider, .noUi-target')) state.firstAny = now;
+        let hit = null;
+        for (const n of r.addedNodes) {
+          if (n.nodeType !== 1) continue;
+          if (n.matches(MARKS) || n.querySelector(MARKS)) { hit = chartOf(n) || n; break; }
+        }
+        if (!hit && where && where.closest('svg.marks')) hit = chartOf(where);
+        if (hit && kit.keyAt !== null) { state.redrawn.add(hit); state.times.push(now); }
+      }
+    });
+    state.observer.observe(root, {subtree: true, childList: true, attributes: true});
+    kit.keyAt = null;
+    kit.armed = state;
+  };
+  kit.result = () => {
+    const s = kit.armed;
+    return s ? {charts: s.charts, redrawn: s.redrawn.size, keyAt: kit.keyAt, firstAny: s.firstAny,
+                first: s.times.length ? s.times[0] : null,
+                last: s.times.length ? s.times[s.times.length - 1] : null} : null;
+  };
+  // Every chart on the page, and whether Vega drew it.
+  kit.charts = () => chartsIn(document).map((e) => ({
+    drawn: !!e.querySelector(MARKS),
+    label: (e.querySelector('[aria-label]') || e).getAttribute('aria-label') || '',
+    visible: e.getBoundingClientRect().width > 0,
+    error: Array.from(e.querySelectorAll('[data-mime-type="application/vnd.jupyter.stderr"]'))
+             .map((p) => p.innerText).join(' ').slice(0, 300),
+  }));
+}
+"""
+
+
+def instrument(page) -> None:
+    page.evaluate(INSTRUMENT_JS)
+
+
+def wait_for_voila(page, timeout_s: float = PAGE_TIMEOUT_S) -> None:
+    """Until Voila has shown the page and every cell's output (its spinner and the
+    placeholder of every cell gone: progressive rendering fills cells in one by one); on a
+    timeout, say how far it got."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(
+            "() => { const c = document.getElementById('rendered_cells');"
+            " return c && c.style.display !== 'none' && !document.getElementById('loading')"
+            "        && !document.querySelector('.voila-skeleton-container'); }",
+            timeout=timeout_s * 1000, polling=200)
+    except PlaywrightTimeout:
+        status = page.evaluate(
+            "() => { const e = document.getElementById('loading_text');"
+            " const waiting = document.querySelectorAll('.voila-skeleton-container').length;"
+            " return e ? e.innerText : waiting + ' cells still waiting for their output'; }")
+        raise AssertionError(f"Voila did not show {page.url} within {timeout_s} s: {status!r}") from None
+
+
+def wait_for_charts(page, expected_min: int = 1, settle_ms: int = 1000,
+                    timeout_s: float = 90) -> list[dict]:
+    """Wait until at least ``expected_min`` charts are on the page, each drawn, with the
+    number of charts and widgets steady for ``settle_ms``; return what ``kit.charts`` saw
+    (also after ``timeout_s``, so that the caller can say which chart was not drawn)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    instrument(page)
+    try:
+        page.wait_for_function(
+            """([n, settle]) => {
+                 const all = window.__kit.charts();
+                 const ready = all.length >= n && all.every(c => c.drawn);
+                 const key = ready ? [all.length, document.querySelectorAll('.jupyter-widgets').length,
+                                      document.querySelectorAll('.noUi-handle').length].join() : '';
+                 const w = window.__kitWait = window.__kitWait || {key: '', since: 0};
+                 if (!ready || key !== w.key) { w.key = key; w.since = performance.now(); return false; }
+                 return performance.now() - w.since >= settle;
+               }""",
+            arg=[expected_min, settle_ms], polling=100, timeout=timeout_s * 1000)
+    except PlaywrightTimeout:
+        pass
+    page.evaluate("() => { window.__kitWait = undefined; }")
+    return page.evaluate("() => window.__kit.charts()")
+
+
+def slider_groups(page) -> list[list]:
+    """The visible slider handles, grouped by the charts they drive (one group per panel:
+    the handles whose nearest ancestor holding a chart is the same)."""
+    instrument(page)
+    groups: dict[str, list] = {}
+    for handle in page.query_selector_all(".noUi-handle"):
+        root_id = page.evaluate(
+            """(h) => { const r = window.__kit.chartRoot(h); if (!r) return null;
+                        r.dataset.kitRoot = r.dataset.kitRoot || String(Math.random());
+                        return r.dataset.kitRoot; }""", handle)
+        if root_id and handle.is_visible():
+            groups.setdefault(root_id, []).append(handle)
+    return list(groups.values())
+
+
+def slider_handles(page) -> list:
+    """One slider handle per group of charts (the first slider of each panel)."""
+    return [group[0] for group in slider_groups(page)]
+
+
+def move_until_redrawn(page, group: list, tries: int = 4) -> list[dict]:
+    """Move the sliders of one panel in turn until one redraws its charts; return every
+    move. (A slider may rightly change nothing: a blended rate under fixed income.)"""
+    moves = []
+    for handle in group[:tries]:
+        handle.scroll_into_view_if_needed()
+        moves.append(move_slider(page, handle))
+        if moves[-1]["redrawn"]:
+            break
+    return moves
+
+
+def move_slider(page, handle, timeout_ms: int = 10_000, quiet_ms: int = 250) -> dict:
+    """Press an arrow key on a focused slider handle and time the redraw of its charts.
+
+    Returns ``{"charts", "redrawn", "latency_ms", "value_before", "value_after"}``:
+    latency is from the key press to the last chart drawn (None when nothing redrew).
+    """
+    instrument(page)
+    before = _slider_value(page, handle)
+    at_max = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
+    page.evaluate("(h) => window.__kit.arm(window.__kit.chartRoot(h))", handle)
+    handle.focus()
+    page.keyboard.press("ArrowLeft" if at_max else "ArrowRight")
+    deadline = time.monotonic() + timeout_ms / 1000
+    result = page.evaluate("() => window.__kit.result()")
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(20)
+        result = page.evaluate("() => window.__kit.result()")
+        now = page.evaluate("() => performance.now()")
+        done = result["redrawn"] >= max(result["charts"], 1)
+        if result["last"] is not None and (done or now - result["last"] >= 4 * quiet_ms) \
+                and now - result["last"] >= quiet_ms:
+            break
+    page.evaluate("() => { window.__kit.armed && window.__kit.armed.observer.disconnect(); }")
+    pressed = result["keyAt"]
+    latency = (result["last"] - pressed) if result["last"] is not None and pressed else None
+    answer = (result["firstAny"] - pressed) if result["firstAny"] is not None and pressed else None
+    return {"charts": result["charts"], "redrawn": result["redrawn"], "latency_ms": latency,
+            "answer_ms": answer, "draw_ms": (latency - answer) if latency and answer else None,
+            "value_before": before, "value_after": _slider_value(page, handle)}
+
+
+def _slider_value(page, handle) -> str:
+    """The value the slider's readout shows (what the learner reads)."""
+    return page.evaluate(
+        """(h) => { const s = h.closest('.widget-slider, .widget-hslider');
+                    const r = s && s.querySelector('.widget-readout');
+                    return r ? (r.value !== undefined && r.value !== '' ? r.value : r.innerText)
+                             : h.getAttribute('aria-valuenow'); }""", handle)
+
+
+def stderr_outputs(page, visible_only: bool = True) -> list[str]:
+    """Text of every stderr or error output on the page (Voila strips warnings, so in a
+    dashboard any of these is an error the room would see). Hidden ones (the kit's Voila
+    template hides one known harmless message) count only with ``visible_only=False``."""
+    return page.eval_on_selector_all(
+        '[data-mime-type="application/vnd.jupyter.stderr"]',
+        """(els, visibleOnly) => els.filter(e => !visibleOnly || e.getClientRects().length > 0)
+                                   .map(e => e.innerText.slice(0, 500))""", visible_only)
+
+
+# --------------------------------------------------------------------------- judging a page
+
+# Console errors known to be harmless, each with why.
+HARMLESS_CONSOLE = [
+    (re.compile(r"RUNTIME-012|getter for the shared module is not a function"),
+     "Voila 0.5's module federation warns about a shared module; the page works"),
+]
+# Requests to other hosts that may be blocked without harm (the room may be offline).
+HARMLESS_EXTERNAL = [
+    (re.compile(r"^https://fonts\.(googleapis|gstatic)\.com/"), "web fonts; system fonts are used"),
+]
+
+
+def _harmless(text: str, rules) -> bool:
+    return any(pattern.search(text) for pattern, _ in rules)
+
+
+def problems(log: PageLog) -> list[str]:
+    """Everything the page logged that a learner could suffer from, after the allow-list:
+    console errors, uncaught exceptions, failed or refused requests to the server, and
+    requests to other hosts (blocked in the tests, as in an offline room)."""
+    found = []
+    for kind, text, url in log.errors():
+        if _external(url) and url:  # a blocked external resource: judged below, by its URL
+            continue
+        if not _harmless(text, HARMLESS_CONSOLE):
+            found.append(f"console error: {text[:300]} ({url})")
+    found += [f"uncaught exception: {e[:300]}" for e in log.page_errors
+              if not _harmless(e, HARMLESS_CONSOLE)]
+    found += [f"request failed: {url} ({why})" for url, why in log.failed]
+    found += [f"HTTP {status}: {url}" for status, url in log.statuses]
+    found += [f"request to another host: {url}" for url in log.external
+              if not _harmless(url, HARMLESS_EXTERNAL)]
+    return found

@@ -1,0 +1,65 @@
+"""The start page and the first lesson in JupyterLab, as a learner uses them: open the
+notebook, Run All, wait for the widgets; then every chart is drawn, no cell shows an error,
+the console is clean, nothing is asked of the internet, and a slider moved with the
+keyboard redraws its charts. Lab runs on a copy of ``notebooks/`` (nothing is saved)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import kit_browser as kb
+
+pytestmark = pytest.mark.browser
+
+LESSONS = [p for p in kb.notebooks() if re.match(r"^0[1-9]_", p.name)]
+PAGES = [kb.NOTEBOOKS / "00_start_here.ipynb", *LESSONS[:1]]
+
+READY_JS = """() => {
+  const app = window.jupyterapp; const panel = app && app.shell.currentWidget;
+  const kernel = panel && panel.sessionContext && panel.sessionContext.session
+                 && panel.sessionContext.session.kernel;
+  return !!(kernel && kernel.status === 'idle' && panel.content && panel.content.widgets.length);
+}"""
+DONE_JS = """() => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  const session = panel && panel.sessionContext && panel.sessionContext.session;
+  const kernel = session && session.kernel;  // null for a moment while a kernel (re)starts
+  if (!kernel) return false;
+  const code = panel.content.widgets.filter(c => c.model.type === 'code');
+  return kernel.status === 'idle' && code.every(c => c.model.executionCount !== null);
+}"""
+
+
+@pytest.mark.parametrize("notebook", PAGES, ids=[p.name for p in PAGES])
+def test_lab_run_all(notebook, lab, browser, screenshots):
+    relative = notebook.relative_to(kb.NOTEBOOKS).as_posix()
+    name = "lab_" + relative.removesuffix(".ipynb").replace("/", "_")
+    page, log = kb.open_page(browser, lab.url + "lab/tree/notebooks/" + relative)
+    try:
+        page.wait_for_function(READY_JS, polling=200)
+        page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        page.wait_for_function(DONE_JS, polling=200)
+        charts = kb.wait_for_charts(page, expected_min=1)
+        page.screenshot(path=screenshots / f"{name}.png")
+
+        errors = page.eval_on_selector_all(
+            ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']",
+            "els => els.map(e => e.innerText.slice(0, 400))")
+        assert errors == [], "a cell shows an error or a warning"
+        undrawn = [c for c in charts if not c["drawn"]]
+        assert charts and not undrawn, f"charts not drawn: {undrawn or 'none on the page'}"
+        popups = page.eval_on_selector_all(".jp-toast-message, .Toastify__toast",
+                                           "els => els.map(e => e.innerText)")
+        assert popups == [], "a pop-up covers the notebook"
+
+        groups = kb.slider_groups(page)
+        assert groups or notebook.name.startswith("00_"), "no slider beside a chart"
+        for group in groups:
+            moves = kb.move_until_redrawn(page, group)
+            assert all(m["value_after"] != m["value_before"] for m in moves), moves
+            assert moves[-1]["redrawn"] >= 1, f"no chart redrawn after the sliders moved: {moves}"
+    finally:
+        page.context.close()
+    assert kb.problems(log) == []
