@@ -162,19 +162,35 @@ def system_totals(frame: pd.DataFrame, keys: Sequence[str] = ("payment",)) -> pd
     if missing:
         raise ScenarioError(f"system_totals needs a frame from project(); missing columns {missing}")
     by = [k for k in keys if k in frame.columns] + ["year"]
-    data = frame.assign(
-        before_funds_gbp_m=frame.position_gbp_m - frame.incentive_fund_gbp_m,
-    )
-    nhs = data[data.in_nhs_control_total.astype(bool)]
-    sums = ["position_gbp_m", "underlying_position_gbp_m", "control_total_gbp_m",
-            "non_recurrent_gbp_m", "before_funds_gbp_m"]
-    out = nhs.groupby(by, sort=True)[sums].sum()
-    place = data.groupby(by, sort=True)[["position_gbp_m", "underlying_position_gbp_m"]].sum()
-    out["met_control_total"] = out.before_funds_gbp_m >= out.control_total_gbp_m - TOLERANCE_GBP_M
-    out["place_position_gbp_m"] = place.position_gbp_m
-    out["place_underlying_position_gbp_m"] = place.underlying_position_gbp_m
-    out = out.drop(columns="before_funds_gbp_m").reset_index()
-    columns = [*by[:-1], "year", "position_gbp_m", "underlying_position_gbp_m",
-               "control_total_gbp_m", "met_control_total", "non_recurrent_gbp_m",
-               "place_position_gbp_m", "place_underlying_position_gbp_m"]
-    return out[columns]
+    # Sums by group in numpy (bincount over one code per row): a fifth of the time of a
+    # pandas groupby, which was a fifth of lesson 4's five-year panel.
+    codes, levels = [], []
+    for key in by:
+        code, level = pd.factorize(frame[key].to_numpy(), sort=True)
+        codes.append(code)
+        levels.append(level)
+    sizes = [len(level) for level in levels]
+    group = np.ravel_multi_index(codes, sizes) if codes[0].size else np.zeros(0, dtype=np.intp)
+    present, row_group = np.unique(group, return_inverse=True)
+    keys_of = np.unravel_index(present, sizes)
+    n = len(present)
+    nhs = frame.in_nhs_control_total.to_numpy().astype(bool)
+
+    def total(column: str, rows: np.ndarray | None = None) -> np.ndarray:
+        values = frame[column].to_numpy(dtype=float)
+        weights = values if rows is None else np.where(rows, values, 0.0)
+        return np.bincount(row_group, weights=weights, minlength=n)
+
+    before_funds = total("position_gbp_m", nhs) - total("incentive_fund_gbp_m", nhs)
+    control_total = total("control_total_gbp_m", nhs)
+    out = {key: level[index] for key, level, index in zip(by, levels, keys_of)}
+    out.update({
+        "position_gbp_m": total("position_gbp_m", nhs),
+        "underlying_position_gbp_m": total("underlying_position_gbp_m", nhs),
+        "control_total_gbp_m": control_total,
+        "met_control_total": before_funds >= control_total - TOLERANCE_GBP_M,
+        "non_recurrent_gbp_m": total("non_recurrent_gbp_m", nhs),
+        "place_position_gbp_m": total("position_gbp_m"),
+        "place_underlying_position_gbp_m": total("underlying_position_gbp_m"),
+    })
+    return pd.DataFrame(out)
