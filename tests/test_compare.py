@@ -269,11 +269,11 @@ def test_compare_panel_example_button_and_refresh(bundled_system, tmp_path):
 def test_the_panel_sets_its_charts_as_outputs_after_comparing():
     # Set, not captured with display(): the capture hangs Voila at random (see ui/common.py).
     from casestudy.ui.compare import ComparePanel
-    from casestudy.ui.common import VEGALITE
+    from casestudy.charts.compiled import VEGA
 
     panel = ComparePanel()
     panel.example_button.click()
     data = [output["data"] for output in panel.output.outputs]
     assert len(data) == len(panel.figures) == 2
-    assert all(VEGALITE in d for d in data)
-    assert [d[VEGALITE]["description"] for d in data] == [f.summary for f in panel.figures]
+    assert all(VEGA in d for d in data)
+    assert [d[VEGA]["description"] for d in data] == [f.summary for f in panel.figures]
