@@ -11,9 +11,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
-
 import kit_browser as kb
+import pytest
 
 SCREENSHOTS = kb.ROOT / "screenshots"
 

@@ -108,7 +108,7 @@ def _die_with_parent() -> None:
 
 def _popen(command: list[str], *, cwd: Path, env: dict, log) -> subprocess.Popen:
     return subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True, preexec_fn=_die_with_parent)
+                            start_new_session=True, preexec_fn=_die_with_parent)  # noqa: PLW1509 (started before any thread)
 
 
 def _wait_until_up(process: subprocess.Popen, url: str, log_path: Path) -> None:
@@ -398,18 +398,21 @@ def move_until_redrawn(page, group: list, tries: int = 4) -> list[dict]:
     return moves
 
 
-def move_slider(page, handle, timeout_ms: int = 10_000, quiet_ms: int = 250) -> dict:
-    """Press an arrow key on a focused slider handle and time the redraw of its charts.
+def move_slider(page, handle, timeout_ms: int = 10_000, quiet_ms: int = 250,
+                key: str | None = None) -> dict:
+    """Press an arrow key (``key``, else right, or left at the end) on a focused slider
+    handle and time the redraw of its charts.
 
-    Returns ``{"charts", "redrawn", "latency_ms", "value_before", "value_after"}``:
-    latency is from the key press to the last chart drawn (None when nothing redrew).
+    Returns ``{"label", "charts", "redrawn", "latency_ms", "answer_ms", "draw_ms",
+    "value_before", "value_after"}``: latency is from the key press to the last chart drawn
+    (None when nothing redrew); answer is to the first change the kernel's reply made.
     """
     instrument(page)
     before = _slider_value(page, handle)
     at_max = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
     page.evaluate("(h) => window.__kit.arm(window.__kit.chartRoot(h))", handle)
     handle.focus()
-    page.keyboard.press("ArrowLeft" if at_max else "ArrowRight")
+    page.keyboard.press(key or ("ArrowLeft" if at_max else "ArrowRight"))
     deadline = time.monotonic() + timeout_ms / 1000
     result = page.evaluate("() => window.__kit.result()")
     while time.monotonic() < deadline:
@@ -424,7 +427,11 @@ def move_slider(page, handle, timeout_ms: int = 10_000, quiet_ms: int = 250) -> 
     pressed = result["keyAt"]
     latency = (result["last"] - pressed) if result["last"] is not None and pressed else None
     answer = (result["firstAny"] - pressed) if result["firstAny"] is not None and pressed else None
-    return {"charts": result["charts"], "redrawn": result["redrawn"], "latency_ms": latency,
+    label = page.evaluate(
+        """(h) => { const s = h.closest('.widget-slider, .widget-hslider');
+                    const l = s && s.querySelector('.widget-label');
+                    return l ? l.innerText : ''; }""", handle)
+    return {"label": label, "charts": result["charts"], "redrawn": result["redrawn"], "latency_ms": latency,
             "answer_ms": answer, "draw_ms": (latency - answer) if latency and answer else None,
             "value_before": before, "value_after": _slider_value(page, handle)}
 

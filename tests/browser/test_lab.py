@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 import kit_browser as kb
+import pytest
 
 pytestmark = pytest.mark.browser
 

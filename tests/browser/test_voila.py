@@ -11,9 +11,8 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
-
 import kit_browser as kb
+import pytest
 
 pytestmark = pytest.mark.browser
 
