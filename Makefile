@@ -43,8 +43,10 @@ test: $(STAMP)
 	$(PYTEST) --cov=casestudy --cov-report=term:skip-covered tests casestudy notebooks
 	CASESTUDY_SYSTEM=data/examples/northvale $(PYTEST) notebooks
 
+# The kernel-side benchmarks (pytest-benchmark), then slider to chart in a real browser.
 bench: $(STAMP)
 	$(BIN)/python -m pytest benchmarks --benchmark-only --benchmark-columns=median,mean,min,max,rounds -p no:cacheprovider
+	$(BIN)/python benchmarks/browser_latency.py
 
 # Static HTML pages for laptops with no Python: one per lesson, the guide, an index.
 handouts: $(STAMP)
