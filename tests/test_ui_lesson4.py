@@ -8,6 +8,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
+from specs import assert_spec_sound
 from systems import NORTHVALE
 
 from casestudy import (
@@ -46,34 +47,6 @@ def _systems():
 @pytest.fixture(scope="module", params=_systems())
 def system(request):
     return load_system() if request.param == "bundled" else load_system(request.param)
-
-
-def encoded_fields(spec: dict) -> set[str]:
-    """Every field a Vega-Lite spec encodes, facets included."""
-    found: set[str] = set()
-
-    def walk(node):
-        if isinstance(node, dict):
-            for key in ("encoding", "facet"):
-                for channel in (node.get(key) or {}).values() if isinstance(node.get(key), dict) else []:
-                    for item in channel if isinstance(channel, list) else [channel]:
-                        if isinstance(item, dict) and "field" in item:
-                            found.add(item["field"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk({k: v for k, v in spec.items() if k != "datasets"})
-    return found
-
-
-def assert_spec_sound(spec: dict) -> None:
-    (rows,) = spec["datasets"].values()
-    assert rows, "the chart has no data"
-    missing = encoded_fields(spec) - set(rows[0])
-    assert not missing, f"encoded fields not in the data: {missing}"
 
 
 def by_rule(system, scenario):

@@ -12,6 +12,7 @@ from dataclasses import fields
 import numpy as np
 import pandas as pd
 import pytest
+from specs import assert_spec_sound
 from systems import NORTHVALE
 
 from casestudy import (
@@ -45,34 +46,6 @@ def box(system, tmp_path):
     made = sandbox.Sandbox(system, folder=tmp_path)
     made.update()
     return made
-
-
-def encoded_fields(spec: dict) -> set[str]:
-    found: set[str] = set()
-
-    def walk(node):
-        if isinstance(node, dict):
-            encoding = node.get("encoding")
-            if isinstance(encoding, dict):
-                for channel in encoding.values():
-                    for item in channel if isinstance(channel, list) else [channel]:
-                        if isinstance(item, dict) and "field" in item:
-                            found.add(item["field"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk({k: v for k, v in spec.items() if k != "datasets"})
-    return found
-
-
-def assert_spec_sound(spec: dict) -> None:
-    (rows,) = spec["datasets"].values()
-    assert rows, "the chart has no data"
-    missing = encoded_fields(spec) - set(rows[0])
-    assert not missing, f"encoded fields not in the data: {missing}"
 
 
 # --------------------------------------------------------------------------- every knob
@@ -120,7 +93,7 @@ def test_every_knob_reaches_the_scenario(box, system):
 
 def test_rate_sliders_the_payment_rule_ignores_are_greyed_out(box):
     side = box.b
-    disabled = lambda: {n for n in ("blended_rate_above_plan", "blended_rate_below_plan",  # noqa: E731
+    disabled = lambda: {n for n in ("blended_rate_above_plan", "blended_rate_below_plan",
                                     "elective_variable_rate") if side.controls[n].disabled}
     assert side.scenario().payment == "fixed_income"
     assert disabled() == {"blended_rate_above_plan", "blended_rate_below_plan",
