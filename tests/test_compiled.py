@@ -99,3 +99,23 @@ def test_a_corrupt_cache_file_is_compiled_again(bundled_system, tmp_path):
     compiled.clear_memory()
     assert compiled.to_vega(spec) == whole(spec)
     assert json.loads(path.read_text())  # written again, whole
+
+
+def test_each_chart_output_carries_a_png_so_the_renderer_draws_it_once(bundled_system):
+    """JupyterLab's and Voila's Vega renderer draws a chart, then a PNG of it, then (because
+    it writes that PNG into the output) the chart again, unless the output has a PNG. The
+    browser tests count the drawings; here, each output's PNG is a real, 1x1 PNG, and Vega
+    and the summary are still there."""
+    import base64
+    import struct
+
+    panel = lesson2.ShiftPanel(bundled_system)
+    panel.update()
+    assert len(panel.output.outputs) == len(panel.figures) >= 1
+    for output, figure in zip(panel.output.outputs, panel.figures):
+        data = output["data"]
+        png = base64.b64decode(data["image/png"], validate=True)
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and png[12:16] == b"IHDR"
+        assert struct.unpack(">II", png[16:24]) == (1, 1)
+        assert data[compiled.VEGA]["description"] == figure.summary
+        assert data["text/plain"] == f"Chart: {figure.summary}"

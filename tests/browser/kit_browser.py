@@ -276,8 +276,9 @@ INSTRUMENT_JS = r"""
   // Watch `root` for charts drawn anew: marks added, or changed in place.
   kit.arm = (root) => {
     if (kit.armed) kit.armed.observer.disconnect();
-    const state = {charts: chartsIn(root).length, redrawn: new Set(), times: [], firstAny: null,
-                   observer: null};
+    // drawn: every marks element (one per drawing of a chart) added since the key press.
+    const state = {charts: chartsIn(root).length, redrawn: new Set(), drawn: new Set(), times: [],
+                   firstAny: null, observer: null};
     state.observer = new MutationObserver((records) => {
       const now = performance.now();
       for (const r of records) {
@@ -288,7 +289,9 @@ INSTRUMENT_JS = r"""
         let hit = null;
         for (const n of r.addedNodes) {
           if (n.nodeType !== 1) continue;
-          if (n.matches(MARKS) || n.querySelector(MARKS)) { hit = chartOf(n) || n; break; }
+          const marks = n.matches(MARKS) ? [n] : Array.from(n.querySelectorAll(MARKS));
+          if (kit.keyAt !== null) marks.forEach((m) => state.drawn.add(m));
+          if (marks.length && !hit) hit = chartOf(n) || n;
         }
         if (!hit && where && where.closest('svg.marks')) hit = chartOf(where);
         if (hit && kit.keyAt !== null) { state.redrawn.add(hit); state.times.push(now); }
@@ -300,7 +303,8 @@ INSTRUMENT_JS = r"""
   };
   kit.result = () => {
     const s = kit.armed;
-    return s ? {charts: s.charts, redrawn: s.redrawn.size, keyAt: kit.keyAt, firstAny: s.firstAny,
+    return s ? {charts: s.charts, redrawn: s.redrawn.size, drawings: s.drawn.size, keyAt: kit.keyAt,
+                firstAny: s.firstAny,
                 first: s.times.length ? s.times[0] : null,
                 last: s.times.length ? s.times[s.times.length - 1] : null} : null;
   };
@@ -403,9 +407,10 @@ def move_slider(page, handle, timeout_ms: int = 10_000, quiet_ms: int = 250,
     """Press an arrow key (``key``, else right, or left at the end) on a focused slider
     handle and time the redraw of its charts.
 
-    Returns ``{"label", "charts", "redrawn", "latency_ms", "answer_ms", "draw_ms",
+    Returns ``{"label", "charts", "redrawn", "drawings", "latency_ms", "answer_ms", "draw_ms",
     "value_before", "value_after"}``: latency is from the key press to the last chart drawn
-    (None when nothing redrew); answer is to the first change the kernel's reply made.
+    (None when nothing redrew); answer is to the first change the kernel's reply made;
+    drawings counts the charts drawn (a chart drawn twice counts twice).
     """
     instrument(page)
     before = _slider_value(page, handle)
@@ -431,7 +436,8 @@ def move_slider(page, handle, timeout_ms: int = 10_000, quiet_ms: int = 250,
         """(h) => { const s = h.closest('.widget-slider, .widget-hslider');
                     const l = s && s.querySelector('.widget-label');
                     return l ? l.innerText : ''; }""", handle)
-    return {"label": label, "charts": result["charts"], "redrawn": result["redrawn"], "latency_ms": latency,
+    return {"label": label, "charts": result["charts"], "redrawn": result["redrawn"],
+            "drawings": result["drawings"], "latency_ms": latency,
             "answer_ms": answer, "draw_ms": (latency - answer) if latency and answer else None,
             "value_before": before, "value_after": _slider_value(page, handle)}
 

@@ -89,6 +89,10 @@ def test_dashboard(notebook, voila, browser, screenshots):
             assert all(m["value_after"] != m["value_before"] for m in moves), moves
             assert moves[-1]["redrawn"] >= 1 and moves[-1]["latency_ms"] is not None, (
                 f"no chart redrawn after {len(moves)} sliders moved: {moves}")
+            # Once each: the Vega renderer draws a chart twice (and a PNG of it) when its
+            # output carries no PNG (ui.common.chart_outputs).
+            assert moves[-1]["drawings"] <= moves[-1]["charts"], (
+                f"charts drawn more than once for one move: {moves[-1]}")
         if groups:
             page.screenshot(path=screenshots / f"{name}_moved.png")
     finally:
