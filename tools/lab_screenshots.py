@@ -24,9 +24,9 @@ SCROLLER = ".jp-NotebookPanel-notebook"
 def shoot(browser, lab: kb.Server, notebook: Path, most: int = 14) -> str:
     relative = notebook.relative_to(kb.NOTEBOOKS).as_posix()
     stem = relative.removesuffix(".ipynb").replace("/", "_")
-    page, log = kb.open_page(browser, lab.url + "lab/tree/notebooks/" + relative)
+    page, log = kb.open_page(browser, lab.url + "lab/tree/notebooks/" + relative + "?reset")
     try:
-        page.wait_for_function(READY_JS, polling=200)
+        page.wait_for_function(READY_JS, arg="notebooks/" + relative, polling=200)
         page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
         page.wait_for_function(DONE_JS, polling=200)
         charts = kb.wait_for_charts(page, expected_min=1)

@@ -15,11 +15,14 @@ pytestmark = pytest.mark.browser
 LESSONS = [p for p in kb.notebooks() if re.match(r"^0[1-9]_", p.name)]
 PAGES = [kb.NOTEBOOKS / "00_start_here.ipynb", *LESSONS[:1]]
 
-READY_JS = """() => {
+# Ready: the notebook asked for is the current tab (not a tab restored from the workspace of
+# the page before), its kernel idle and its cells shown.
+READY_JS = """(path) => {
   const app = window.jupyterapp; const panel = app && app.shell.currentWidget;
   const kernel = panel && panel.sessionContext && panel.sessionContext.session
                  && panel.sessionContext.session.kernel;
-  return !!(kernel && kernel.status === 'idle' && panel.content && panel.content.widgets.length);
+  return !!(kernel && kernel.status === 'idle' && panel.context && panel.context.path === path
+            && panel.content && panel.content.widgets.length);
 }"""
 DONE_JS = """() => {
   const panel = window.jupyterapp.shell.currentWidget;
@@ -64,9 +67,10 @@ def run_all(page, stalled_png) -> None:
 def test_lab_run_all(notebook, lab, browser, screenshots):
     relative = notebook.relative_to(kb.NOTEBOOKS).as_posix()
     name = "lab_" + relative.removesuffix(".ipynb").replace("/", "_")
-    page, log = kb.open_page(browser, lab.url + "lab/tree/notebooks/" + relative)
+    # ?reset: a fresh workspace, so that Lab does not also reopen the page tested before.
+    page, log = kb.open_page(browser, lab.url + "lab/tree/notebooks/" + relative + "?reset")
     try:
-        page.wait_for_function(READY_JS, polling=200)
+        page.wait_for_function(READY_JS, arg="notebooks/" + relative, polling=200)
         run_all(page, screenshots / f"{name}_stalled.png")
         charts = kb.wait_for_charts(page, expected_min=1)
         page.screenshot(path=screenshots / f"{name}.png")
@@ -87,6 +91,7 @@ def test_lab_run_all(notebook, lab, browser, screenshots):
             moves = kb.move_until_redrawn(page, group)
             assert all(m["value_after"] != m["value_before"] for m in moves), moves
             assert moves[-1]["redrawn"] >= 1, f"no chart redrawn after the sliders moved: {moves}"
+            assert moves[-1]["drawings"] <= moves[-1]["charts"], f"a chart drawn twice: {moves[-1]}"
     finally:
         page.context.close()
     assert kb.problems(log) == []
