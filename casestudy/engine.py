@@ -296,10 +296,10 @@ def organisation_columns(system: System, inputs: YearInputs, money: Money) -> di
     One definition for the one-year frame and for ``project``, which stacks a year's columns
     after another and builds a single frame (a frame a year was most of its time).
     """
-    m, i, orgs = money, inputs, system.organisations
+    m, i, arrays = money, inputs, system.arrays
     return {
-        "name": orgs["name"].to_numpy(),
-        "kind": orgs["kind"].to_numpy(),
+        "name": arrays.org_names,  # kept with the system's arrays: looking the columns up
+        "kind": arrays.org_kinds,  # every year took a seventh of project's time
         "in_nhs_control_total": i.in_nhs,
         "income_gbp_m": m.income[0],
         "cost_gbp_m": m.cost[0],

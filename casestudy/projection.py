@@ -125,6 +125,13 @@ def project(system: System, scenario: Scenario, years: int | None = None) -> pd.
     met_control_total, non_recurrent_gbp_m, income_gbp_m, cost_gbp_m,
     incentive_fund_gbp_m``. Schemes count at their expected delivery, ramped up.
     """
+    return pd.DataFrame(project_columns(system, scenario, years))
+
+
+def project_columns(system: System, scenario: Scenario,
+                    years: int | None = None) -> dict[str, np.ndarray]:
+    """:func:`project`'s columns as arrays, in ``PROJECT_COLUMNS`` order. For stacking
+    several projections into one frame without building a frame for each."""
     if not isinstance(scenario, Scenario):
         raise ScenarioError(f"scenario must be a Scenario, not {type(scenario).__name__}")
     years = _years(scenario, years)
@@ -143,8 +150,9 @@ def project(system: System, scenario: Scenario, years: int | None = None) -> pd.
     orgs = len(inputs.org_ids)
     columns = {"year": np.repeat(np.arange(1, years + 1), orgs),
                "org_id": np.tile(np.asarray(inputs.org_ids, dtype=object), years)}
-    columns.update({name: np.concatenate([part[name] for part in parts]) for name in parts[0]})
-    return pd.DataFrame(columns)[list(PROJECT_COLUMNS)]
+    columns.update({name: np.concatenate([part[name] for part in parts])
+                    for name in PROJECT_COLUMNS[2:]})
+    return columns
 
 
 def system_totals(frame: pd.DataFrame, keys: Sequence[str] = ("payment",)) -> pd.DataFrame:

@@ -76,6 +76,8 @@ class Engine:
     """The system as arrays, in the order the engine uses them (built once per system)."""
 
     org_ids: tuple[str, ...]
+    org_names: np.ndarray  # read-only: every year of every projection shares them
+    org_kinds: np.ndarray
     line_provider: np.ndarray  # index of the provider of each service line
     line_payer: np.ndarray
     line_service: tuple[str, ...]
@@ -117,8 +119,12 @@ class System:
             # A scheme's effect on a provider's service applies to every payer's line of it.
             mask = (lines.provider_id == row.provider_id) & (lines.service == row.service)
             effect[s, mask.to_numpy()] += row.activity_change
+        names, kinds = orgs["name"].to_numpy(copy=True), orgs["kind"].to_numpy(copy=True)
+        names.flags.writeable = kinds.flags.writeable = False
         return Engine(
             org_ids=tuple(orgs.index),
+            org_names=names,
+            org_kinds=kinds,
             line_provider=lines.provider_id.map(index).to_numpy(dtype=int),
             line_payer=lines.payer_id.map(index).to_numpy(dtype=int),
             line_service=tuple(lines.service),

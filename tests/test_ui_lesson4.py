@@ -157,6 +157,12 @@ def test_years_panel_draws_the_projection_of_every_rule(system, years):
         years.reset()
 
 
+def test_the_years_panel_stacks_exactly_what_project_gives_under_each_rule(system):
+    scenario = dataclasses.replace(lesson4.YEARS_BASELINE, demand_shock=0.04, recurrent_share=0.3)
+    pd.testing.assert_frame_equal(lesson4._project_all(system, scenario), by_rule(system, scenario),
+                                  check_like=True)
+
+
 def test_the_underlying_position_is_the_same_under_every_rule(years):
     underlying = years.figures[0].data.query("series == 'Underlying position'")
     spread = underlying.groupby("year").value_gbp_m.agg(np.ptp)

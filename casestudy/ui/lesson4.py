@@ -40,7 +40,7 @@ from ..incentives import (
     largest_acute_trust,
     main_commissioner,
 )
-from ..projection import project, system_totals
+from ..projection import project, project_columns, system_totals
 from ..scenario import PRESET_LABELS, PRESETS, Scenario
 from ..system import System, load_system
 from .common import CONTROL_WIDTH, Panel, Prediction, Quiz
@@ -90,11 +90,13 @@ def _shown(system: System) -> list[str]:
 
 
 def _project_all(system: System, scenario: Scenario) -> pd.DataFrame:
-    """``project`` under each payment preset, stacked with a ``payment`` column."""
-    frames = [project(system, dataclasses.replace(scenario, payment=preset)) for preset in PRESETS]
-    stacked = pd.concat(frames, ignore_index=True)
-    stacked.insert(0, "payment", np.repeat(PRESETS, [len(f) for f in frames]))
-    return stacked
+    """``project`` under each payment preset, stacked with a ``payment`` column (one frame
+    built from the four projections' arrays; a frame each and a concat cost 1.5 ms more)."""
+    parts = [project_columns(system, dataclasses.replace(scenario, payment=preset))
+             for preset in PRESETS]
+    columns = {"payment": np.repeat(PRESETS, [len(part["year"]) for part in parts])}
+    columns.update({name: np.concatenate([part[name] for part in parts]) for name in parts[0]})
+    return pd.DataFrame(columns)
 
 
 # --------------------------------------------------------------------------- prose
