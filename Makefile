@@ -43,9 +43,11 @@ test: $(STAMP)
 	$(PYTEST) --cov=casestudy --cov-report=term:skip-covered tests casestudy notebooks
 	CASESTUDY_SYSTEM=data/examples/northvale $(PYTEST) notebooks
 
-# The kernel-side benchmarks (pytest-benchmark), then slider to chart in a real browser.
+# The kernel-side benchmarks (pytest-benchmark), each notebook's run time, then slider to
+# chart in a real browser.
 bench: $(STAMP)
 	$(BIN)/python -m pytest benchmarks --benchmark-only --benchmark-columns=median,mean,min,max,rounds -p no:cacheprovider
+	$(BIN)/python benchmarks/notebook_times.py
 	$(BIN)/python benchmarks/browser_latency.py
 
 # Static HTML pages for laptops with no Python: one per lesson, the guide, an index.
