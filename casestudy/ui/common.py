@@ -12,9 +12,10 @@ import dataclasses
 import html
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
+import pandas as pd
 from IPython.display import Markdown, display
 
 from ..charts import Figure, LiveSpec, use_offline_renderer
@@ -22,6 +23,9 @@ from ..charts.compiled import VEGA, to_vega
 from ..scenario import PRESET_LABELS, PRESETS, Scenario, field_info
 from ..system import System, load_system
 from .scenario_io import ScenarioIO
+
+if TYPE_CHECKING:  # pandas imports its Styler (and jinja2) when a table is first drawn
+    from pandas.io.formats.style import Styler
 
 use_offline_renderer()
 
@@ -37,6 +41,14 @@ PANEL_CSS = """
 .cs-summary { font-size: 13px; color: #333; }
 .cs-feedback-right { border-left: 4px solid #0072B2; background: #eef5fb; padding: 6px 10px; }
 .cs-feedback-wrong { border-left: 4px solid #E69F00; background: #fdf5e6; padding: 6px 10px; }
+/* Nothing cut off: a button as wide as its words, a long scheme name wraps under its box. */
+.cs-panel .jupyter-button, .cs-check .jupyter-button { width: auto; min-width: 148px;
+                                                       padding: 0 12px; }
+.cs-panel .widget-checkbox { height: auto; min-height: var(--jp-widgets-inline-height, 28px); }
+.cs-panel .widget-checkbox .widget-label-basic { display: flex; align-items: flex-start;
+                                                 white-space: normal; overflow: visible;
+                                                 height: auto; line-height: 1.3; }
+.cs-panel .widget-checkbox .widget-label-basic input { margin-top: 3px; }
 </style>
 """
 
@@ -292,8 +304,10 @@ class Quiz:
 
     @property
     def widget(self) -> widgets.Widget:
-        return widgets.VBox([widgets.HTML(PANEL_CSS + f"<p><b>{html.escape(self.question)}</b></p>"),
-                             self.choice, self.button, self.feedback])
+        box = widgets.VBox([widgets.HTML(PANEL_CSS + f"<p><b>{html.escape(self.question)}</b></p>"),
+                            self.choice, self.button, self.feedback])
+        box.add_class("cs-check")
+        return box
 
     def _ipython_display_(self) -> None:
         display(self.widget)
@@ -310,6 +324,24 @@ class Prediction(Quiz):
                          [explanation if i == correct else "The model says otherwise. " + explanation
                           for i in range(len(options))])
         self.button.description = "Reveal what the model says"
+
+
+def people_table(frame: pd.DataFrame, decimals: int = 1, percent: Sequence[str] = ()) -> Styler:
+    """A table for people to read: no row numbers, words aligned left, numbers right with
+    ``decimals`` places (``percent`` columns, shares 0-1, as whole percentages). The frame
+    is its ``.data``.
+
+    >>> people_table(pd.DataFrame({"Scheme": ["Falls"], "Cost (£m)": [0.5]})).data.shape
+    (1, 2)
+    """
+    words = [i for i, c in enumerate(frame.columns) if not pd.api.types.is_numeric_dtype(frame[c])]
+    numbers = [c for i, c in enumerate(frame.columns) if i not in words and c not in percent]
+    left = "text-align: left;"
+    return (frame.style.hide(axis="index")
+            .format(precision=decimals, thousands=",", subset=numbers)
+            .format("{:.0%}", subset=list(percent))
+            .set_table_styles([{"selector": f"td.col{i}", "props": left} for i in words]
+                              + [{"selector": f"th.col{i}", "props": left} for i in words]))
 
 
 def markdown(text: str) -> Markdown:

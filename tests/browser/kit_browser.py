@@ -461,6 +461,20 @@ def stderr_outputs(page, visible_only: bool = True) -> list[str]:
                                    .map(e => e.innerText.slice(0, 500))""", visible_only)
 
 
+def clipped_text(page) -> list[str]:
+    """Text the page cuts off: visible buttons, widget labels, dropdowns and toggle buttons
+    whose words are wider than their box (ipywidgets ends them with an ellipsis). For a
+    dropdown, its chosen option's words."""
+    return page.eval_on_selector_all(
+        ".jupyter-button, .widget-label, .widget-label-basic, .widget-dropdown select, "
+        ".widget-toggle-button",
+        """els => els.filter(e => e.getClientRects().length > 0 && e.clientWidth > 0
+                                 && e.scrollWidth > e.clientWidth + 1)
+                     .map(e => (e.tagName === 'SELECT' ? e.options[e.selectedIndex].text
+                                                       : e.innerText).trim())
+                     .filter(t => t)""")
+
+
 # --------------------------------------------------------------------------- judging a page
 
 # Console errors known to be harmless, each with why.

@@ -1,7 +1,8 @@
 """Every notebook as a Voila dashboard (what ``make workshop`` serves), in a real Chromium at
 1366x768 with no internet: the start page lists every notebook by its title; each page
-shows no code and no error, draws every chart, and redraws a panel's charts when a slider
-moves under the keyboard. Screenshots go to ``screenshots/`` for a person to look at.
+shows no code and no error, cuts no words off, draws every chart, and redraws a panel's
+charts (each once) when a slider moves under the keyboard. Screenshots go to
+``screenshots/`` for a person to look at.
 
 The notebooks are found by glob, so a new lesson is covered without editing this file.
 """
@@ -74,6 +75,7 @@ def test_dashboard(notebook, voila, browser, screenshots):
             "els => els.filter(e => e.getClientRects().length && e.innerText.trim()).map(e => e.innerText)")
         assert code == [], "code is visible"
         assert kb.stderr_outputs(page) == [], "an error is shown on the page"
+        assert kb.clipped_text(page) == [], "words cut off on a button, label or list"
 
         # Every chart drawn, and a lesson (or the start page) has at least one.
         undrawn = [c for c in charts if not c["drawn"]]
