@@ -351,7 +351,7 @@ def blocks_of(value: Any) -> list[Block]:
     if isinstance(value, pd.DataFrame):
         return [Block("table", table_html(value))]
     if hasattr(value, "to_html") and hasattr(value, "data"):  # a pandas Styler
-        return [Block("table", value.to_html())]
+        return [Block("table", value.set_table_attributes('class="data"').to_html())]
     if isinstance(value, str):
         return [Block("prose", f"<pre>{html.escape(value)}</pre>")]
     return [Block("note", "(An interactive control: open the lesson in the kit to use it.)")]

@@ -246,7 +246,7 @@ def test_prose_is_computed_for_this_system(system):
     assert lesson1.money(top.nhs_benefit_gbp_m) in meaning and top["names"] in meaning
     for text in (situation, paragraph, meaning):
         assert "nan" not in text
-    menu = lesson1.scheme_menu(system)
+    menu = lesson1.scheme_menu(system).data
     assert len(menu) == len(system.schemes)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import html
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 import numpy as np
@@ -27,8 +27,11 @@ from ..priorities import OVERLOAD_ELASTICITY, best_portfolios, delivery_share
 from ..scenario import PRESET_LABELS, Scenario
 from ..system import System, load_system
 from ..workshop import save_scenario
-from .common import Panel, Prediction
+from .common import Panel, Prediction, people_table
 from .scenario_io import default_scenario_folder
+
+if TYPE_CHECKING:
+    from pandas.io.formats.style import Styler
 
 TOLERANCE_GBP_M = 1e-6  # benefits closer than this (£1) count as equal
 DEFAULT = Scenario.preset("fixed_income")  # the panels' baseline, as in every lesson
@@ -46,20 +49,21 @@ def largest_provider(system: System) -> str:
     return str((acute if not acute.empty else orgs).cost_base_gbp_m.idxmax())
 
 
-def scheme_menu(system: System | None = None) -> pd.DataFrame:
-    """The schemes on offer, as a table for people: who pays, who leads, cost, load, evidence."""
+def scheme_menu(system: System | None = None) -> Styler:
+    """The schemes on offer, as a table for people: who pays, who leads, cost, load, evidence
+    (the frame is its ``.data``)."""
     system = _system(system)
     names = system.organisations["name"]
     schemes = system.schemes
-    return pd.DataFrame({
+    return people_table(pd.DataFrame({
         "Scheme": schemes["name"].to_numpy(),
         "Paid for by": schemes.funder_id.map(names).to_numpy(),
         "Led by": schemes.deliverer_id.map(names).to_numpy(),
         "Cost (£m a year)": schemes.cost_gbp_m.to_numpy(),
         "Leadership load (units)": schemes.leadership_load.to_numpy(),
         "Evidence": schemes.evidence.to_numpy(),
-        "Chance of delivering": [f"{p:.0%}" for p in schemes.delivery_probability],
-    })
+        "Chance of delivering": schemes.delivery_probability.to_numpy(),
+    }), percent=["Chance of delivering"])
 
 
 # --------------------------------------------------------------------------- saving

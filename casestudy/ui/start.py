@@ -6,6 +6,8 @@ True
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 from IPython.display import Markdown
 
@@ -13,6 +15,10 @@ from ..charts import KIND_LABELS, income_cost_chart, money
 from ..engine import run_year
 from ..scenario import Scenario
 from ..system import System, load_system
+from .common import people_table
+
+if TYPE_CHECKING:
+    from pandas.io.formats.style import Styler
 
 # (notebook, title, minutes, what the learner does)
 LESSONS = (
@@ -59,8 +65,9 @@ def system_at_a_glance(system: System | None = None) -> Markdown:
     return Markdown(text)
 
 
-def system_table(system: System | None = None) -> pd.DataFrame:
-    """Each organisation's planned income, spending and position (£m, one decimal)."""
+def system_table(system: System | None = None) -> Styler:
+    """Each organisation's planned income, spending and position (£m, one decimal; the
+    frame is its ``.data``)."""
     orgs = baseline_year(system).organisations
     table = orgs[["name", "kind", "income_gbp_m", "cost_gbp_m", "position_gbp_m",
                   "underlying_position_gbp_m", "control_total_gbp_m"]].copy()
@@ -70,7 +77,7 @@ def system_table(system: System | None = None) -> pd.DataFrame:
         "cost_gbp_m": "Spending (£m)", "position_gbp_m": "Position (£m)",
         "underlying_position_gbp_m": "Underlying position (£m)",
         "control_total_gbp_m": "Control total (£m)"})
-    return table.reset_index(drop=True).round(1)
+    return people_table(table.reset_index(drop=True).round(1))
 
 
 def system_chart(system: System | None = None):

@@ -1,0 +1,38 @@
+"""Tables shown to people (the scheme menu, the system at a glance): no row numbers, words
+aligned left, numbers with one decimal, and every row of the model's data."""
+
+from __future__ import annotations
+
+import re
+
+from casestudy.ui import lesson1, start
+
+
+def _cells(html: str, tag: str) -> list[str]:
+    return [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(rf"<{tag}[^>]*>(.*?)</{tag}>", html, flags=re.S)]
+
+
+def test_the_scheme_menu_has_no_row_numbers_and_its_words_align_left(system):
+    table = lesson1.scheme_menu(system)
+    html = table.to_html()
+    assert "row_heading" not in html  # pandas' index column
+    assert len(table.data) == len(system.schemes)
+    assert set(_cells(html, "td")) >= set(system.schemes["name"])
+    columns = list(table.data.columns)
+
+    def aligned_left(name: str) -> bool:
+        return bool(re.search(rf"td\.col{columns.index(name)}\s*\{{\s*text-align: left", html))
+
+    assert aligned_left("Scheme") and aligned_left("Led by")
+    assert not aligned_left("Cost (£m a year)") and not aligned_left("Chance of delivering")
+    chances = {f"{p:.0%}" for p in system.schemes.delivery_probability}
+    assert chances <= set(_cells(html, "td"))
+
+
+def test_the_system_table_shows_money_to_one_decimal(system):
+    table = start.system_table(system)
+    html = table.to_html()
+    assert "row_heading" not in html
+    money = [c for c in _cells(html, "td") if re.fullmatch(r"-?[\d,]+\.\d+", c)]
+    assert money and all(re.fullmatch(r"-?[\d,]+\.\d", c) for c in money), money[:10]
+    assert len(table.data) == len(system.organisations)
