@@ -18,7 +18,8 @@ import kit_browser as kb
 from test_lab import DONE_JS, READY_JS
 
 OUT = kb.ROOT / "screenshots" / "lab"
-SCROLLER = ".jp-NotebookPanel-notebook"
+# The element that scrolls the notebook (JupyterLab 4: the windowed panel's outer box).
+SCROLLER = ".jp-NotebookPanel .jp-WindowedPanel-outer"
 
 
 def shoot(browser, lab: kb.Server, notebook: Path, most: int = 14) -> str:
