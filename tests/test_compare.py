@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 import html
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -236,6 +237,103 @@ def test_outcome_chart_orders_teams_from_best_to_worst(room, bundled_system):
     assert met.to_dict() == result.teams.set_index("team").nhs_met_control_total.to_dict()
 
 
+def _luminance(colour: str) -> float:
+    named = {"white": (255, 255, 255), "black": (0, 0, 0)}
+    if colour in named:
+        rgb = named[colour]
+    elif colour.startswith("#"):
+        rgb = tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    else:
+        rgb = tuple(int(x) for x in re.findall(r"\d+", colour)[:3])
+    lin = [c / 255 / 12.92 if c / 255 <= 0.03928 else ((c / 255 + 0.055) / 1.055) ** 2.4
+           for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    light, dark = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def _drawn_cells(spec: dict) -> dict[tuple[str, str], dict]:
+    """Each heatmap cell as drawn (an SVG from vl-convert): its fill, its figure's colour."""
+    import vl_convert as vlc
+
+    svg = html.unescape(vlc.vegalite_to_svg(spec))
+    cells: dict[tuple[str, str], dict] = {}
+    for name, team, fill in re.findall(
+            r'<path aria-label="name: (.*?); team: (.*?);[^"]*"[^>]*? fill="([^"]+)"', svg):
+        cells.setdefault((name, team), {})["fill"] = fill
+    for name, team, attrs, label in re.findall(
+            r'<text aria-label="name: (.*?); team: (.*?);[^"]*"([^>]*)>([^<]*)</text>', svg):
+        cells[(name, team)].update(text=label, colour=re.search(r'fill="([^"]+)"', attrs)[1],
+                                   size=float(re.search(r'font-size="([\d.]+)px"', attrs)[1]))
+    return cells
+
+
+@pytest.mark.parametrize("folder_of", ["room", "baseline only"])
+def test_heatmap_figures_read_on_every_cell(folder_of, room, tmp_path, bundled_system):
+    # Dark figures on the dark ends of the scale (the baseline's 11.5 on navy) could not be read.
+    folder = room[0] if folder_of == "room" else tmp_path / "empty"
+    folder.mkdir(exist_ok=True)
+    result = compare_teams(bundled_system, folder=folder)
+    spec = team_positions_figure(result.positions, result.teams).chart().to_dict()
+    cells = _drawn_cells(spec)
+    assert len(cells) == len(result.positions)
+    for (name, team), cell in cells.items():
+        assert _contrast(cell["colour"], cell["fill"]) >= 3, (name, team, cell)
+    assert {cell["colour"] for cell in cells.values()} == {"white", "black"}
+    # No smaller than the axis labels beside them.
+    assert min(cell["size"] for cell in cells.values()) >= spec["config"]["axis"]["labelFontSize"]
+
+
+def test_heatmap_says_what_the_figure_is_for_organisations_outside_the_nhs_control_total(
+        room, bundled_system):
+    folder, _, _ = room
+    result = compare_teams(bundled_system, folder=folder)
+    positions = result.positions
+    outside = positions.loc[~positions.in_nhs_control_total.astype(bool)]
+    assert len(outside) and (outside.control_total_gbp_m == 0).all()  # no NHS control total
+    outside_names = set(outside.name)
+    figure = team_positions_figure(positions, result.teams)
+    spec = figure.chart().to_dict()
+    # The key names how many are outside it and what their figure is measured against.
+    assert f"{len(outside_names)} on the right are outside the NHS control total" in figure.subtitle
+    assert "break-even" in figure.subtitle
+    # ... and they are on the right.
+    (order,) = {json.dumps(node["encoding"]["x"]["sort"]) for node in spec["layer"]}
+    order = json.loads(order)
+    assert set(order[-len(outside_names):]) == outside_names
+    assert "break-even" in spec["layer"][0]["encoding"]["color"]["title"]
+    measure = figure.data.set_index("name").measure
+    assert set(measure[list(outside_names)]) == {"break-even"}
+    assert "break-even" not in set(measure.drop(list(outside_names)))
+    # No organisation outside the NHS control total is said to miss one.
+    assert not any(f"{name} is below its control total" in figure.summary
+                   for name in outside_names)
+    below = result.positions[result.positions.team != BASELINE_TEAM]
+    most = below[below.against_control_total_gbp_m < 0].groupby("name").size().idxmax()
+    assert most in figure.summary
+
+
+def test_outcome_chart_titles_come_before_their_keys(room, bundled_system):
+    # A key set as the figure's subtitle was drawn above the parts' own titles.
+    folder, _, _ = room
+    result = compare_teams(bundled_system, folder=folder)
+    for chart_title in (None, "Round 2"):
+        spec = team_outcomes_figure(result.teams, result.choices, chart_title).chart().to_dict()
+        if chart_title is None:
+            assert "title" not in spec  # nothing drawn above the parts' titles
+        else:
+            assert spec["title"]["text"] == chart_title
+        titles = [part["title"] for part in spec["hconcat"]]
+        assert [t["text"] for t in titles] == ["What each team chose",
+                                               "What it did to the NHS system"]
+        assert all(t.get("subtitle") for t in titles)
+        assert "Black tick" in " ".join(titles[1]["subtitle"])
+        assert "Shaded" in titles[0]["subtitle"]
+
+
 # --------------------------------------------------------------------------- the facilitator's panel
 
 
@@ -277,3 +375,35 @@ def test_the_panel_sets_its_charts_as_outputs_after_comparing():
     assert len(data) == len(panel.figures) == 2
     assert all(VEGA in d for d in data)
     assert [d[VEGA]["description"] for d in data] == [f.summary for f in panel.figures]
+
+
+def test_a_folder_not_made_yet_is_not_an_error(tmp_path, bundled_system, monkeypatch):
+    # Before any table has saved, the Save folder does not exist: that is news, not an error.
+    from casestudy.ui.compare import ComparePanel, where_files_go
+    from casestudy.ui.scenario_io import SCENARIOS_ENV
+
+    saves = tmp_path / "my_scenarios"
+    monkeypatch.setenv(SCENARIOS_ENV, str(saves))
+    told = where_files_go().data
+    assert "holds 0" not in told and "saved yet" in told
+    panel = ComparePanel(bundled_system)
+    assert panel.refused.value == ""
+    said = html.unescape(panel.summary.value)
+    assert "could not be used" not in said
+    assert "saved yet" in said and str(saves) in said  # and where the files will appear
+    # Another folder that is not there yet: also calm, and says where the tables save.
+    panel.folder.value = str(tmp_path / "usb")
+    panel.refresh()
+    assert panel.refused.value == ""
+    assert str(saves) in html.unescape(panel.summary.value)
+    # Real problems are still listed by name with their reason.
+    panel.codes.value = "Red: BK1-oops"
+    panel.refresh()
+    assert "not a scenario code" in html.unescape(panel.refused.value)
+    saves.mkdir()
+    (saves / "broken.json").write_text("{")
+    panel.folder.value, panel.codes.value = str(saves), ""
+    panel.refresh()
+    refused = html.unescape(panel.refused.value)
+    assert "broken.json" in refused and "not valid JSON" in refused
+    assert "holds 1" in where_files_go().data

@@ -69,9 +69,13 @@ class ComparePanel:
 
     def refresh(self) -> TeamComparison:
         folder = self.folder.value.strip()
-        self.comparison = result = compare_teams(self.system, folder=folder or None,
+        # A folder that does not exist yet is not an error: no table has saved there yet.
+        missing = bool(folder) and not Path(folder).expanduser().exists()
+        read = folder if folder and not missing else None
+        self.comparison = result = compare_teams(self.system, folder=read,
                                                  codes=self.codes.value, baseline=self.baseline)
-        where = (f"Read from <code>{html.escape(folder)}</code>" if folder else "No folder given")
+        where = (not_saved_yet_html(Path(folder).expanduser()) if missing else
+                 f"Read from <code>{html.escape(folder)}</code>" if folder else "No folder given")
         self.summary.value = (f"<p>{html.escape(result.summary())}</p>"
                               f'<p class="cs-help">{where}; pasted codes: '
                               f"{self.codes.value.count('BK')}. Figures are illustrative.</p>")
@@ -133,13 +137,26 @@ def refused_html(refused: pd.DataFrame) -> str:
             f"compared below):<ul>{items}</ul></div>")
 
 
+def not_saved_yet_html(folder: Path) -> str:
+    """What to say when the folder to read does not exist yet: calmly, and where files go."""
+    saves = default_scenario_folder().expanduser()
+    if folder.resolve() == saves.resolve():
+        return (f"No scenario file has been saved yet: the files will appear in "
+                f"<code>{html.escape(str(folder))}</code> when a table presses <b>Save</b>")
+    return (f"No scenario file in <code>{html.escape(str(folder))}</code> yet: that folder "
+            f"does not exist yet (the tables' <b>Save</b> buttons write to "
+            f"<code>{html.escape(str(saves))}</code>)")
+
+
 def where_files_go() -> Markdown:
     """Where the tables' Save buttons write, on this machine."""
     folder = default_scenario_folder()
     how = (f"set by `{SCENARIOS_ENV}`" if os.environ.get(SCENARIOS_ENV) else
            f"the kit's own folder; set `{SCENARIOS_ENV}` to choose another")
+    held = (f"It holds {_count_json(folder)} scenario file(s) now." if folder.exists() else
+            "No scenario file has been saved yet: the folder is made when a table first saves.")
     return Markdown(f"On this machine the tables' **Save** buttons write to `{folder}` ({how}). "
-                    f"It holds {_count_json(folder)} scenario file(s) now.")
+                    + held)
 
 
 def _count_json(folder: Path) -> int:
