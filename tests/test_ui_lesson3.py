@@ -148,6 +148,37 @@ def test_linkage_panel_draws_the_models_funds_and_positions(system):
     assert panel.scenario() == panel.baseline
 
 
+def test_linkage_positions_bars_are_the_position_before_incentive_funds(system):
+    # The control total is tested before incentive funds: the bars show that position, the
+    # fund a thin bar beyond it, and the words' system total is the bars' sum.
+    panel = lesson3.LinkagePanel(system)
+    panel.update()
+    for linkage in (0.0, 1.0):
+        panel.controls["system_linkage"].value = linkage
+        scenario = panel.scenario()
+        orgs = run_year(system, scenario).organisations
+        nhs = orgs[orgs.in_nhs_control_total]
+        spec = panel.specs[1]
+        bars, fund = spec["layer"][0], spec["layer"][1]
+        assert bars["mark"]["type"] == "bar" and bars["encoding"]["x"]["field"] == "before_gbp_m"
+        assert (fund["encoding"]["x"]["field"], fund["encoding"]["x2"]["field"]) == (
+            "before_gbp_m", "value_gbp_m")
+        (records,) = spec["datasets"].values()
+        drawn = np.array([row["before_gbp_m"] for row in records])
+        np.testing.assert_allclose(drawn, nhs.position_before_incentive_gbp_m, atol=1e-9)
+        np.testing.assert_allclose([row["value_gbp_m"] for row in records], nhs.position_gbp_m,
+                                   atol=1e-9)
+        control = nhs.control_total_gbp_m.sum()
+        met = bool(incentive_linkage(system, scenario).system_met.iloc[0])
+        assert met == (drawn.sum() >= control - 1e-6)
+        words = (f"{'meets' if met else 'misses'}</b> its control total "
+                 f"({lesson3.money(drawn.sum())} before incentive funds, against "
+                 f"{lesson3.money(control)})")
+        assert words in panel.text
+        assert lesson3.money(drawn.sum()) in panel.figures[1].summary
+    assert_spec_sound(panel.specs[1])
+
+
 def test_linkage_words_name_who_missed_and_the_cost():
     table = pd.DataFrame({
         "org_id": ["a", "b"], "name": ["Trust A", "Trust B"], "kind": ["acute", "acute"],
@@ -170,9 +201,24 @@ def test_prose_is_computed(system):
     assert lesson3.money(nhs.underlying_position_gbp_m) in text
     assert lesson3.money(nhs.position_gbp_m) in text
     means = lesson3.what_this_means(system).data
-    table = reserve_draws(system, lesson3.DEFAULT, draws=lesson3.CHECK_DRAWS).reserves(lesson3.CONFIDENCE)
-    assert lesson3.money(_reserve(table, "pooled")) in means
     assert "£" in means and "{" not in means
+
+
+def test_prose_and_check_quote_the_reserve_panels_starting_figures(system):
+    # The notebook shows lesson3.ReservePanel() above lesson3.what_this_means(): the prose must
+    # quote the very figures the panel draws when it opens (same draws, seed and confidence).
+    panel = lesson3.ReservePanel(system)
+    panel.update()
+    data = panel.figures[0].data
+    alone, pooled = lesson3.money(_reserve(data, "sum")), lesson3.money(_reserve(data, "pooled"))
+    confidence = f"{panel.confidence.value:.0%}"
+    means = lesson3.what_this_means(system).data
+    assert f"need {alone} of reserves" in means and f"pooled, {pooled}." in means
+    assert f"in {confidence} of years" in means
+    (check,) = [q for q in lesson3.checks(system) if "pool" in q.question]
+    check.choose(check.correct)
+    assert f"{alone} held alone, {pooled} pooled" in check.feedback.value
+    assert f"in {confidence} of years" in check.feedback.value
 
 
 def test_checks_answers_are_the_models(system):
@@ -187,7 +233,8 @@ def test_checks_answers_are_the_models(system):
     assert questions[0].correct == (1 if abs(moved) < 1e-9 else 0)
 
     # Pooling: larger, the same or smaller, from contingency_reserves directly.
-    table = contingency_reserves(system, lesson3.DEFAULT, lesson3.CONFIDENCE, draws=lesson3.CHECK_DRAWS)
+    table = contingency_reserves(system, lesson3.DEFAULT, lesson3.CONFIDENCE,
+                                 draws=reserve_draws(system, lesson3.DEFAULT).position.shape[0])
     alone = table.loc[table.arrangement == "alone", "reserve_gbp_m"].sum()
     pooled = _reserve(table, "pooled")
     assert questions[1].correct == (2 if pooled < alone - 0.005 else 0 if pooled > alone + 0.005 else 1)
@@ -230,3 +277,18 @@ def test_chart_builders_validate_and_encode_only_their_data(system):
         spec = chart.to_dict()  # validates against the Vega-Lite schema
         assert_spec_sound(spec)
         assert spec["description"]
+
+
+def test_reserve_chart_reads_in_pounds_million_with_the_kind_legend(system):
+    from casestudy.charts.reserves import reserve_label
+    assert [reserve_label(v) for v in (0.0, 0.0001, 0.009, 0.049, 0.05, 4.26)] == [
+        "£0.0m", "£0.0m", "<£0.1m", "<£0.1m", "£0.1m", "£4.3m"]
+    panel = lesson3.ReservePanel(system, draws=DRAWS)
+    panel.update()
+    data = panel.figures[0].data
+    assert not data.label.str.endswith("k").any()
+    assert list(data.label) == [reserve_label(v) for v in data.reserve_gbp_m]
+    colour = panel.specs[0]["layer"][0]["encoding"]["color"]
+    alone = data[data.arrangement == "alone"]
+    assert colour["field"] == "kind_label" and colour["legend"]
+    assert colour["scale"]["domain"] == list(dict.fromkeys(alone.kind_label))

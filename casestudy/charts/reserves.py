@@ -9,11 +9,17 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from .bridge import fine_money
-from .style import KIND_COLOURS, LABELS, SERIES_COLOURS, WIDTH, Figure, money
+from .style import LABELS, SERIES_COLOURS, WIDTH, Figure, kind_colour, money, with_kind_label
 
 SUM_COLOUR = SERIES_COLOURS["baseline"]
 POOLED_COLOUR = "#333333"  # near black: no organisation kind's colour, so never mistaken for one
+
+
+def reserve_label(value: float) -> str:
+    """£m to one decimal, as every £m chart of the kit; a reserve too small to show at that
+    scale reads ``<£0.1m`` rather than ``£0.0m`` (it is not nothing): ``reserve_label(0.009)
+    == '<£0.1m'``, ``reserve_label(0.0) == '£0.0m'``, ``reserve_label(4.26) == '£4.3m'``."""
+    return "<£0.1m" if 0.0005 <= abs(value) < 0.05 else money(value)
 
 
 def reserves_figure(frame: pd.DataFrame, confidence: float, chart_title: str | None = None) -> Figure:
@@ -23,11 +29,8 @@ def reserves_figure(frame: pd.DataFrame, confidence: float, chart_title: str | N
     ``frame`` has ``org_id, name, kind, arrangement ("alone" / "sum" / "pooled"),
     reserve_gbp_m``; ``confidence`` is the share of years the reserves cover.
     """
-    data = frame[["org_id", "name", "kind", "arrangement", "reserve_gbp_m"]].copy()
-    data["colour"] = [KIND_COLOURS.get(k, SUM_COLOUR) if a == "alone"
-                      else SUM_COLOUR if a == "sum" else POOLED_COLOUR
-                      for k, a in zip(data.kind, data.arrangement)]
-    data["label"] = data.reserve_gbp_m.map(fine_money)
+    data = with_kind_label(frame[["org_id", "name", "kind", "arrangement", "reserve_gbp_m"]])
+    data["label"] = data.reserve_gbp_m.map(reserve_label)
     total = data.loc[data.arrangement == "sum", "reserve_gbp_m"].iloc[0]
     pooled = data.loc[data.arrangement == "pooled", "reserve_gbp_m"].iloc[0]
     alone = data[data.arrangement == "alone"]
@@ -35,14 +38,24 @@ def reserves_figure(frame: pd.DataFrame, confidence: float, chart_title: str | N
     summary = (f"Contingency reserves to meet the control total in {confidence:.0%} of years: "
                f"the {len(alone)} NHS organisations alone need {money(total)} between them; "
                f"pooled, the system needs {money(pooled)}{share}.")
-    shape = (tuple(data.name),)
+    kinds = tuple(dict.fromkeys(alone.kind))
+    shape = (tuple(data.name), kinds)
 
     def draw(data: pd.DataFrame) -> alt.LayerChart:
         y = alt.Y("name:N", sort=list(shape[0]), title=None)
+        # Colour by kind (the kit's legend) for the organisations alone; the sum and the
+        # pooled reserve are no kind, so they take fixed colours and stay out of the legend.
+        colour = kind_colour(kinds=list(shape[1]))
+        colour.condition = [
+            alt.ConditionalValueDefstringnullExprRef(test="datum.arrangement === 'sum'",
+                                                     value=SUM_COLOUR),
+            alt.ConditionalValueDefstringnullExprRef(test="datum.arrangement === 'pooled'",
+                                                     value=POOLED_COLOUR),
+        ]
         bars = alt.Chart().mark_bar(height=18).encode(
             y=y,
             x=alt.X("reserve_gbp_m:Q", title=LABELS["reserve_gbp_m"], axis=alt.Axis(tickCount=6)),
-            color=alt.Color("colour:N", scale=None),
+            color=colour,
             tooltip=[alt.Tooltip("name:N", title="Who holds it"),
                      alt.Tooltip("reserve_gbp_m:Q", title=LABELS["reserve_gbp_m"], format=",.2f")],
         )

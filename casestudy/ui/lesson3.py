@@ -20,7 +20,7 @@ import ipywidgets as widgets
 import pandas as pd
 from IPython.display import Markdown
 
-from ..charts import money, positions_figure
+from ..charts import Figure, money, positions_figure
 from ..charts.bridge import bridge_figure, fine_money, signed
 from ..charts.incentive import incentive_figure
 from ..charts.reserves import reserves_figure
@@ -36,16 +36,29 @@ from ..governance import (
 )
 from ..scenario import Scenario
 from ..system import System, load_system
-from .common import CONTROL_WIDTH, Panel, Prediction, Quiz
+from .common import CONTROL_WIDTH, SLIDER_LABEL_WIDTH, Panel, Prediction, Quiz
 
 DEFAULT = Scenario.preset("fixed_income")  # the panels' baseline, as in every lesson
 CONFIDENCE = 0.9  # the reserve covers nine years in ten unless the learner says otherwise
-CHECK_DRAWS = 2_000  # enough for the direction of a comparison, quick in a notebook
 TOLERANCE_GBP_M = 0.005  # half of the last digit shown (£0.01m)
 
 
 def _system(system: System | None) -> System:
     return system if system is not None else load_system()
+
+
+def panel_draws(system: System, scenario: Scenario, draws: int | None = None) -> ReserveDraws:
+    """The simulated positions the reserve panel draws from (``draws=None``: the model's
+    default count and the scenario's seed)."""
+    kwargs = {} if draws is None else {"draws": draws}
+    return reserve_draws(system, scenario, **kwargs)
+
+
+def panel_reserves(system: System, scenario: Scenario = DEFAULT, confidence: float = CONFIDENCE,
+                   draws: int | None = None) -> pd.DataFrame:
+    """The reserves the reserve panel shows for this scenario and confidence; with the
+    defaults, what it shows at its starting state (so the prose and checks quote it)."""
+    return panel_draws(system, scenario, draws).reserves(confidence)
 
 
 def _step(frame: pd.DataFrame, step: str) -> float:
@@ -151,7 +164,7 @@ class ReservePanel(Panel):
             value=confidence, min=0.5, max=0.99, step=0.01, readout_format=".0%",
             description="Confidence", continuous_update=False,
             tooltip="Share of years in which the reserve is enough to meet the control total",
-            style={"description_width": "initial"}, layout=widgets.Layout(width=CONTROL_WIDTH))
+            style={"description_width": SLIDER_LABEL_WIDTH}, layout=widgets.Layout(width=CONTROL_WIDTH))
         self.confidence.observe(self.update, names="value")
         self.default_confidence = confidence
         self.extra_controls = [
@@ -167,8 +180,7 @@ class ReservePanel(Panel):
     def draws(self, scenario: Scenario) -> ReserveDraws:
         """The simulated positions for this scenario, drawn once per payment rule."""
         if scenario not in self._draws:
-            kwargs = {} if self.draws_count is None else {"draws": self.draws_count}
-            self._draws[scenario] = reserve_draws(self.system, scenario, **kwargs)
+            self._draws[scenario] = panel_draws(self.system, scenario, self.draws_count)
         return self._draws[scenario]
 
     def render(self, scenario: Scenario):
@@ -228,20 +240,38 @@ class LinkagePanel(Panel):
 
     def render(self, scenario: Scenario):
         table = incentive_linkage(self.system, scenario)
-        figures = [
-            incentive_figure(table),
-            positions_figure(_positions(table), self._before,
-                             chart_title="Position of each NHS organisation"),
-        ]
+        figures = [incentive_figure(table), linkage_positions_figure(table, self._before)]
         baseline_funds = float(self._before.incentive_fund_gbp_m.sum())
         return figures, linkage_words(table, scenario, baseline_funds)
 
 
+def linkage_positions_figure(table: pd.DataFrame, before: pd.DataFrame) -> Figure:
+    """Each NHS organisation's position as the control total tests it: the bar stops
+    before its incentive fund, the fund a thin bar beyond it (``positions_figure``).
+
+    ``before`` is the baseline's :func:`_positions` frame.
+    """
+    figure = positions_figure(_positions(table), before,
+                              chart_title="Position of each NHS organisation before incentive funds")
+    # The summary too, on the position the control total tests.
+    tested = table.position_before_fund_gbp_m.to_numpy()
+    control = table.control_total_gbp_m.to_numpy()
+    missed = table.loc[~table.met_control_total.to_numpy(dtype=bool), "name"].tolist()
+    summary = (f"The position before incentive funds of {len(table)} NHS organisations; together "
+               f"{money(tested.sum())} against a system control total of {money(control.sum())}, "
+               f"which the system {'meets' if bool(table.system_met.iloc[0]) else 'misses'}; "
+               + (f"{len(missed)} miss their own control total ({', '.join(missed)})."
+                  if missed else "every NHS organisation meets its own control total."))
+    return dataclasses.replace(figure, summary=summary)
+
+
 def _positions(table: pd.DataFrame) -> pd.DataFrame:
-    """The incentive table as the organisations frame ``positions_figure`` draws."""
+    """The incentive table as the organisations frame ``positions_figure`` draws: with the
+    position before incentive funds, so that the bars show what the control total tests."""
     return pd.DataFrame({
         "name": table["name"].to_numpy(), "kind": table["kind"].to_numpy(),
         "position_gbp_m": table.position_gbp_m.to_numpy(),
+        "position_before_incentive_gbp_m": table.position_before_fund_gbp_m.to_numpy(),
         "control_total_gbp_m": table.control_total_gbp_m.to_numpy(),
         "met_control_total": table.met_control_total.to_numpy(),
         "incentive_fund_gbp_m": table.fund_received_gbp_m.to_numpy(),
@@ -256,7 +286,9 @@ def linkage_words(table: pd.DataFrame, scenario: Scenario, baseline_funds_gbp_m:
     met = table.met_control_total.tolist()
     lost = table.fund_lost_to_linkage_gbp_m.tolist()
     available = table.fund_available_gbp_m.tolist()
-    short = (table.control_total_gbp_m - table.position_before_fund_gbp_m).tolist()
+    tested = table.position_before_fund_gbp_m.tolist()  # what the control total tests
+    control = table.control_total_gbp_m.tolist()
+    short = [c - t for c, t in zip(control, tested)]
     system_met = bool(table.system_met.iloc[0])
     missed = [i for i, ok in enumerate(met) if not ok]
     shock = scenario.demand_shock
@@ -267,8 +299,10 @@ def linkage_words(table: pd.DataFrame, scenario: Scenario, baseline_funds_gbp_m:
     else:
         gaps = "; ".join(f"{html.escape(names[i])} by {fine_money(short[i])}" for i in missed)
         who = f"<b>{len(missed)}</b> miss their own control total ({gaps})"
+    together = (f" ({money(sum(tested))} before incentive funds, against "
+                f"{money(sum(control))})")
     system = ("the NHS system still <b>meets</b> its control total" if system_met
-              else "the NHS system <b>misses</b> its control total")
+              else "the NHS system <b>misses</b> its control total") + together
     losers = [i for i, value in enumerate(lost) if value > TOLERANCE_GBP_M]
     gainers = [i for i, value in enumerate(lost) if value < -TOLERANCE_GBP_M]
     parts = [f"<p>{demand}, {who}, and {system}.</p>"]
@@ -331,7 +365,7 @@ def what_this_means(system: System | None = None) -> Markdown:
     system = _system(system)
     nhs = bridge_of(bridge_table(system, DEFAULT), NHS_SYSTEM_ID)
     one_off = _step(nhs, "Reported plan") - _step(nhs, "Underlying plan")
-    reserves = reserve_draws(system, DEFAULT, draws=CHECK_DRAWS).reserves(CONFIDENCE)
+    reserves = panel_reserves(system)  # what the reserve panel shows when it opens
     total = float(reserves.loc[reserves.arrangement == "sum", "reserve_gbp_m"].iloc[0])
     pooled = float(reserves.loc[reserves.arrangement == "pooled", "reserve_gbp_m"].iloc[0])
     text = (
@@ -339,7 +373,7 @@ def what_this_means(system: System | None = None) -> Markdown:
         f"money. A bridge that starts from the underlying position shows every partner the gap "
         f"the plan does not close.\n"
         f"- **Pooling**: held alone, the NHS organisations need {money(total)} of reserves to meet "
-        f"their control totals nine years in ten; pooled, {money(pooled)}. The difference is money "
+        f"their control totals in {CONFIDENCE:.0%} of years; pooled, {money(pooled)}. The difference is money "
         f"that can go to patient care, if partners trust each other's numbers (open books).\n"
     )
     shock = first_miss_shock(system, DEFAULT)
@@ -393,7 +427,7 @@ def checks(system: System | None = None) -> list[Quiz]:
         ["Yes, by the support", "No: only the reported position improves"], support_and_underlying))
 
     def pooling() -> tuple[int, str]:
-        table = reserve_draws(system, DEFAULT, draws=CHECK_DRAWS).reserves(CONFIDENCE)
+        table = panel_reserves(system)  # the reserve panel's starting figures
         total = float(table.loc[table.arrangement == "sum", "reserve_gbp_m"].iloc[0])
         pooled = float(table.loc[table.arrangement == "pooled", "reserve_gbp_m"].iloc[0])
         answer = (2 if pooled < total - TOLERANCE_GBP_M
