@@ -263,13 +263,18 @@ class Scenario:
         return cls.from_dict(data)
 
     # ------------------------------------------------------------------ for people
-    def changes_from(self, baseline: Scenario) -> list[str]:
-        """What differs from a baseline, in words: ``['Risk share 0.5 instead of 0']``."""
+    def changes_from(self, baseline: Scenario,
+                     scheme_names: Mapping[str, str] | None = None) -> list[str]:
+        """What differs from a baseline, in words: ``['Risk share 0.5 instead of 0']``.
+
+        Schemes are named by ``scheme_names`` (id to name) where given, else by id.
+        """
         out = []
         for f in fields(self):
             mine, theirs = getattr(self, f.name), getattr(baseline, f.name)
             if mine != theirs:
-                out.append(f"{f.metadata['label']} {_show(f.name, mine)} instead of {_show(f.name, theirs)}")
+                out.append(f"{f.metadata['label']} {_show(f.name, mine, scheme_names)} instead of "
+                           f"{_show(f.name, theirs, scheme_names)}")
         return out
 
 
@@ -281,11 +286,12 @@ def field_info(name: str) -> dict[str, Any]:
     raise KeyError(name)
 
 
-def _show(name: str, value: Any) -> str:
+def _show(name: str, value: Any, scheme_names: Mapping[str, str] | None = None) -> str:
     if name == "payment":
         return PRESET_LABELS.get(value, "custom rules") if isinstance(value, str) else "custom rules"
     if name == "schemes":
-        return ", ".join(value) if value else "none"
+        names = scheme_names or {}
+        return ", ".join(names.get(s, s) for s in value) if value else "none"
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)

@@ -307,6 +307,8 @@ def test_changes_from_says_what_differs_in_words():
     ]
     custom = Scenario(payment={"elective": "activity_based"})
     assert custom.changes_from(base) == ["Payment rule custom rules instead of Fixed income"]
+    named = other.changes_from(base, {"frailty": "Integrated frailty service"})
+    assert named[1] == "Shared schemes Integrated frailty service, falls instead of none"
 
 
 @pytest.mark.parametrize("payment", PRESETS)

@@ -131,7 +131,8 @@ def test_b_is_drawn_as_run_year_says_and_the_difference_is_b_minus_a(box, system
     np.testing.assert_allclose(drawn_a.position_gbp_m.loc[pa.index], pa)
     np.testing.assert_allclose(drawn_b.position_gbp_m.loc[pb.index], pb)
     np.testing.assert_allclose(drawn_b.change_gbp_m.loc[pb.index], pb - pa)
-    assert html_free(box.changes.value).endswith("; ".join(b.changes_from(a)))
+    names = dict(zip(box.system.schemes.index, box.system.schemes["name"]))
+    assert html_free(box.changes.value).endswith("; ".join(b.changes_from(a, names)))
 
 
 def html_free(text: str) -> str:

@@ -9,7 +9,8 @@ from casestudy.ui import lesson1, start
 
 
 def _cells(html: str, tag: str) -> list[str]:
-    return [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(rf"<{tag}[^>]*>(.*?)</{tag}>", html, flags=re.S)]
+    found = re.findall(rf"<{tag}[^>]*>(.*?)</{tag}>", html, flags=re.DOTALL)
+    return [re.sub(r"<[^>]+>", "", cell).strip() for cell in found]
 
 
 def test_the_scheme_menu_has_no_row_numbers_and_its_words_align_left(system):
@@ -36,3 +37,15 @@ def test_the_system_table_shows_money_to_one_decimal(system):
     money = [c for c in _cells(html, "td") if re.fullmatch(r"-?[\d,]+\.\d+", c)]
     assert money and all(re.fullmatch(r"-?[\d,]+\.\d", c) for c in money), money[:10]
     assert len(table.data) == len(system.organisations)
+
+
+def test_a_panel_names_the_schemes_it_changed(system):
+    from casestudy.ui import lesson5
+
+    panel = lesson5.VoluntaryPanel(system)
+    panel.update()
+    chosen = panel.scenario().schemes
+    assert chosen, "the voluntary-sector panel starts with its schemes ticked"
+    names = dict(zip(system.schemes.index, system.schemes["name"]))
+    for scheme in chosen:
+        assert names[scheme] in panel.changes.value

@@ -66,7 +66,7 @@ path, to load it."""),
 changed. Keep A as what you expect, change one setting at a time under B, and ask of each
 difference whether it moved money between partners or changed what the system as a whole
 has. Save the scenarios you agree on and share their codes: the facilitator's notebook
-(`notebooks/facilitator/`) compares every table's side by side."""),
+(`notebooks/facilitator/`) puts every table's scenarios side by side."""),
     md("""## Check your understanding
 
 Set each question up in the sandbox above if you like; then predict, and let the model answer."""),

@@ -31,6 +31,7 @@ use_offline_renderer()
 
 VEGALITE = "application/vnd.vegalite.v5+json"  # drawn offline by JupyterLab and Voila, as is VEGA
 CONTROL_WIDTH = "330px"
+SLIDER_LABEL_WIDTH = "132px"
 PANEL_CSS = """
 <style>
 .cs-panel { font-size: 15px; }
@@ -49,14 +50,25 @@ PANEL_CSS = """
                                                  white-space: normal; overflow: visible;
                                                  height: auto; line-height: 1.3; }
 .cs-panel .widget-checkbox .widget-label-basic input { margin-top: 3px; }
+.cs-panel .widget-slider { height: auto; min-height: var(--jp-widgets-inline-height, 28px); }
+.cs-panel .widget-slider > .widget-label { white-space: normal; overflow: visible; height: auto;
+                                            line-height: 1.2; align-self: center; }
 </style>
 """
 
 
 def _format_for(info: dict[str, Any]) -> str:
+    """The slider's readout: shares and fractions as percentages (4% rather than 0.040, as
+    the lessons' words say them), whole numbers as such, the rest to the step's decimals.
+
+    >>> _format_for(field_info("cost_inflation")), _format_for(field_info("risk_share"))
+    ('.1%', '.0%')
+    """
     if isinstance(info["default"], int) and not isinstance(info["default"], bool):
         return "d"
     step = info["step"]
+    if info["unit"].startswith(("fraction", "share")):
+        return ".1%" if step < 0.01 else ".0%"
     return ".3f" if step < 0.01 else ".2f" if step < 0.1 else ".1f"
 
 
@@ -69,8 +81,11 @@ def control(name: str, value: Any = None, **overrides: Any) -> widgets.Widget:
     info = field_info(name)
     value = info["default"] if value is None else value
     description = info["label"] + (f" ({info['unit']})" if info["unit"] in ("£m",) else "")
+    slider = not isinstance(info["default"], bool) and name != "payment"
+    # Sliders share one label width (long labels wrap, see PANEL_CSS), so that every track is
+    # as long as the next: a long label at its natural width squeezed a track to a dot.
     common = {"description": description, "tooltip": info["help"],
-              "style": {"description_width": "initial"},
+              "style": {"description_width": SLIDER_LABEL_WIDTH if slider else "initial"},
               "layout": widgets.Layout(width=CONTROL_WIDTH)}
     if name == "payment":
         options = [(PRESET_LABELS[p], p) for p in PRESETS]
@@ -144,6 +159,7 @@ class Panel:
         # The scenario the controls are laid over: fields the panel does not show come from
         # here (the baseline, or the last scenario loaded), so loading loses nothing.
         self.context = first
+        self.scheme_names = dict(zip(self.system.schemes.index, self.system.schemes["name"]))
         self.controls: dict[str, widgets.Widget] = {
             name: control(name, getattr(first, name)) for name in self.fields
         }
@@ -186,7 +202,7 @@ class Panel:
         self.figures = figures if isinstance(figures, list) else [figures]
         self.specs = [self.live.spec(f) for f in self.figures]
         self.text = text
-        differences = scenario.changes_from(self.baseline)
+        differences = scenario.changes_from(self.baseline, self.scheme_names)
         self.changes.value = '<div class="cs-changes">' + (
             "<b>Changed from the baseline:</b> " + html.escape("; ".join(differences))
             if differences else "<b>Baseline:</b> " + html.escape(self.baseline.payment_label)

@@ -43,7 +43,7 @@ from ..incentives import (
 from ..projection import project, project_columns, system_totals
 from ..scenario import PRESET_LABELS, PRESETS, Scenario
 from ..system import System, load_system
-from .common import CONTROL_WIDTH, Panel, Prediction, Quiz
+from .common import CONTROL_WIDTH, SLIDER_LABEL_WIDTH, Panel, Prediction, Quiz
 
 DEFAULT = Scenario.preset("fixed_income")  # the panels' baseline, as in every lesson
 # The years panel starts with demand 2% above plan every year: with demand on plan every
@@ -182,8 +182,10 @@ def what_this_means(system: System | None = None) -> Markdown:
     lines.append(
         f"- **The underlying deficit remains.** With demand {_pct(YEARS_BASELINE.demand_shock)} "
         f"above plan, the NHS system's underlying position in year {last} is "
-        f"{money(under.mean())} under every payment rule (largest difference "
-        f"{money(under.max() - under.min())}), while its reported position is "
+        f"{money(under.mean())} under every payment rule"
+        + ("" if under.max() - under.min() < SAME_GBP_M else
+           f" (the rules differ by up to {money(under.max() - under.min())})")
+        + f", while its reported position is "
         f"{_range(reported)}. Only recurrent measures (savings that recur, allocations that "
         "grow faster than cost) move the underlying figure.")
     if provider is not None:
@@ -353,9 +355,9 @@ class ElectivePanel(Panel):
         self.provider, _ = roles(self.system)
         self.shown = ([self.provider, PAYERS_ID] if self.provider is not None else []) + [NHS_ID]
         self.shortfall = widgets.FloatSlider(
-            value=shortfall_share, min=0.0, max=SHORTFALL_MAX, step=0.01, readout_format=".2f",
+            value=shortfall_share, min=0.0, max=SHORTFALL_MAX, step=0.01, readout_format=".0%",
             continuous_update=False, description="Electives not done (share of plan)",
-            style={"description_width": "initial"}, layout=widgets.Layout(width=CONTROL_WIDTH),
+            style={"description_width": SLIDER_LABEL_WIDTH}, layout=widgets.Layout(width=CONTROL_WIDTH),
             tooltip="Share of its planned elective activity the trust does not do this year")
         self.shortfall.observe(self.update, names="value")
         self.extra_controls = [self.shortfall, widgets.HTML(
@@ -389,7 +391,7 @@ class ElectivePanel(Panel):
         if units <= 0:
             return f"{trust} does no planned electives less: move the slider above zero."
         out = [
-            f"{trust} does {units:,.0f} planned elective spells less ({_pct(share)} of plan).",
+            f"{trust} does {units:,.0f} fewer planned elective spells ({_pct(share)} of plan).",
             (f"<b>Fixed income</b>: its income does not change and it saves "
             f"{money(-fixed['cost_change_gbp_m'])} of marginal cost, a gain of "
             f"{money(fixed['gain_gbp_m'])}; its commissioners have paid "

@@ -349,7 +349,7 @@ class Sandbox:
         a, b = self.a.scenario(), self.b.scenario()
         self.figures, self.text = self.render(a, b)
         self.specs = [self.live.spec(f) for f in self.figures]
-        differences = b.changes_from(a)
+        differences = b.changes_from(a, dict(zip(self.system.schemes.index, self.system.schemes["name"])))
         self.changes.value = '<div class="cs-changes">' + (
             "<b>What B changes from A:</b> " + html.escape("; ".join(differences))
             if differences else "<b>B is the same as A.</b> Change a control under B, or load a scenario."

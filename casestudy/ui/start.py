@@ -90,5 +90,6 @@ def lessons() -> Markdown:
                      for i, (nb, title, minutes, what) in enumerate(LESSONS, start=1))
     total = sum(minutes for *_, minutes, _ in LESSONS)
     return Markdown("| | Lesson | Time | What you do |\n|---|---|---|---|\n" + rows
-                    + f"\n\nAll six take about {total // 60} hours {total % 60} minutes; "
+                    + f"\n\nAll six notebooks (the five lessons and the sandbox) take about "
+                      f"{total // 60} hours {total % 60} minutes; "
                       "each stands on its own.")

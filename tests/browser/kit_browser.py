@@ -475,6 +475,20 @@ def clipped_text(page) -> list[str]:
                      .filter(t => t)""")
 
 
+def short_sliders(page, min_px: int = 100) -> list[str]:
+    """The labels of visible sliders whose track is shorter than ``min_px`` (a long label
+    can squeeze a track to a dot that no one can drag)."""
+    return page.eval_on_selector_all(
+        ".widget-slider .noUi-target",
+        """(els, least) => els.filter(e => e.getClientRects().length > 0
+                                           && e.getBoundingClientRect().width < least)
+               .map(e => { const s = e.closest('.widget-slider');
+                           const l = s && s.querySelector('.widget-label');
+                           return (l ? l.innerText : '?') + ': '
+                                  + Math.round(e.getBoundingClientRect().width) + ' px'; })""",
+        min_px)
+
+
 # --------------------------------------------------------------------------- judging a page
 
 # Console errors known to be harmless, each with why.

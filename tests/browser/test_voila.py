@@ -76,6 +76,7 @@ def test_dashboard(notebook, voila, browser, screenshots):
         assert code == [], "code is visible"
         assert kb.stderr_outputs(page) == [], "an error is shown on the page"
         assert kb.clipped_text(page) == [], "words cut off on a button, label or list"
+        assert kb.short_sliders(page) == [], "a slider squeezed too short to drag"
 
         # Every chart drawn, and a lesson (or the start page) has at least one.
         undrawn = [c for c in charts if not c["drawn"]]
