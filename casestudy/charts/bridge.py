@@ -11,7 +11,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from .style import SERIES_COLOURS, WIDTH, Figure, money
+from .style import MINUS, SERIES_COLOURS, WIDTH, Figure, money
 
 # Increases blue, decreases vermilion, totals grey: never red against green.
 CHANGE_COLOURS = {"Total": SERIES_COLOURS["baseline"], "Increase": SERIES_COLOURS["reported"],
@@ -29,17 +29,17 @@ def change_colour(field: str = "kind_label:N", title: str = "Bar") -> alt.Color:
 
 def fine_money(value: float) -> str:
     """£m to one decimal, or £k below £0.1m so that a small amount is not shown as nothing:
-    ``fine_money(0.0123) == '£12k'``, ``fine_money(-2.5) == '-£2.5m'``."""
+    ``fine_money(0.0123) == '£12k'``, ``fine_money(-2.5) == MINUS + '£2.5m'``."""
     if abs(value) >= 0.05 or abs(value) < 0.0005:  # below £500 is nothing at this scale
         return money(value)
-    sign = "-" if value < -0.0005 else ""
+    sign = MINUS if value < -0.0005 else ""
     return f"{sign}£{abs(value) * 1000:,.0f}k"
 
 
 def signed(value: float) -> str:
     """A change as text with its sign: ``signed(1.23) == '+£1.2m'``."""
     text = money(value)
-    return text if text.startswith("-") else "+" + text
+    return text if text.startswith(MINUS) else "+" + text
 
 
 def bridge_figure(frame: pd.DataFrame, chart_title: str | None = None) -> Figure:

@@ -153,9 +153,15 @@ def summary_of(chart: alt.TopLevelMixin) -> str:
     return chart.to_dict().get("description", "")
 
 
+# A minus that stays with its figure: a WORD JOINER (U+2060, drawn as nothing) after the
+# hyphen-minus, which a line could otherwise end on, leaving "£15.9m" alone on the next line.
+MINUS = "-\u2060"
+
+
 def money(value: float) -> str:
-    """£m with a sign, for summaries: ``money(-1.234) == '-£1.2m'``."""
-    sign = "-" if value < -0.05 else ""
+    """£m with a sign, for summaries: ``money(-1.234) == MINUS + '£1.2m'``; the minus never
+    ends a line apart from its figure."""
+    sign = MINUS if value < -0.05 else ""
     return f"{sign}£{abs(value):,.1f}m"
 
 
