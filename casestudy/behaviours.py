@@ -35,6 +35,7 @@ from .system import System
 
 GBP_PER_M = 1e6
 TOLERANCE_GBP_M = 1e-6  # £1: changes closer to zero than this count as no change
+ROUNDING_GBP_M = 0.05  # £50,000: a change the kit's £m figures (one decimal) show as £0.0m
 COMMUNITY_KINDS = ("community_mental_health", "primary_care")
 EMERGENCY_SERVICE = "non_elective"
 
@@ -256,6 +257,59 @@ def shift_by_rule(system: System, scenario: Scenario, shift: Shift) -> pd.DataFr
         **{column: np.concatenate(parts) for column, parts in columns.items()},
         "chosen": np.repeat([scenario.payment == p for p in PRESETS], count),
     })
+
+
+OTHER_ID = "other"  # the row of shift_by_rule_shown that holds the partners not drawn one by one
+OTHER_NAME = "Other partners (added up)"
+
+
+def shift_by_rule_shown(frame: pd.DataFrame, keep: tuple[str, ...] = (),
+                        rounding: float = ROUNDING_GBP_M) -> pd.DataFrame:
+    """The rows of :func:`shift_by_rule` a chart draws, so that its bars add up.
+
+    Every organisation in ``keep`` and every one whose change moves by more than
+    ``rounding`` (£m) under any rule gets its own rows, and the whole system keeps its rows.
+    The rest, if they move at all under some rule, become one row per rule
+    (``org_id = "other"``, kind ``other``) holding their sum, so under every rule the
+    organisation rows drawn add up to the system row.
+
+    >>> frame = pd.DataFrame({"payment": ["a"] * 4, "org_id": ["x", "y", "z", SYSTEM_ID],
+    ...                       "change_gbp_m": [2.0, 0.01, 0.02, 2.03]})
+    >>> shown = shift_by_rule_shown(frame)
+    >>> shown.org_id.tolist(), round(float(shown.change_gbp_m.iloc[1]), 2)
+    (['x', 'other', 'system'], 0.03)
+    """
+    org_ids = frame["org_id"].to_numpy()
+    is_system = org_ids == SYSTEM_ID
+    big = np.abs(frame["change_gbp_m"].to_numpy(dtype=float)) > rounding
+    shown_ids = set(keep) | set(org_ids[big & ~is_system])
+    own = np.isin(org_ids, list(shown_ids)) | is_system
+    rest = frame[~own]
+    columns = [c for c in _CHANGE_COLUMNS if c in frame.columns]
+    sums = rest.groupby("payment", sort=False)[columns].sum()
+    if sums.empty or (sums["change_gbp_m"].abs() < TOLERANCE_GBP_M).all():
+        return frame[own]
+    first = rest.drop_duplicates("payment").set_index("payment")  # payment_label, chosen
+    other = pd.DataFrame({"payment": sums.index, "org_id": OTHER_ID}, index=range(len(sums)))
+    for column in ("payment_label", "chosen"):
+        if column in frame.columns:
+            other[column] = first.loc[sums.index, column].to_numpy()
+    if "name" in frame.columns:
+        other["name"] = OTHER_NAME
+    if "kind" in frame.columns:
+        other["kind"] = OTHER_ID
+    if "in_nhs_control_total" in frame.columns:
+        other["in_nhs_control_total"] = False
+    for column in columns:
+        other[column] = sums[column].to_numpy()
+    # Each rule's organisations, then its other partners, then its system row.
+    order = {p: i for i, p in enumerate(dict.fromkeys(frame["payment"]))}
+    parts = [frame[own & ~is_system].assign(_rank=0), other.assign(_rank=1),
+             frame[is_system].assign(_rank=2)]
+    out = pd.concat(parts, ignore_index=True)
+    out = out.assign(_rule=out["payment"].map(order)).sort_values(["_rule", "_rank"],
+                                                                  kind="stable")
+    return out.drop(columns=["_rank", "_rule"]).reset_index(drop=True)[list(frame.columns)]
 
 
 @dataclass(frozen=True, kw_only=True)

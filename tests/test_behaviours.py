@@ -14,12 +14,14 @@ from tiny import write_tables
 
 from casestudy import PRESETS, Scenario, ScenarioError, load_system
 from casestudy.behaviours import (
+    OTHER_ID,
     SHIFT_SHARE,
     SYSTEM_ID,
     Shift,
     contracting,
     gain_share,
     shift_by_rule,
+    shift_by_rule_shown,
     shift_changes,
     shift_for,
     stranded_cost,
@@ -219,3 +221,25 @@ def test_the_bundled_shift_is_blocked_one_to_one_under_both_classic_rules(bundle
         assert not frame.loc["one_to_one", "goes_ahead"]
         total = changes.sum()
         assert frame.loc["as_a_group", "goes_ahead"] == (total >= 0)
+
+
+def test_the_rows_drawn_add_up_to_the_system_by_hand(tiny_system, plain):
+    """ccg_b saves £2m under payment by results and nothing under fixed income: it is drawn
+    under every rule, or its £2m sits in the rest, one bar per rule."""
+    frame = shift_by_rule(tiny_system, plain, TINY_SHIFT)
+    trio = ("acute", "ccg_a", "comm")
+    drawn = shift_by_rule_shown(frame, trio)
+    assert set(drawn.org_id) == {*trio, "ccg_b", SYSTEM_ID}
+    assert len(drawn) == 5 * len(PRESETS)
+    lumped = shift_by_rule_shown(frame, trio, rounding=5.0)
+    other = lumped[lumped.org_id == OTHER_ID].set_index("payment")
+    assert other.loc["payment_by_results", "change_gbp_m"] == pytest.approx(2.0)
+    assert other.loc["fixed_income", "change_gbp_m"] == pytest.approx(0.0, abs=1e-12)
+    assert list(other.chosen) == [p == plain.payment for p in other.index]
+    for table in (drawn, lumped):
+        for _, rows in table.groupby("payment"):
+            assert list(rows.org_id)[-1] == SYSTEM_ID  # the system row last in each rule
+            orgs = rows[rows.org_id != SYSTEM_ID].change_gbp_m.sum()
+            assert orgs == pytest.approx(rows.change_gbp_m.iloc[-1], abs=1e-9)
+    # Nobody else moves: no rest bar when everyone who moves is drawn.
+    assert OTHER_ID not in set(drawn.org_id)

@@ -13,17 +13,26 @@ from tiny import write_tables
 
 from casestudy import Scenario, load_system
 from casestudy.behaviours import (
+    OTHER_ID,
+    ROUNDING_GBP_M,
     SHIFT_SHARE,
     SYSTEM_ID,
     contracting,
     gain_share,
     shift_by_rule,
+    shift_by_rule_shown,
     shift_changes,
     shift_for,
     stranded_cost,
 )
 from casestudy.charts import money
-from casestudy.charts.behaviours import contracting_chart, gain_share_chart, shift_by_rule_chart
+from casestudy.charts.behaviours import (
+    contracting_chart,
+    gain_share_chart,
+    shift_by_rule_chart,
+    shift_by_rule_figure,
+)
+from casestudy.charts.style import KIND_LABELS
 from casestudy.ui import lesson2
 
 
@@ -87,6 +96,100 @@ def test_switching_the_rule_moves_the_acute_trust_but_not_the_system(system):
     fixed = shift_changes(system, Scenario.preset("fixed_income"), shift).loc[shift.acute_id,
                                                                                "change_gbp_m"]
     assert pbr < 0 < fixed  # payment by results strands cost; fixed income flips it
+
+
+def _drawn_rows(spec: dict) -> pd.DataFrame:
+    (rows,) = spec["datasets"].values()
+    return pd.DataFrame(rows)
+
+
+def _legend_values(spec: dict) -> list[str] | None:
+    """The colour legend's entries of a (faceted or layered) spec; None if it has no legend."""
+    layers = spec["spec"]["layer"] if "spec" in spec else spec["layer"]
+    for layer in layers:
+        colour = layer.get("encoding", {}).get("color")
+        if colour and "field" in colour:
+            legend = colour.get("legend", {})
+            return None if legend is None else legend["values"]
+    raise AssertionError("no colour encoding")
+
+
+@pytest.mark.parametrize("payment", ["fixed_income", "payment_by_results", "blended"])
+def test_shift_panel_bars_add_up_to_the_system_under_every_rule(system, payment):
+    panel = lesson2.ShiftPanel(system)
+    panel.update()
+    panel.controls["payment"].value = payment
+    shift = _move_share(panel, 0.085)
+    drawn = _drawn_rows(panel.specs[0])  # what the page gets, after the slider moved
+    assert drawn.rule.nunique() == 4
+    for rule, rows in drawn.groupby("payment_label"):
+        system_rows = rows[rows.kind == SYSTEM_ID]
+        assert len(system_rows) == 1, rule
+        orgs = rows[rows.kind != SYSTEM_ID]
+        assert orgs.change_gbp_m.sum() == pytest.approx(system_rows.change_gbp_m.iloc[0],
+                                                        abs=1e-6), rule
+    # Every organisation that moves by more than rounding under some rule has its own bar.
+    full = shift_by_rule(system, panel.scenario(), shift)
+    movers = full[(full.org_id != SYSTEM_ID) & (full.change_gbp_m.abs() > ROUNDING_GBP_M)]
+    assert set(movers.name) <= set(drawn.name)
+
+
+def test_shift_panel_draws_a_partner_that_moves_only_under_another_rule(bundled_system):
+    """Under fixed income only the trust and its main commissioner move, but under payment
+    by results the trust's other commissioner gains too: it is drawn, or the facet's bars
+    would not add up to the system's."""
+    panel = lesson2.ShiftPanel(bundled_system)
+    panel.update()
+    full = shift_by_rule(bundled_system, panel.scenario(), shift_for(bundled_system))
+    pbr = full[full.payment == "payment_by_results"].set_index("org_id").change_gbp_m
+    fixed = full[full.payment == "fixed_income"].set_index("org_id").change_gbp_m
+    hidden_before = [o for o in pbr.index.drop(SYSTEM_ID)
+                     if abs(pbr[o]) > ROUNDING_GBP_M and abs(fixed[o]) <= 1e-6]
+    assert hidden_before, "the bundled system no longer has such a partner"
+    names = set(panel.figures[0].data.name)
+    assert {bundled_system.org_name(o) for o in hidden_before} <= names
+
+
+def test_the_rest_of_the_partners_are_one_bar_that_keeps_the_sum(system):
+    shift = shift_for(system)
+    full = shift_by_rule(system, Scenario.preset("payment_by_results"), shift)
+    drawn = shift_by_rule_shown(full, (shift.acute_id,), rounding=1e9)  # only the trust by name
+    assert set(drawn.org_id) == {shift.acute_id, OTHER_ID, SYSTEM_ID}
+    for payment, rows in drawn.groupby("payment"):
+        every = full[(full.payment == payment) & (full.org_id != SYSTEM_ID)]
+        other = rows[rows.org_id == OTHER_ID]
+        rest = every[every.org_id != shift.acute_id]
+        for column in ("change_gbp_m", "contract_income_gbp_m", "cost_released_gbp_m"):
+            assert other[column].iloc[0] == pytest.approx(rest[column].sum(), abs=1e-9)
+        orgs = rows[rows.org_id != SYSTEM_ID]
+        assert orgs.change_gbp_m.sum() == pytest.approx(
+            rows[rows.org_id == SYSTEM_ID].change_gbp_m.iloc[0], abs=1e-6)
+    spec = shift_by_rule_figure(drawn, "t").chart().to_dict()
+    assert_spec_sound(spec)
+    assert "Other partners" in _legend_values(spec)
+    assert "grey" in spec["title"]["subtitle"]
+
+
+def test_legends_list_only_what_is_drawn(system):
+    shift = shift_for(system)
+    trust = KIND_LABELS[system.organisations.loc[shift.deliverer_id, "kind"]]
+    panel = lesson2.ShiftPanel(system)
+    panel.update()
+    panel.controls["payment"].value = "payment_by_results"
+    drawn = _drawn_rows(panel.specs[0])
+    moving = set(drawn.loc[drawn.change_gbp_m.abs() > 1e-6, "kind_label"])
+    assert set(_legend_values(panel.specs[0])) == moving
+    if (drawn[drawn.kind_label == trust].change_gbp_m.abs() <= 1e-6).all():
+        assert trust not in _legend_values(panel.specs[0])  # the service's provider breaks even
+    shares = lesson2.GainSharePanel(system)
+    shares.update()
+    gain, deal = shares.specs
+    rows = _drawn_rows(gain)
+    assert set(_legend_values(gain)) == set(rows.loc[rows.value_gbp_m.abs() > 1e-6, "kind_label"])
+    deal_rows = _drawn_rows(deal)
+    assert "Does not happen" in set(deal_rows.outcome)  # one to one is blocked here
+    gains = (deal_rows.outcome == "Goes ahead") & (deal_rows.system_gain_gbp_m.abs() > 1e-6)
+    assert _legend_values(deal) == (["Goes ahead"] if gains.any() else None)
 
 
 def test_shift_panel_reset_restores_the_baseline(system):
@@ -203,7 +306,16 @@ def test_prose_is_computed_for_this_system(system):
     situation = lesson2.situation(system).data
     assert system.org_name(shift.acute_id) in situation
     assert f"{detail.admissions_avoided:,.0f}" in situation
-    assert money(detail.scheme_cost_gbp_m) in situation
+    # The service's cost, to the penny of £10,000, is the price per admission times the
+    # admissions: £0.95m / 1,734 = £548, where "£1.0m" would have read as £577.
+    cost = f"£{detail.scheme_cost_gbp_m:,.2f}m"
+    each = f"£{shift.cost_per_admission_gbp:,.0f} for each of the {detail.admissions_avoided:,.0f}"
+    assert cost in situation and each in situation
+    assert shift.cost_per_admission_gbp * detail.admissions_avoided / 1e6 == pytest.approx(
+        detail.scheme_cost_gbp_m, rel=1e-6)
+    panel = lesson2.ShiftPanel(system)
+    panel.update()
+    assert cost in panel.text
     paragraph = lesson2.model_in_one_paragraph(system).data
     assert money(detail.stranded_cost_gbp_m) in paragraph
     meaning = lesson2.what_this_means(system).data
@@ -211,6 +323,11 @@ def test_prose_is_computed_for_this_system(system):
         assert preset in meaning
     for text in (situation, paragraph, meaning):
         assert "nan" not in text
+    gloss = "one envelope (a single budget for the whole contract"
+    assert gloss in meaning
+    shares = lesson2.GainSharePanel(system)
+    shares.update()
+    assert gloss in shares.text
 
 
 def test_checks_right_answers_come_from_the_model(system):

@@ -72,7 +72,7 @@ which every winner passes the same share of its gain to the losers, just enough 
 The lower chart compares two ways of deciding:
 
 - **One to one**: each partner signs only if it does not lose. Any loser can block the shift.
-- **As a group, for one envelope**: the partners agree the shift if the system as a whole gains, and
+- **As a group, for one envelope** (one budget for the whole shift, shared by all the partners): the partners agree the shift if the system as a whole gains, and
   share the gain so that nobody is worse off.
 
 Try each payment rule, and a low capacity flex: is there a setting where no gain share can work?"""),

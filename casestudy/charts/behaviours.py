@@ -17,6 +17,12 @@ from .style import KIND_COLOURS, KIND_LABELS, LABELS, SERIES_COLOURS, WIDTH, Fig
 SYSTEM_KIND = "system"
 SYSTEM_LABEL = "Whole system"
 SYSTEM_COLOUR = "#000000"
+# One bar for the partners not drawn one by one (casestudy.behaviours.shift_by_rule_shown):
+# a dark grey, apart from the care providers' mid grey and the system's black.
+OTHER_KIND = "other"
+OTHER_LABEL = "Other partners"
+OTHER_COLOUR = "#5A5A5A"
+ZERO_GBP_M = 1e-6  # a bar closer to zero than this is not drawn, so the legend leaves it out
 BEFORE = "Before the gain share"
 AFTER = "After the gain share"
 GOES_AHEAD = "Goes ahead"
@@ -27,24 +33,43 @@ CHOSEN = "|(your rule)"  # a second header line: "|" splits the label (labelExpr
 BLOCKED = "Does not happen"
 
 
+_SPECIAL = {SYSTEM_KIND: (SYSTEM_LABEL, SYSTEM_COLOUR), OTHER_KIND: (OTHER_LABEL, OTHER_COLOUR)}
+
+
 def _labels(kinds) -> list[str]:
-    return [SYSTEM_LABEL if k == SYSTEM_KIND else KIND_LABELS[k] for k in kinds]
+    return [_SPECIAL[k][0] if k in _SPECIAL else KIND_LABELS[k] for k in kinds]
 
 
-def _colour(kinds: tuple[str, ...], legend: bool = True) -> alt.Color:
-    """Colour by organisation kind, as everywhere in the kit, and black for the system."""
+def _drawn_kinds(kinds: np.ndarray, *values: np.ndarray) -> tuple[str, ...]:
+    """The kinds that have a bar to see (some value away from zero), in order of first row."""
+    seen = np.zeros(len(kinds), dtype=bool)
+    for value in values:
+        seen |= np.abs(np.asarray(value, dtype=float)) > ZERO_GBP_M
+    return tuple(dict.fromkeys(kinds[seen]))
+
+
+def _colour(kinds: tuple[str, ...], legend_kinds: tuple[str, ...] | None = None,
+            legend: bool = True) -> alt.Color:
+    """Colour by organisation kind, as everywhere in the kit, and black for the system.
+
+    The scale holds the kinds in the data (each in its kit colour); the legend lists only
+    ``legend_kinds`` (the kinds with a bar drawn), and is left out when there are none.
+    """
+    shown = kinds if legend_kinds is None else legend_kinds
     return alt.Color("kind_label:N", title=LABELS["kind"],
                      scale=alt.Scale(domain=_labels(kinds),
-                                     range=[SYSTEM_COLOUR if k == SYSTEM_KIND else KIND_COLOURS[k]
+                                     range=[_SPECIAL[k][1] if k in _SPECIAL else KIND_COLOURS[k]
                                             for k in kinds]),
-                     legend=alt.Legend(orient="bottom", columns=3) if legend else None)
+                     legend=alt.Legend(orient="bottom", columns=3, values=_labels(shown))
+                     if legend and shown else None)
 
 
 def shift_by_rule_figure(frame: pd.DataFrame, chart_title: str | None = None) -> Figure:
     """Each organisation's change from the baseline under each payment rule, side by side.
 
-    ``frame`` is :func:`casestudy.behaviours.shift_by_rule` (the rows to show), one panel
-    per rule; the rule chosen is drawn solid, the others faded.
+    ``frame`` is :func:`casestudy.behaviours.shift_by_rule` (the rows to show: pass it
+    through :func:`casestudy.behaviours.shift_by_rule_shown` so the bars add up to the
+    system's), one panel per rule.
     """
     # numpy, not pandas filtering: this runs on every slider move.
     labels = frame["payment_label"].to_numpy()
@@ -68,6 +93,7 @@ def shift_by_rule_figure(frame: pd.DataFrame, chart_title: str | None = None) ->
     columns = tuple(dict.fromkeys(headers))
     names = tuple(dict.fromkeys(names_all))
     kinds = tuple(dict.fromkeys(kinds_all))
+    drawn = _drawn_kinds(kinds_all, change)
     is_system = kinds_all == SYSTEM_KIND
     parts = []
     for rule in rules:
@@ -80,20 +106,24 @@ def shift_by_rule_figure(frame: pd.DataFrame, chart_title: str | None = None) ->
     total = change[is_system][0] if is_system.any() else float("nan")
     summary = ("The change in each organisation's position from the shift, by payment rule: "
                + "; ".join(parts) + f". The whole system changes by {money(total)} under every rule.")
-    shape = (columns, names, kinds)
+    shape = (columns, names, kinds, drawn)
 
     def draw(data: pd.DataFrame) -> alt.FacetChart:
         y = alt.Y("name:N", sort=list(shape[1]), title=None)
+        # 125 px a panel: "-10 -5 0 5 10" would run together, so keep a gap between labels.
+        axis = alt.Axis(labelOverlap="greedy", labelSeparation=6)
         bars = alt.Chart().mark_bar(height=14).encode(
             y=y,
             # Four panels: a short money title each (a long one runs into its neighbour's).
-            x=alt.X("change_gbp_m:Q", title="Change (£m)"),
-            color=_colour(shape[2]),
+            x=alt.X("change_gbp_m:Q", title="Change (£m)", axis=axis),
+            color=_colour(shape[2], shape[3]),
             tooltip=[alt.Tooltip("payment_label:N", title="Payment rule"),
                      alt.Tooltip("name:N", title="Organisation"),
                      alt.Tooltip("change_gbp_m:Q", title="Change (£m)", format=",.2f")],
         )
-        zero = alt.Chart().mark_rule(color="#333333").encode(x=alt.datum(0))
+        # The same axis on both layers: where they differ, the merged axis loses the settings.
+        zero = alt.Chart().mark_rule(color="#333333").encode(
+            x=alt.X(datum=0, title="Change (£m)", axis=axis))
         return alt.layer(bars, zero).properties(width=125, height=max(120, 24 * len(shape[1]))).facet(
             column=alt.Column("rule:N", sort=list(shape[0]), title=None,
                               header=alt.Header(labelFontSize=13, labelFontWeight="bold",
@@ -101,9 +131,10 @@ def shift_by_rule_figure(frame: pd.DataFrame, chart_title: str | None = None) ->
                                                 labelLimit=150)),
             data=data, spacing=10)
 
-    return Figure(data, summary, draw, shape, chart_title,
-                  "Change from the baseline (no shift) under each rule. Black: every partner "
-                  "added up.")
+    key = "Change from the baseline (no shift) under each rule. Black: every partner added up"
+    if OTHER_KIND in kinds:
+        key += "; grey: the others added up"
+    return Figure(data, summary, draw, shape, chart_title, key + ".")
 
 
 def shift_by_rule_chart(frame: pd.DataFrame, chart_title: str | None = None) -> alt.FacetChart:
@@ -134,7 +165,8 @@ def gain_share_figure(table: pd.DataFrame, share_of_gains: float, possible: bool
                    "partner at or above where it started.")
     else:
         summary = "The system as a whole loses, so no gain share can leave every partner whole."
-    shape = (tuple(table["name"]), tuple(dict.fromkeys(kinds)))
+    shape = (tuple(table["name"]), tuple(dict.fromkeys(kinds)),
+             _drawn_kinds(kinds, table["change_gbp_m"], table["after_gbp_m"]))
 
     def draw(data: pd.DataFrame) -> alt.LayerChart:
         y = alt.Y("name:N", sort=list(shape[0]), title=None)
@@ -144,7 +176,7 @@ def gain_share_figure(table: pd.DataFrame, share_of_gains: float, possible: bool
             y=y,
             yOffset=alt.YOffset("stage:N", sort=[BEFORE, AFTER]),
             x=alt.X("value_gbp_m:Q", title=LABELS["change_gbp_m"]),
-            color=_colour(shape[1]),
+            color=_colour(shape[1], shape[2]),
             stroke=_colour(shape[1], legend=False),
             fillOpacity=alt.FillOpacity(
                 "stage:N", scale=alt.Scale(domain=[BEFORE, AFTER], range=[0.12, 1.0]),
@@ -182,19 +214,24 @@ def contracting_figure(frame: pd.DataFrame, chart_title: str | None = None) -> F
     data["axis_end_gbp_m"] = max(0.5, float(data.system_gain_gbp_m.max()))
     summary = "; ".join(f"{r.label}: {r.decision.lower()}, the system gains {money(r.system_gain_gbp_m)}"
                         for r in data.itertuples()) + "."
-    shape = tuple(data["label"])
+    # The legend lists only outcomes with a bar: a deal that does not happen gets nothing,
+    # and its row says so in words.
+    drawn = tuple(o for o in (GOES_AHEAD, BLOCKED)
+                  if (np.abs(data.system_gain_gbp_m[data.outcome == o]) > ZERO_GBP_M).any())
+    shape = (tuple(data["label"]), drawn)
 
     def draw(data: pd.DataFrame) -> alt.LayerChart:
-        y = alt.Y("label:N", sort=list(shape), title=None)
+        y = alt.Y("label:N", sort=list(shape[0]), title=None)
         x = alt.X("system_gain_gbp_m:Q", title=LABELS["system_gain_gbp_m"],
-                  scale=alt.Scale(zero=True, nice=True))
+                  scale=alt.Scale(zero=True, nice=True), axis=alt.Axis(tickCount=6))
         bars = alt.Chart().mark_bar(height=26).encode(
             y=y, x=x,
             color=alt.Color("outcome:N", title=None,
                             scale=alt.Scale(domain=[GOES_AHEAD, BLOCKED],
                                             range=[SERIES_COLOURS["goes_ahead"],
                                                    SERIES_COLOURS["blocked"]]),
-                            legend=alt.Legend(orient="bottom")),
+                            legend=alt.Legend(orient="bottom", values=list(shape[1]))
+                            if shape[1] else None),
             tooltip=[alt.Tooltip("label:N", title="Contracting"),
                      alt.Tooltip("decision:N", title="Decision"),
                      alt.Tooltip("system_gain_gbp_m:Q", title="£m", format=",.2f")])

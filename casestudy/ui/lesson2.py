@@ -20,6 +20,7 @@ import pandas as pd
 from IPython.display import Markdown
 
 from ..behaviours import (
+    ROUNDING_GBP_M,
     SHIFT_SHARE,
     SYSTEM_ID,
     TOLERANCE_GBP_M,
@@ -28,6 +29,7 @@ from ..behaviours import (
     contracting,
     gain_share,
     shift_by_rule,
+    shift_by_rule_shown,
     shift_changes,
     shift_for,
     stranded_cost,
@@ -37,7 +39,7 @@ from ..charts.behaviours import contracting_figure, gain_share_figure, shift_by_
 from ..errors import ScenarioError
 from ..scenario import PRESET_LABELS, Scenario
 from ..system import System, load_system
-from .common import CONTROL_WIDTH, Panel, Prediction
+from .common import CONTROL_WIDTH, SLIDER_LABEL_WIDTH, Panel, Prediction
 
 DEFAULT = Scenario.preset("fixed_income")  # the panels' baseline, as in every lesson
 
@@ -59,6 +61,16 @@ def _parties(changes: pd.DataFrame, shift: Shift) -> list[str]:
     moved = changes.index[changes.change_gbp_m.abs() > TOLERANCE_GBP_M]
     keep = {shift.acute_id, shift.funder_id, shift.deliverer_id, *moved}
     return [org for org in changes.index if org in keep]
+
+
+def _cost(value_gbp_m: float) -> str:
+    """The service's cost to two decimals (£0.95m, not £1.0m), so that it divided by the
+    admissions avoided gives the cost per admission the prose quotes."""
+    return f"{'-' if value_gbp_m < -0.005 else ''}£{abs(value_gbp_m):,.2f}m"
+
+
+ENVELOPE = ("one envelope (a single budget for the whole contract, shared by all the "
+            "partners)")
 
 
 def _pct(share: float) -> str:
@@ -106,7 +118,7 @@ class _ShiftPanel(Panel):
             value=shift_share, min=SHIFT_SHARE["min"], max=SHIFT_SHARE["max"],
             step=SHIFT_SHARE["step"], readout_format=".1%", continuous_update=False,
             description=SHIFT_SHARE["label"], tooltip=SHIFT_SHARE["help"],
-            style={"description_width": "initial"}, layout=widgets.Layout(width=CONTROL_WIDTH))
+            style={"description_width": SLIDER_LABEL_WIDTH}, layout=widgets.Layout(width=CONTROL_WIDTH))
         self.share.observe(self.update, names="value")
         help_text = f"{SHIFT_SHARE['help']}. Unit: {SHIFT_SHARE['unit']}."
         self.extra_controls = [self.share,
@@ -144,8 +156,10 @@ class ShiftPanel(_ShiftPanel):
             return self._no_shift()
         frame = shift_by_rule(self.system, scenario, shift)
         changes = frame[frame.chosen.to_numpy()].set_index("org_id")
-        shown = set(_parties(changes.drop(SYSTEM_ID), shift)) | {SYSTEM_ID}
-        figure = shift_by_rule_figure(frame[frame.org_id.isin(shown).to_numpy()],
+        # The shift's three, everyone who moves by more than rounding under any rule, and the
+        # rest added up in one bar: the bars drawn add up to the system's under every rule.
+        drawn = shift_by_rule_shown(frame, (shift.acute_id, shift.funder_id, shift.deliverer_id))
+        figure = shift_by_rule_figure(drawn,
                                       "Change in each organisation's position, by payment rule")
         return figure, self._words(scenario, shift, changes)
 
@@ -158,17 +172,24 @@ class ShiftPanel(_ShiftPanel):
         total = changes.loc[SYSTEM_ID, "change_gbp_m"]
         income = (f"its income changes by {money(acute.income_change_gbp_m)}"
                   if abs(acute.income_change_gbp_m) > TOLERANCE_GBP_M else "its income does not move")
+        trio = (shift.acute_id, shift.funder_id, shift.deliverer_id)
+        others = [o for o in changes.index.drop(SYSTEM_ID) if o not in trio
+                  and abs(changes.loc[o, "change_gbp_m"]) > ROUNDING_GBP_M]
+        also = "".join(f"; {html.escape(self.system.org_name(o))}, by "
+                       f"<b>{money(changes.loc[o, 'change_gbp_m'])}</b>" for o in others)
         return (
             f"<p>The shift moves {_pct(shift.share)} of {name}'s emergency admissions "
             f"({acute.admissions_avoided:,.0f} a year) into a community service run by "
-            f"{deliverer} and paid for by {funder} ({money(acute.scheme_cost_gbp_m)} a year).</p>"
+            f"{deliverer} and paid for by {funder} ({_cost(acute.scheme_cost_gbp_m)} a year).</p>"
             f"<p><b>Under {rule}</b>, {name} changes by "
             f"<b>{money(changes.loc[shift.acute_id, 'change_gbp_m'])}</b>: {income}, and it "
             f"releases {money(acute.cost_released_gbp_m)} of the "
             f"{money(acute.average_cost_gbp_m)} the lost activity cost; the other "
             f"<b>{money(acute.stranded_cost_gbp_m)} is stranded</b> (wards, rotas and overheads "
             f"still there; raise capacity flex to release more). {funder} changes by "
-            f"<b>{money(changes.loc[shift.funder_id, 'change_gbp_m'])}</b>.</p>"
+            f"<b>{money(changes.loc[shift.funder_id, 'change_gbp_m'])}</b>; {deliverer}, which "
+            f"runs the service, by {money(changes.loc[shift.deliverer_id, 'change_gbp_m'])}"
+            f"{also}.</p>"
             f"<p>The whole system changes by <b>{money(total)}</b> under every rule (baseline: no "
             f"shift, {money(0)}): the rule decides who gains, not how much.</p>"
         )
@@ -232,7 +253,7 @@ class GainSharePanel(_ShiftPanel):
             f"shift, {money(0)}). {sharing}</p>"
             f"<p><b>One to one</b> (each signs only if it does not lose): "
             f"{html.escape(_lower_first(one.decision))}, so the system gets "
-            f"{money(one.system_gain_gbp_m)}. <b>As a group</b> for one envelope: "
+            f"{money(one.system_gain_gbp_m)}. <b>As a group</b> for {html.escape(ENVELOPE)}: "
             f"{html.escape(_lower_first(group.decision))}, and the system gets "
             f"{money(group.system_gain_gbp_m)}.</p>"
         )
@@ -249,16 +270,19 @@ def situation(system: System | None = None) -> Markdown:
         return Markdown(f"This lesson follows one shift of emergency admissions out of hospital, "
                         f"but it cannot be built for this system: {problem}.")
     acute = stranded_cost(system, DEFAULT, shift)
-    template = (f" (priced like the data's **{system.schemes.loc[shift.template_id, 'name']}**, "
-                f"at about £{shift.cost_per_admission_gbp:,.0f} for each admission avoided)"
-                if shift.template_id else "")
+    # The service costs the same for each admission it avoids: cost = that price x admissions.
+    each = (f", about £{shift.cost_per_admission_gbp:,.0f} for each of the "
+            f"{acute.admissions_avoided:,.0f} admissions avoided")
+    template = (f" (the cost per admission avoided of the data's "
+                f"**{system.schemes.loc[shift.template_id, 'name']}**: its cost divided by the "
+                f"emergency admissions it avoids)" if shift.template_id else "")
     return Markdown(
         f"The lesson follows one shift of care out of hospital. A community service run by "
         f"**{system.org_name(shift.deliverer_id)}** avoids {_pct(shift.share)} of the emergency "
         f"admissions at **{system.org_name(shift.acute_id)}**, the largest acute trust: about "
         f"{acute.admissions_avoided:,.0f} admissions a year. "
         f"**{system.org_name(shift.funder_id)}**, which buys most of the trust's emergency care, "
-        f"pays for the service: {money(acute.scheme_cost_gbp_m)} a year{template}."
+        f"pays for the service: {_cost(acute.scheme_cost_gbp_m)} a year{each}{template}."
     )
 
 
@@ -308,7 +332,7 @@ def what_this_means(system: System | None = None) -> Markdown:
                          f"{money(-shared.system_gain_gbp_m)}, so no share can make it work")
     return Markdown(
         "In this system, " + "; ".join(lines) + ". The payment rule decides who has to be "
-        "persuaded; only an agreement made as a group, for one envelope, lets a shift that is "
+        f"persuaded; only an agreement made as a group, for {ENVELOPE}, lets a shift that is "
         "good for the system happen whoever it hurts on its own. That is what a strategic "
         "partnering agreement that avoids winners and losers is for."
     )
