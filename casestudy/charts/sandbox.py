@@ -64,12 +64,12 @@ def ab_positions_figure(frame: pd.DataFrame, chart_title: str | None = None) -> 
             y=y, x="control_total_gbp_m:Q")
         zero = alt.Chart().mark_rule(color="#333333").encode(x=alt.datum(0))
         height = 30 * len(shape[0])
-        left = alt.layer(bars, ticks, zero).properties(width=WIDTH - 200, height=height)
+        left = alt.layer(bars, ticks, zero).properties(width=WIDTH - 250, height=height)
         change = alt.Chart().transform_filter(alt.datum.scenario == "B").mark_bar(height=14).encode(
             y=alt.Y("name:N", sort=list(shape[0]), title=None, axis=None),
             x=alt.X("change_gbp_m:Q", title="B minus A (£m)"),
             color=colour, tooltip=tooltip)
-        right = alt.layer(change, zero).properties(width=170, height=height)
+        right = alt.layer(change, zero).properties(width=150, height=height)
         return alt.hconcat(left, right, data=data, spacing=12)
 
     return Figure(data, summary, draw, shape, chart_title,

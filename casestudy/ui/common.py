@@ -32,6 +32,16 @@ use_offline_renderer()
 VEGALITE = "application/vnd.vegalite.v5+json"  # drawn offline by JupyterLab and Voila, as is VEGA
 CONTROL_WIDTH = "330px"
 SLIDER_LABEL_WIDTH = "132px"
+
+
+def controls_and_charts(left: widgets.Widget, right: widgets.Widget) -> widgets.HBox:
+    """Controls left, charts right; stacked when the page is too narrow for both (the charts'
+    column is at least as wide as its widest chart, so it wraps rather than cut a chart off)."""
+    # Basis 0: the column asks for no more than its widest chart, whatever its words.
+    right.layout.flex, right.layout.min_width = "1 1 0px", "min-content"
+    return widgets.HBox([left, right], layout=widgets.Layout(flex_flow="row wrap"))
+
+
 PANEL_CSS = """
 <style>
 .cs-panel { font-size: 15px; }
@@ -266,10 +276,10 @@ class Panel:
             left = widgets.VBox(self.control_column(),
                                 layout=widgets.Layout(width="350px", flex="0 0 350px"))
             right = widgets.VBox([self.changes, self.output, self.words],
-                                 layout=widgets.Layout(flex="1 1 auto", min_width="0"))
+                                 layout=widgets.Layout(flex="1 1 auto"))
             heading = [widgets.HTML(f"<h3>{html.escape(self.title)}</h3>")] if self.title else []
             self._widget = widgets.VBox(
-                [widgets.HTML(PANEL_CSS), *heading, widgets.HBox([left, right])])
+                [widgets.HTML(PANEL_CSS), *heading, controls_and_charts(left, right)])
             self._widget.add_class("cs-panel")
             self.update()
         return self._widget

@@ -35,7 +35,8 @@ from ..errors import ScenarioError
 from ..projection import project, system_totals
 from ..scenario import ALL_RATES, PRESET_LABELS, Scenario, field_info
 from ..system import System, load_system
-from .common import CONTROL_WIDTH, PANEL_CSS, Prediction, Quiz, chart_outputs, control, help_line
+from .common import (CONTROL_WIDTH, PANEL_CSS, Prediction, Quiz, chart_outputs, control,
+                     controls_and_charts, help_line)
 from .scenario_io import ScenarioIO
 
 DEFAULT_A = Scenario.preset("fixed_income")
@@ -368,13 +369,13 @@ class Sandbox:
                                 # The controls' 330px plus the tab's and the accordion's padding.
                                 layout=widgets.Layout(width="415px", flex="0 0 415px"))
             right = widgets.VBox([self.changes, self.output, self.words],
-                                 layout=widgets.Layout(flex="1 1 auto", min_width="0"))
+                                 layout=widgets.Layout(flex="1 1 auto"))
             css = PANEL_CSS + ("<style>.cs-ab { border-collapse: collapse; font-size: 13px; }"
                                ".cs-ab th, .cs-ab td { padding: 2px 6px; border-bottom: 1px solid #ddd; }"
                                ".cs-ab td.num { text-align: right; font-variant-numeric: tabular-nums; }"
                                "</style>")
             self._widget = widgets.VBox([widgets.HTML(css), widgets.HTML(f"<h3>{self.title}</h3>"),
-                                         widgets.HBox([left, right])])
+                                         controls_and_charts(left, right)])
             self._widget.add_class("cs-panel")
             self.update()
         return self._widget

@@ -489,6 +489,21 @@ def short_sliders(page, min_px: int = 100) -> list[str]:
         min_px)
 
 
+def charts_past(page, container: str) -> list[str]:
+    """The charts (by their screen-reader label) whose drawing reaches past the right edge
+    of ``container`` (a CSS selector: the notebook's scroller in JupyterLab), with by how
+    many pixels."""
+    return page.evaluate(
+        """(sel) => { const box = document.querySelector(sel); if (!box) return ['no ' + sel];
+             const edge = box.getBoundingClientRect().right;
+             return Array.from(document.querySelectorAll('svg.marks, canvas.marks'))
+               .filter(m => m.getClientRects().length && m.getBoundingClientRect().right > edge + 1)
+               .map(m => { const c = m.closest('[aria-label]') || m;
+                           return (c.getAttribute('aria-label') || '').slice(0, 80) + ': '
+                                  + Math.round(m.getBoundingClientRect().right - edge) + ' px'; }); }""",
+        container)
+
+
 # --------------------------------------------------------------------------- judging a page
 
 # Console errors known to be harmless, each with why.
