@@ -235,6 +235,9 @@ def test_chart_builders_validate(system):
 
 def test_prose_is_computed_for_this_system(system):
     situation = lesson1.situation(system).data
+    schemes = system.schemes
+    apart = int((schemes.funder_id != schemes.deliverer_id).sum())  # not "each scheme"
+    assert f"{apart} of the {len(schemes)} schemes are paid for by one organisation" in situation
     assert f"{len(system.schemes)} shared schemes" in situation
     assert f"{system.schemes.leadership_load.sum():g} units" in situation
     paragraph = lesson1.model_in_one_paragraph(system).data

@@ -275,16 +275,20 @@ def situation(system: System | None = None) -> Markdown:
     system = _system(system)
     schemes = system.schemes
     capacity = DEFAULT.leadership_capacity
-    heaviest = schemes.sort_values("leadership_load", ascending=False).iloc[0]
+    most = schemes.leadership_load.max()
+    heaviest = schemes[schemes.leadership_load == most]
+    apart = int((schemes.funder_id != schemes.deliverer_id).sum())
+    which = (f"the heaviest, {heaviest['name'].iloc[0].lower()}, needs" if len(heaviest) == 1
+             else f"the heaviest ({len(heaviest)} of them) need")
     return Markdown(
         f"The partners in this system could invest in **{len(schemes)} shared schemes**, from "
         f"{schemes['name'].iloc[0].lower()} to {schemes['name'].iloc[-1].lower()}. Together they "
         f"would cost {money(schemes.cost_gbp_m.sum())} a year and need "
         f"**{schemes.leadership_load.sum():g} units of senior leadership time**, against the "
-        f"**{capacity:g} units** the partners can give (an assumption you can change). The "
-        f"heaviest, {heaviest['name'].lower()}, needs {heaviest.leadership_load:g} units on its own. "
-        f"Each scheme is paid for by one organisation and led by another, so the money it saves "
-        f"rarely lands where its cost falls."
+        f"**{capacity:g} units** the partners can give (an assumption you can change); "
+        f"{which} {most:g} units each. {apart} of the {len(schemes)} schemes are paid for by one "
+        f"organisation and led by another, so the money a scheme saves often lands away from "
+        f"where its cost falls."
     )
 
 
