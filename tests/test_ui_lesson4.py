@@ -328,3 +328,14 @@ def test_a_system_without_an_acute_trust_is_handled(tiny_system):
     certainty = lesson4.CertaintyPanel(system, draws=50)
     certainty.update()
     assert len(certainty.shown) == 2
+
+
+def test_only_incentive_funds_make_the_reported_total_differ_by_rule(system):
+    """What the lesson's model paragraph says: by rule, the NHS system's total before
+    incentive funds is the same every year; the reported total differs by the funds alone."""
+    frame = lesson4._project_all(system, lesson4.YEARS_BASELINE)
+    nhs = frame[frame.in_nhs_control_total.astype(bool)]
+    before = (nhs.position_gbp_m - nhs.incentive_fund_gbp_m).groupby([nhs.year, nhs.payment]).sum()
+    spread = before.groupby(level="year").agg(lambda s: s.max() - s.min())
+    assert (spread < 1e-6).all(), spread
+    assert "before incentive funds unchanged" in lesson4.the_model(system).data

@@ -156,7 +156,10 @@ def the_model(system: System | None = None) -> Markdown:
         "and incentive pay the plan plus a share of the price for activity off plan. A "
         "provider's spending moves with activity only at its marginal cost." + extra
         + " Because payments between NHS organisations cancel out, the rule moves money and "
-        "risk between commissioner and provider but leaves the NHS system's total unchanged.")
+        "risk between commissioner and provider but leaves the NHS system's total before "
+        "incentive funds unchanged. The funds go to organisations that meet their control "
+        "totals, so what the system *reports* can still differ by rule, when the rule decides "
+        "who meets its control total.")
 
 
 def what_this_means(system: System | None = None) -> Markdown:
