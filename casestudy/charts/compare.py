@@ -175,8 +175,10 @@ def team_positions_figure(positions: pd.DataFrame, teams: pd.DataFrame,
         text = alt.Chart().mark_text(fontSize=CELL_FONT).encode(
             x=x, y=y, text=alt.Text("against_control_total_gbp_m:Q", format=",.1f"),
             color=alt.condition(dark, alt.value("white"), alt.value("black")))
+        # Room on the right for the last slanted name, which Vega does not count in the size.
         return alt.layer(cells, text, data=data).properties(
-            width=max(WIDTH, 58 * len(shape[1])), height=max(120, ROW_PX * len(shape[0])))
+            width=max(WIDTH, 58 * len(shape[1])), height=max(120, ROW_PX * len(shape[0])),
+            padding={"left": 5, "top": 5, "bottom": 5, "right": 150})
 
     return Figure(data, summary, draw, shape, chart_title, key)
 
