@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from specs import encoded_fields
 
 from casestudy import Scenario, run_year
 from casestudy.charts.compare import team_order, team_outcomes_figure, team_positions_figure
@@ -193,23 +194,6 @@ def test_compare_saved_with_another_baseline(bundled_system):
 # --------------------------------------------------------------------------- charts
 
 
-def _encoded_fields(spec: dict) -> set[str]:
-    found = set()
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "field" in node and isinstance(node["field"], str):
-                found.add(node["field"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-    for key in ("layer", "hconcat", "encoding"):
-        walk(spec.get(key, {}))
-    return found
-
-
 def test_charts_validate_and_encode_only_columns_in_their_data(room, bundled_system):
     folder, _, _ = room
     result = compare_teams(bundled_system, folder=folder)
@@ -218,7 +202,7 @@ def test_charts_validate_and_encode_only_columns_in_their_data(room, bundled_sys
         spec = figure.chart().to_dict()  # validates against the Vega-Lite schema
         (data,) = spec["datasets"].values()
         columns = set().union(*(row.keys() for row in data))
-        assert _encoded_fields(spec) <= columns
+        assert encoded_fields(spec) <= columns
         assert spec["description"] == figure.summary
 
 

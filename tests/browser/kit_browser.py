@@ -504,6 +504,15 @@ def charts_past(page, container: str) -> list[str]:
         container)
 
 
+def cut_off(page, container: str) -> dict[str, list[str]]:
+    """What a learner could not read or use at this size, by kind (only the kinds found):
+    words clipped, sliders too short to drag, charts past the right edge of ``container``."""
+    found = {"words cut off": clipped_text(page),
+             "sliders too short to drag": short_sliders(page),
+             "charts past the right edge": charts_past(page, container)}
+    return {kind: items for kind, items in found.items() if items}
+
+
 # --------------------------------------------------------------------------- judging a page
 
 # Console errors known to be harmless, each with why.

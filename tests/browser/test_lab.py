@@ -79,11 +79,8 @@ def test_lab_run_all(notebook, lab, browser, screenshots):
             ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']",
             "els => els.map(e => e.innerText.slice(0, 400))")
         assert errors == [], "a cell shows an error or a warning"
-        assert kb.clipped_text(page) == [], "words cut off on a button, label or list"
-        assert kb.short_sliders(page) == [], "a slider squeezed too short to drag"
         # With the file browser open (a fresh workspace), as a learner first sees Lab.
-        assert kb.charts_past(page, ".jp-NotebookPanel .jp-WindowedPanel-outer") == [], \
-            "a chart cut off at the notebook's right edge"
+        assert kb.cut_off(page, ".jp-NotebookPanel .jp-WindowedPanel-outer") == {}
         undrawn = [c for c in charts if not c["drawn"]]
         assert charts and not undrawn, f"charts not drawn: {undrawn or 'none on the page'}"
         popups = page.eval_on_selector_all(".jp-toast-message, .Toastify__toast",
