@@ -12,7 +12,7 @@ used are listed by name with the reason, and the rest still load.
 >>> list(result.teams.team)
 ['Baseline', 'Red']
 >>> result.teams.set_index("team").loc["Red", "changes"]
-'Risk share 0.5 instead of 0'
+'Risk share 50% instead of 0%'
 >>> list(result.refused.reason.str.contains("not a scenario code"))
 [True]
 """

@@ -265,7 +265,7 @@ class Scenario:
     # ------------------------------------------------------------------ for people
     def changes_from(self, baseline: Scenario,
                      scheme_names: Mapping[str, str] | None = None) -> list[str]:
-        """What differs from a baseline, in words: ``['Risk share 0.5 instead of 0']``.
+        """What differs from a baseline, in words: ``['Risk share 50% instead of 0%']``.
 
         Schemes are named by ``scheme_names`` (id to name) where given, else by id.
         """
@@ -293,6 +293,8 @@ def _show(name: str, value: Any, scheme_names: Mapping[str, str] | None = None) 
         names = scheme_names or {}
         return ", ".join(names.get(s, s) for s in value) if value else "none"
     if isinstance(value, float):
+        if field_info(name)["unit"].startswith(("fraction", "share")):
+            return f"{value * 100:.4g}%"  # as the sliders read: 4%, not 0.04
         return f"{value:g}"
     return str(value)
 

@@ -19,7 +19,7 @@ True
 >>> from_code(code) == mine
 True
 >>> decode_code(code).changes()
-['Risk share 0.5 instead of 0']
+['Risk share 50% instead of 0%']
 >>> from_code(code[:-1] + ("0" if code[-1] != "0" else "1"))
 Traceback (most recent call last):
 ...

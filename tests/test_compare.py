@@ -188,7 +188,7 @@ def test_read_folder_order_and_example_codes(room):
 def test_compare_saved_with_another_baseline(bundled_system):
     saved, _ = read_codes(scenario_code(Scenario.preset("blended", risk_share=0.5), team="A"))
     result = compare_saved(bundled_system, saved, baseline=Scenario.preset("blended"))
-    assert result.teams.set_index("team").loc["A", "changes"] == "Risk share 0.5 instead of 0"
+    assert result.teams.set_index("team").loc["A", "changes"] == "Risk share 50% instead of 0%"
 
 
 # --------------------------------------------------------------------------- charts

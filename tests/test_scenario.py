@@ -297,7 +297,7 @@ def test_from_json_refuses_something_that_is_not_text():
 def test_changes_from_says_what_differs_in_words():
     base = Scenario.preset("fixed_income")
     assert dataclasses.replace(base, risk_share=0.5).changes_from(base) == [
-        "Risk share 0.5 instead of 0"]
+        "Risk share 50% instead of 0%"]
     assert base.changes_from(base) == []
     other = Scenario.preset("payment_by_results", schemes=("frailty", "falls"), years=3)
     assert other.changes_from(base) == [

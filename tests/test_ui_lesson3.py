@@ -51,7 +51,7 @@ def test_bridge_panel_draws_the_models_bridge_and_follows_the_controls(system):
     np.testing.assert_allclose(panel.figures[0].data.end_gbp_m, expected.end_gbp_m)
     inflation = panel.figures[0].data.set_index("step").change_gbp_m["Cost inflation"]
     assert inflation < first.set_index("step").change_gbp_m["Cost inflation"]  # more inflation, more cost
-    assert "Cost inflation 0.06 instead of 0.038" in panel.changes.value
+    assert "Cost inflation 6% instead of 3.8%" in panel.changes.value
 
     acute = largest_acute(system)
     panel.picker.value = acute

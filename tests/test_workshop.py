@@ -67,7 +67,7 @@ def test_file_carries_version_seed_team_system_and_a_checksum_of_its_content(tmp
     assert document["seed"] == 42 and document["scenario"]["seed"] == 42
     assert document["team"] == "Table 3 / Finance!"
     assert document["system"] == bundled_system.name
-    assert "Risk share 0.5 instead of 0" in document["changes"]
+    assert "Risk share 50% instead of 0%" in document["changes"]
     # The checksum, computed here independently: SHA-256 of the canonical JSON of the rest.
     rest = {k: v for k, v in document.items() if k != "checksum"}
     canonical = json.dumps(rest, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -75,7 +75,7 @@ def test_file_carries_version_seed_team_system_and_a_checksum_of_its_content(tmp
     saved = load_saved(path)
     assert (saved.team, saved.seed, saved.system_name) == ("Table 3 / Finance!", 42, "bradford")
     assert saved.changes() == scenario.changes_from(Scenario())
-    assert saved.changes(Scenario.preset("blended")) == ["Risk share 0.5 instead of 0",
+    assert saved.changes(Scenario.preset("blended")) == ["Risk share 50% instead of 0%",
                                                          "Seed 42 instead of 0"]
 
 
@@ -351,8 +351,8 @@ def test_load_sets_the_shown_controls_and_keeps_the_hidden_fields(bundled_system
     drawn = panel.figures[0].data.set_index("org_id")["value_gbp_m"]
     np.testing.assert_allclose(drawn.to_numpy(), expected.position_gbp_m.reindex(drawn.index))
     message = _said(panel.scenario_io)
-    assert "Blue" in message and "Demand against plan 0.1 instead of 0" in message
-    assert "Demand against plan 0.1 instead of 0" in panel.changes.value
+    assert "Blue" in message and "Demand against plan 10% instead of 0%" in message
+    assert "Demand against plan 10% instead of 0%" in panel.changes.value
     # Moving a shown control keeps the hidden fields; reset drops them.
     panel.controls["risk_share"].value = 0.75
     assert panel.scenario() == dataclasses.replace(loaded, risk_share=0.75)

@@ -9,7 +9,7 @@ system totals, and the NHS system's reported and underlying position over the ye
 >>> from casestudy import load_system
 >>> box = Sandbox(load_system(), b=Scenario(risk_share=0.5))
 >>> box.b.scenario().changes_from(box.a.scenario())
-['Risk share 0.5 instead of 0']
+['Risk share 50% instead of 0%']
 """
 
 from __future__ import annotations
