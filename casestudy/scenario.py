@@ -9,7 +9,7 @@ True
 >>> Scenario(risk_share=1.5)
 Traceback (most recent call last):
 ...
-casestudy.errors.ScenarioError: risk_share = 1.5 is outside the allowed range 0 to 1 (share of each organisation's variance pooled)
+casestudy.errors.ScenarioError: risk_share = 1.5 is outside the allowed range 0 to 1 (Share of each organisation's variance (its gap from its control total) pooled and shared)
 """
 
 from __future__ import annotations
@@ -131,7 +131,7 @@ class Scenario:
         source="R94: at least 0.5 of FRF in 2020/21; R98: Dorset linked all of it")
     risk_share: float = knob(
         0.0, label="Risk share", unit="share 0-1", low=0, high=1, group="governance",
-        help="share of each organisation's variance pooled",
+        help="Share of each organisation's variance (its gap from its control total) pooled and shared",
         source="assumption on form (R75, R77); the case's own rule was not published")
     social_care_budget_change: float = knob(
         0.0, label="Social care budget change", unit="fraction", low=-0.3, high=0.3,
