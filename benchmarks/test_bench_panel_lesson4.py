@@ -9,31 +9,15 @@ years under each of the four payment rules on every move.
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
+from panels import move_slider
 
 from casestudy.ui import lesson4
 
 
-def _move(benchmark, panel, widget, values):
-    panel.update()  # draw once per shape before timing, as the notebook does on display
-    cycle = itertools.cycle(values)
-    widget.value = next(cycle)
-    timings = []
-
-    def move():
-        widget.value = next(cycle)
-        timings.append(panel.last_render_ms)
-
-    benchmark.pedantic(move, rounds=40, iterations=1, warmup_rounds=2)
-    timings.sort()
-    benchmark.extra_info["last_render_ms_median"] = timings[len(timings) // 2]
-
-
 def test_bench_certainty_panel_demand(benchmark, system):
     panel = lesson4.CertaintyPanel(system)
-    _move(benchmark, panel, panel.controls["demand_shock"], [k / 100 for k in range(-10, 20)])
+    move_slider(benchmark, panel, panel.controls["demand_shock"], [k / 100 for k in range(-10, 20)])
 
 
 @pytest.mark.parametrize("control, values", [
@@ -43,14 +27,14 @@ def test_bench_certainty_panel_demand(benchmark, system):
 ])
 def test_bench_years_panel(benchmark, system, control, values):
     panel = lesson4.YearsPanel(system)
-    _move(benchmark, panel, panel.controls[control], values)
+    move_slider(benchmark, panel, panel.controls[control], values)
 
 
 def test_bench_elective_panel_rate(benchmark, system):
     panel = lesson4.ElectivePanel(system)
-    _move(benchmark, panel, panel.controls["elective_variable_rate"], [k / 20 for k in range(21)])
+    move_slider(benchmark, panel, panel.controls["elective_variable_rate"], [k / 20 for k in range(21)])
 
 
 def test_bench_elective_panel_shortfall(benchmark, system):
     panel = lesson4.ElectivePanel(system)
-    _move(benchmark, panel, panel.shortfall, [k / 100 for k in range(1, 21)])
+    move_slider(benchmark, panel, panel.shortfall, [k / 100 for k in range(1, 21)])

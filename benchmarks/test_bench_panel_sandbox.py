@@ -7,26 +7,10 @@ other scenario's are reused. ``last_render_ms`` (the sandbox's own clock) is rec
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
+from panels import move_slider
 
 from casestudy.ui import sandbox
-
-
-def _move(benchmark, box, widget, values):
-    box.update()  # draw once per shape before timing, as the notebook does on display
-    cycle = itertools.cycle(values)
-    widget.value = next(cycle)
-    timings = []
-
-    def move():
-        widget.value = next(cycle)
-        timings.append(box.last_render_ms)
-
-    benchmark.pedantic(move, rounds=40, iterations=1, warmup_rounds=2)
-    timings.sort()
-    benchmark.extra_info["last_render_ms_median"] = timings[len(timings) // 2]
 
 
 @pytest.mark.parametrize("side, control, values", [
@@ -35,4 +19,4 @@ def _move(benchmark, box, widget, values):
 ])
 def test_bench_sandbox_move(benchmark, system, tmp_path, side, control, values):
     box = sandbox.Sandbox(system, folder=tmp_path)
-    _move(benchmark, box, getattr(box, side).controls[control], values)
+    move_slider(benchmark, box, getattr(box, side).controls[control], values)
