@@ -32,8 +32,9 @@ array([0.283, 0.177])
 
 from __future__ import annotations
 
+import functools
 import numbers
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -52,9 +53,13 @@ if TYPE_CHECKING:  # the engine imports this module, so it is imported inside th
 OVERLOAD_ELASTICITY = 1.5
 NHS_SYSTEM_ID = "nhs_system"
 PLACE_ID = "place"
-# Subsets evaluated per engine call: 65,536 x ~30 lines x 8 bytes is ~16 MB an array,
-# so up to 16 schemes is one engine call and more stays within memory.
-SUBSETS_PER_CALL = 2**16
+# Subsets evaluated per engine call: 8,192 x ~30 lines x 8 bytes is ~2 MB an array. Larger
+# calls were slower here (61 capacities of the bundled system: 153 ms in calls of 8,192,
+# 207 ms in calls of 65,536), and memory stays flat however many schemes are searched.
+SUBSETS_PER_CALL = 2**13
+# Engine rows one slider's search may take (about 0.15 s here): every value of lesson 1's
+# capacity slider for the bundled 12 schemes (73,728 rows); for more schemes, a window.
+ROWS_PER_SEARCH = 2**17
 MAX_SCHEMES_SEARCHED = 22  # 4 million subsets: a minute or so; beyond, say so instead
 
 
@@ -69,11 +74,16 @@ def delivery_share(chosen: np.ndarray, load: np.ndarray, probability: np.ndarray
 # --------------------------------------------------------------------------- helpers
 
 
-def _positions(inputs: YearInputs, scenario: Scenario, funded: np.ndarray) -> np.ndarray:
-    """[k, n] positions before incentive funds, one row per row of ``funded`` [k, s]."""
+def _positions(inputs: YearInputs, scenario: Scenario, funded: np.ndarray,
+               delivered: np.ndarray | None = None) -> np.ndarray:
+    """[k, n] positions before incentive funds, one row per row of ``funded`` [k, s].
+
+    ``delivered`` [k, s]: the share of each scheme's effect delivered (default: the
+    scenario's leadership capacity decides it)."""
     from .engine import compute_year, expected_delivery
 
-    delivered = expected_delivery(inputs, scenario, funded)
+    if delivered is None:
+        delivered = expected_delivery(inputs, scenario, funded)
     money = compute_year(inputs, scenario, funded=funded, delivered=delivered)
     return np.broadcast_to(money.position - money.incentive, (len(funded), len(inputs.org_ids)))
 
@@ -200,9 +210,36 @@ def best_portfolios(system: System, scenario: Scenario, max_size: int | None = N
     >>> table["size"].tolist()
     [1, 2, 3]
     """
+    if not isinstance(scenario, Scenario):
+        _inputs(system, scenario)  # refused there, naming the type
+    capacity = scenario.leadership_capacity
+    return best_portfolios_by_capacity(system, scenario, [capacity], max_size, boundary)[capacity]
+
+
+def best_portfolios_by_capacity(system: System, scenario: Scenario, capacities: Sequence[float],
+                                max_size: int | None = None,
+                                boundary: str = "nhs") -> Mapping[float, pd.DataFrame]:
+    """:func:`best_portfolios` at each leadership capacity in ``capacities``, in one search.
+
+    Returns ``{capacity: table}``; each table equals ``best_portfolios`` with the scenario's
+    ``leadership_capacity`` set to that capacity. A subset whose load is within a capacity
+    keeps every scheme's own chance (``delivery_share`` is its probability), so its positions
+    are the same at every capacity it fits: the engine runs each such subset once, and each
+    capacity only adds the subsets over it. For the bundled 12 schemes, the 61 settings of
+    lesson 1's slider take 73,728 engine rows instead of 61 x 4,096 = 249,856. The engine
+    runs at once; a capacity's table is built when it is first looked up.
+
+    >>> import casestudy as cs
+    >>> tables = best_portfolios_by_capacity(cs.load_system(), cs.Scenario(), [4.0, 8.0])
+    >>> sorted(tables)
+    [4.0, 8.0]
+    """
     if boundary not in ("nhs", "place"):
         raise ScenarioError(f"boundary = {boundary!r} is not one of 'nhs', 'place'")
     inputs = _inputs(system, scenario)
+    # Each capacity is checked as the scenario checks it (a number within its range).
+    capacities = sorted({replace(scenario, leadership_capacity=c).leadership_capacity
+                         for c in capacities})
     count = len(inputs.scheme_ids)
     if count == 0:
         raise ScenarioError("best_portfolios: the system has no schemes to choose from")
@@ -210,39 +247,146 @@ def best_portfolios(system: System, scenario: Scenario, max_size: int | None = N
         raise ScenarioError(f"best_portfolios searches every subset; {count} schemes make "
                             f"2**{count} subsets, more than this search allows "
                             f"({MAX_SCHEMES_SEARCHED} schemes)")
-    max_size = _max_size(max_size, count)
+    return _Search(system, inputs, scenario, capacities, _max_size(max_size, count), boundary)
+
+
+@functools.lru_cache(maxsize=4)
+def every_subset(count: int) -> np.ndarray:
+    """[2**count, count] of 0/1: row k has scheme j when bit j of k is set (read-only, kept).
+
+    >>> every_subset(2)
+    array([[0., 0.],
+           [1., 0.],
+           [0., 1.],
+           [1., 1.]])
+    """
     codes = np.arange(2**count, dtype=np.int64)
-    subsets = ((codes[:, None] >> np.arange(count)) & 1).astype(float)  # [2^S, S]
-    subsets = subsets[subsets.sum(axis=1) <= max_size]  # row 0 is the empty portfolio
-    nhs_benefit = np.empty(len(subsets))
-    place_benefit = np.empty(len(subsets))
-    for start in range(0, len(subsets), SUBSETS_PER_CALL):
-        part = subsets[start:start + SUBSETS_PER_CALL]
-        position = _positions(inputs, scenario, part)
-        nhs_benefit[start:start + len(part)] = position[:, inputs.in_nhs].sum(axis=1)
-        place_benefit[start:start + len(part)] = position.sum(axis=1)
-    nhs_benefit -= nhs_benefit[0]
-    place_benefit -= place_benefit[0]
-    share = delivery_share(subsets, inputs.scheme_load, inputs.scheme_probability,
-                           scenario.leadership_capacity)
-    sizes = subsets.sum(axis=1).astype(int)
-    names = system.schemes.name.to_numpy()
-    objective = nhs_benefit if boundary == "nhs" else place_benefit
-    rows = []
-    for size in range(1, max_size + 1):
-        candidates = np.flatnonzero(sizes == size)
-        best = candidates[np.argmax(objective[candidates])]
-        picked = subsets[best] > 0
-        rows.append({
-            "size": size,
-            "schemes": tuple(np.array(inputs.scheme_ids)[picked]),
-            "names": ", ".join(names[picked]),
+    subsets = ((codes[:, None] >> np.arange(count)) & 1).astype(float)
+    subsets.flags.writeable = False
+    return subsets
+
+
+def capacities_to_search(system: System, capacity: float, candidates: Sequence[float],
+                         rows: int | None = None) -> list[float]:
+    """``capacity`` and the ``candidates`` nearest it whose search fits in ``rows`` engine rows.
+
+    For a slider: one :func:`best_portfolios_by_capacity` over the values returned answers
+    every move among them at once. The search runs each subset within the largest capacity
+    once and, per capacity, each subset over it; the nearest candidates are added while
+    that count stays within ``rows`` (default ``ROWS_PER_SEARCH``; the asked capacity is
+    always searched).
+
+    >>> import casestudy as cs
+    >>> len(capacities_to_search(cs.load_system(), 6.0, [k / 2 for k in range(61)]))
+    61
+    >>> capacities_to_search(cs.load_system(), 6.0, [k / 2 for k in range(61)], rows=12_000)
+    [5.5, 6.0, 6.5]
+    """
+    rows = ROWS_PER_SEARCH if rows is None else rows
+    load = system.schemes.leadership_load.to_numpy(dtype=float)
+    loads = np.sort(every_subset(len(load)) @ load)
+
+    def over(c: float) -> int:  # subsets whose load is above c
+        return len(loads) - int(np.searchsorted(loads, c, side="right"))
+
+    chosen = [capacity]
+    spent = len(loads)  # the one capacity: every subset, once
+    for c in sorted(set(candidates) - {capacity}, key=lambda c: (abs(c - capacity), c)):
+        top = max(chosen + [c])
+        cost = spent + over(c) + (over(max(chosen)) - over(top))  # fits(top) - fits(old top)
+        if cost > rows:
+            break
+        chosen.append(c)
+        spent = cost
+    return sorted(chosen)
+
+
+class _Search(Mapping):
+    """Every subset's benefit at a set of capacities (one engine pass); tables on demand."""
+
+    def __init__(self, system: System, inputs: YearInputs, scenario: Scenario,
+                 capacities: list[float], max_size: int, boundary: str) -> None:
+        subsets = every_subset(len(inputs.scheme_ids))
+        self.subsets = subsets[subsets.sum(axis=1) <= max_size]  # row 0: the empty portfolio
+        self.load = self.subsets @ inputs.scheme_load
+        self.inputs, self.max_size, self.boundary = inputs, max_size, boundary
+        self.names = system.schemes.name.to_numpy()
+        self.capacities = capacities
+        self.tables: dict[float, pd.DataFrame] = {}
+        self.engine_rows = 0
+        self.offsets: dict[float, int] = {}
+        if not capacities:
+            return
+        # Blocks of engine rows: every subset that fits the largest capacity, at full delivery
+        # (min(1, capacity / load) is 1 there), then for each capacity the subsets over it,
+        # at the share that capacity leaves them.
+        self.blocks = [(np.flatnonzero(self.load <= capacities[-1]), capacities[-1])]
+        self.blocks += [(np.flatnonzero(self.load > c), c) for c in capacities]
+        funded = self.subsets[np.concatenate([index for index, _ in self.blocks])]
+        delivered = np.concatenate([self._shares(index, c) for index, c in self.blocks])
+        self.engine_rows = len(funded)
+        self.nhs_rows = np.empty(len(funded))
+        self.place_rows = np.empty(len(funded))
+        for start in range(0, len(funded), SUBSETS_PER_CALL):
+            part = slice(start, start + SUBSETS_PER_CALL)
+            position = _positions(inputs, scenario, funded[part], delivered[part])
+            self.nhs_rows[part] = position[:, inputs.in_nhs].sum(axis=1)
+            self.place_rows[part] = position.sum(axis=1)
+        starts = np.cumsum([0] + [len(index) for index, _ in self.blocks])
+        self.offsets = dict(zip(capacities, starts[1:-1]))
+
+    def _shares(self, index: np.ndarray, capacity: float) -> np.ndarray:
+        chosen = self.subsets[index]
+        return chosen * delivery_share(chosen, self.inputs.scheme_load,
+                                       self.inputs.scheme_probability, capacity)
+
+    def __getitem__(self, capacity: float) -> pd.DataFrame:
+        if capacity not in self.tables:
+            self.tables[capacity] = self._table(capacity)
+        return self.tables[capacity]
+
+    def __contains__(self, capacity: object) -> bool:
+        return capacity in self.offsets
+
+    def __iter__(self):
+        return iter(self.capacities)
+
+    def __len__(self) -> int:
+        return len(self.capacities)
+
+    def _table(self, capacity: float) -> pd.DataFrame:
+        if capacity not in self.offsets:
+            raise KeyError(f"leadership capacity {capacity!r} was not searched; searched: "
+                           f"{', '.join(f'{c:g}' for c in self.capacities)}")
+        fits, _ = self.blocks[0]
+        over = self.load > capacity
+        start = self.offsets[capacity]
+        benefits = []
+        for rows in (self.nhs_rows, self.place_rows):
+            benefit = np.empty(len(self.subsets))
+            benefit[fits] = rows[:len(fits)]  # then the subsets over this capacity
+            benefit[over] = rows[start:start + int(over.sum())]
+            benefits.append(benefit - benefit[0])
+        nhs_benefit, place_benefit = benefits
+        objective = nhs_benefit if self.boundary == "nhs" else place_benefit
+        sizes = self.subsets.sum(axis=1).astype(int)
+        best = np.array([candidates[np.argmax(objective[candidates])]
+                         for candidates in (np.flatnonzero(sizes == size)
+                                            for size in range(1, self.max_size + 1))])
+        chosen = self.subsets[best]
+        picked = chosen > 0
+        share = delivery_share(chosen, self.inputs.scheme_load, self.inputs.scheme_probability,
+                               capacity)
+        ids = np.array(self.inputs.scheme_ids)
+        table = pd.DataFrame({
+            "size": np.arange(1, self.max_size + 1),
+            "schemes": [tuple(ids[mask]) for mask in picked],
+            "names": [", ".join(self.names[mask]) for mask in picked],
             "nhs_benefit_gbp_m": nhs_benefit[best],
             "place_benefit_gbp_m": place_benefit[best],
-            "cost_gbp_m": inputs.scheme_cost[picked].sum(),
-            "load": inputs.scheme_load[picked].sum(),
-            "delivery_share": share[best, picked].mean(),
+            "cost_gbp_m": [self.inputs.scheme_cost[mask].sum() for mask in picked],
+            "load": [self.inputs.scheme_load[mask].sum() for mask in picked],
+            "delivery_share": [s[mask].mean() for s, mask in zip(share, picked)],
         })
-    table = pd.DataFrame(rows)
-    table["best_overall"] = table.index == table[f"{boundary}_benefit_gbp_m"].idxmax()
-    return table
+        table["best_overall"] = table.index == table[f"{self.boundary}_benefit_gbp_m"].idxmax()
+        return table

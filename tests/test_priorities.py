@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pandas as pd
 import pytest
 from tiny import TINY_TABLES, vary, write_tables
 from hypothesis import HealthCheck, given, settings
@@ -25,6 +26,8 @@ import casestudy as cs
 from casestudy.priorities import (
     OVERLOAD_ELASTICITY,
     best_portfolios,
+    best_portfolios_by_capacity,
+    capacities_to_search,
     delivery_share,
     portfolio,
     scheme_table,
@@ -218,6 +221,84 @@ def test_the_search_is_chunked_without_changing_the_answer(three, plain, monkeyp
     whole = best_portfolios(three, plain)
     monkeypatch.setattr(priorities, "SUBSETS_PER_CALL", 3)
     assert best_portfolios(three, plain).equals(whole)
+
+
+# --------------------------------------------------------------------------- many capacities at once
+
+# Loads 2, 1 and 3: capacities below, on and between the subsets' loads (0 to 6).
+CAPACITIES = [0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.5, 5.0, 6.0, 7.0]
+
+
+@pytest.mark.parametrize("boundary", ["nhs", "place"])
+def test_one_search_over_many_capacities_is_right_by_hand_at_each(three, plain, boundary):
+    tables = best_portfolios_by_capacity(three, plain, CAPACITIES[::-1], boundary=boundary)
+    assert list(tables) == CAPACITIES  # sorted, each once
+    key = "nhs_system" if boundary == "nhs" else "place"
+    for capacity in CAPACITIES:
+        table = tables[capacity].set_index("size")
+        for size in (1, 2, 3):
+            options = {c: by_hand(c, capacity) for c in itertools.combinations(SCHEMES, size)}
+            best = max(options, key=lambda c: options[c][key])
+            assert set(table.loc[size, "schemes"]) == set(best), (capacity, size)
+            assert table.loc[size, "nhs_benefit_gbp_m"] == pytest.approx(
+                options[best]["nhs_system"])
+            assert table.loc[size, "place_benefit_gbp_m"] == pytest.approx(options[best]["place"])
+            strain = min(1.0, capacity / table.loc[size, "load"]) ** OVERLOAD_ELASTICITY
+            assert table.loc[size, "delivery_share"] == pytest.approx(
+                np.mean([SCHEMES[s][2] * strain for s in best]))
+
+
+def test_one_search_over_every_slider_value_equals_one_search_per_value(bundled_system):
+    # The bookkeeping differs (one capacity: the subsets within it and over it; many: the
+    # subsets within the largest once, then each capacity's subsets over it), the answer not.
+    scenario = cs.Scenario()
+    capacities = [k / 2 for k in range(61)]
+    tables = best_portfolios_by_capacity(bundled_system, scenario, capacities)
+    for capacity in capacities:
+        alone = best_portfolios(bundled_system, vary(scenario, leadership_capacity=capacity))
+        pd.testing.assert_frame_equal(tables[capacity], alone, check_exact=False, rtol=0, atol=1e-9)
+
+
+def test_many_capacities_agree_with_portfolio(bundled_system):
+    scenario = cs.Scenario()
+    tables = best_portfolios_by_capacity(bundled_system, scenario, [2.0, 6.0, 11.5], max_size=5)
+    for capacity, table in tables.items():
+        under = vary(scenario, leadership_capacity=capacity)
+        for _, row in table.iterrows():
+            nhs = portfolio(bundled_system, under, schemes=row.schemes).query(
+                "org_id == 'nhs_system'").benefit_gbp_m.iloc[0]
+            assert row.nhs_benefit_gbp_m == pytest.approx(nhs)
+
+
+@pytest.mark.parametrize("rows", [1, 4_096, 12_000, 40_000, 2**17])
+@pytest.mark.parametrize("capacity", [0.0, 6.0, 30.0])
+def test_capacities_to_search_fit_their_rows_and_are_the_nearest(bundled_system, rows, capacity):
+    candidates = [k / 2 for k in range(61)]
+    chosen = capacities_to_search(bundled_system, capacity, candidates, rows=rows)
+    assert capacity in chosen
+    search = best_portfolios_by_capacity(bundled_system, cs.Scenario(), chosen)
+    assert search.engine_rows <= max(rows, 2**len(bundled_system.schemes))
+    # the nearest: no candidate left out is nearer than one taken
+    left_out = set(candidates) - set(chosen)
+    if left_out:
+        assert min(abs(c - capacity) for c in left_out) >= max(abs(c - capacity) for c in chosen)
+        # and one more would not have fitted
+        nearest = min(left_out, key=lambda c: (abs(c - capacity), c))
+        bigger = best_portfolios_by_capacity(bundled_system, cs.Scenario(), chosen + [nearest])
+        assert bigger.engine_rows > rows
+
+
+def test_a_capacity_not_searched_is_refused_naming_those_searched(three, plain):
+    tables = best_portfolios_by_capacity(three, plain, [1.0, 2.5])
+    assert 2.0 not in tables
+    with pytest.raises(KeyError, match="2.5"):
+        tables[2.0]
+
+
+@pytest.mark.parametrize("capacity", [-1.0, 31.0, "6"])
+def test_a_bad_capacity_in_the_list_is_refused_naming_the_field(three, plain, capacity):
+    with pytest.raises(cs.ScenarioError, match="leadership_capacity"):
+        best_portfolios_by_capacity(three, plain, [2.0, capacity])
 
 
 # --------------------------------------------------------------------------- bad arguments
