@@ -2,9 +2,10 @@
 
 Each round changes one control, so every round redraws a new scenario; ``last_render_ms``
 (the panel's own clock) is recorded beside pytest-benchmark's timing. The best portfolio of
-each size is searched once per leadership capacity (every subset of schemes in one engine
-call) and kept, so ticking schemes or switching the rule reuses it; a capacity never seen
-before pays for one search, timed on its own below.
+each size is searched for every value of the capacity slider at once, on the first drawing
+(``benchmarks/test_bench_priorities.py`` times that search), and kept, so ticking schemes,
+switching the rule or moving to any capacity reuses it; a capacity not looked up before
+builds its table from the search, timed on its own below.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ def test_bench_portfolio_panel_capacity_seen_before(benchmark, system, tmp_path)
 
 def test_bench_portfolio_panel_capacity_first_time(benchmark, system, tmp_path):
     panel = _panel(system, tmp_path)
-    # 60 distinct capacities (0.5 to 30): every timed move searches every portfolio afresh.
+    # 60 distinct capacities (0.5 to 30): every timed move is one the learner has not made
+    # before (its table is built from the search made on the first drawing).
     move_slider(benchmark, panel, panel.controls["leadership_capacity"],
           [k / 2 for k in range(1, 61)], rounds=30)

@@ -168,6 +168,79 @@ def test_capacity_slider_redraws_the_best_portfolio_curve(panel, system):
     assert mine.nhs_benefit_gbp_m == pytest.approx(memo.nhs_benefit_gbp_m)
 
 
+def curve_of(panel) -> pd.DataFrame:
+    return panel.figures[1].data.query("series == 'Best portfolio of each size'")
+
+
+def counting_searches(monkeypatch) -> list[list[float]]:
+    """Record the capacities of every search the panel runs."""
+    calls: list[list[float]] = []
+    search = lesson1.best_portfolios_by_capacity
+
+    def counted(system, scenario, capacities, *args, **kwargs):
+        calls.append(list(capacities))
+        return search(system, scenario, capacities, *args, **kwargs)
+
+    monkeypatch.setattr(lesson1, "best_portfolios_by_capacity", counted)
+    return calls
+
+
+def test_one_search_answers_every_value_of_the_capacity_slider(system, tmp_path, monkeypatch):
+    calls = counting_searches(monkeypatch)
+    panel = lesson1.PortfolioPanel(system, folder=tmp_path)
+    panel.choose(two_schemes(system))
+    slider = panel.controls["leadership_capacity"]
+    values = [slider.min + k * slider.step for k in range(int((slider.max - slider.min) / slider.step) + 1)]
+    for value in values + values[::-7]:
+        slider.value = value
+        expected = best_portfolios(system, panel.scenario())
+        np.testing.assert_allclose(curve_of(panel).nhs_benefit_gbp_m, expected.nhs_benefit_gbp_m,
+                                   atol=TOLERANCE)
+    assert len(calls) == 1 and sorted(calls[0]) == values
+    # The rule and the ticked schemes do not change the NHS system's benefit: no new search.
+    panel.controls["payment"].value = "payment_by_results"
+    panel.choose(list(system.schemes.index[3:6]))
+    assert len(calls) == 1
+
+
+def test_the_browsers_floating_point_noise_neither_misses_the_search_nor_is_saved(
+        system, tmp_path, monkeypatch):
+    # What Chromium sent for 7.0 on lesson 1's capacity slider (6.0 + two steps of 0.5),
+    # applied as a message from the page is (set_state); 7.000000000000001 is not on the
+    # slider's grid, so it searched again (0.1 s) and went into the saved file as written.
+    calls = counting_searches(monkeypatch)
+    panel = lesson1.PortfolioPanel(system, folder=tmp_path)
+    panel.choose(two_schemes(system))
+    slider = panel.controls["leadership_capacity"]
+    for noisy, clean in [(7.000000000000001, 7.0), (8.500000000000002, 8.5), (2.5000000000000004, 2.5)]:
+        slider.set_state({"value": noisy})
+        assert panel.scenario().leadership_capacity == clean
+    assert len(calls) == 1
+    path = panel.agree()
+    assert load_saved(path).scenario.leadership_capacity == 2.5
+    assert "2.5000000000000004" not in path.read_text()
+
+
+def test_when_one_search_cannot_take_the_slider_each_value_is_searched_once(system, tmp_path,
+                                                                           monkeypatch):
+    # A system with many schemes: one search takes only the value asked for.
+    from casestudy import priorities
+
+    monkeypatch.setattr(priorities, "ROWS_PER_SEARCH", 1)
+    calls = counting_searches(monkeypatch)
+    panel = lesson1.PortfolioPanel(system, folder=tmp_path)
+    panel.update()
+    slider = panel.controls["leadership_capacity"]
+    start = slider.value
+    slider.value = start + slider.step
+    slider.value = start  # seen: looked up
+    slider.value = 20.0
+    assert calls == [[start], [start + slider.step], [20.0]]
+    expected = best_portfolios(system, panel.scenario())
+    np.testing.assert_allclose(curve_of(panel).nhs_benefit_gbp_m, expected.nhs_benefit_gbp_m,
+                               atol=TOLERANCE)
+
+
 def test_reset_restores_the_baseline(panel, system):
     baseline = [f.data.copy() for f in panel.figures]
     panel.choose(two_schemes(system))

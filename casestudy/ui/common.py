@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 import pandas as pd
+import traitlets
 from IPython.display import Markdown, display
 
 from ..charts import Figure, LiveSpec, use_offline_renderer
@@ -82,6 +83,29 @@ def _format_for(info: dict[str, Any]) -> str:
     return ".3f" if step < 0.01 else ".2f" if step < 0.1 else ".1f"
 
 
+class FloatSlider(widgets.FloatSlider):
+    """A float slider whose value carries no floating-point noise from the browser.
+
+    The browser's slider adds its steps in binary floating point and sends 7.000000000000001
+    for 7.0 (lesson 1's capacity slider did so on one move in three). The kit's values are
+    read back from these sliders: such a value missed lesson 1's cache of searched
+    capacities (a 0.1 s search instead of a look-up) and would go into a saved scenario
+    as written. The value is rounded to 10 decimals, within the slider's range: a value
+    set from Python that is off the slider's grid (a loaded scenario's 6.3 on a 0.5 grid)
+    is kept.
+
+    >>> slider = FloatSlider(value=6.0, min=0, max=30, step=0.5)
+    >>> slider.value = 7.000000000000001
+    >>> slider.value
+    7.0
+    """
+
+    @traitlets.validate("value")
+    def _validate_value(self, proposal: dict) -> float:
+        value = min(max(proposal["value"], self.min), self.max)  # as ipywidgets clamps it
+        return float(round(value, 10))
+
+
 def control(name: str, value: Any = None, **overrides: Any) -> widgets.Widget:
     """A widget for one scenario field, with its label, range, step and help from the field.
 
@@ -107,7 +131,7 @@ def control(name: str, value: Any = None, **overrides: Any) -> widgets.Widget:
         widget = widgets.IntSlider(value=value, min=info["min"], max=info["max"], step=info["step"],
                                    continuous_update=False, **common)
     else:
-        widget = widgets.FloatSlider(value=value, min=info["min"], max=info["max"], step=info["step"],
+        widget = FloatSlider(value=value, min=info["min"], max=info["max"], step=info["step"],
                                      readout_format=_format_for(info), continuous_update=False, **common)
     for key, val in overrides.items():
         setattr(widget, key, val)

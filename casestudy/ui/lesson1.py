@@ -23,7 +23,13 @@ from IPython.display import Markdown
 from ..charts import money
 from ..charts.priorities import leadership_load_figure, portfolio_size_figure, who_gains_figure
 from ..fundamentals import Memorandum, memorandum, portfolio_by_organisation
-from ..priorities import OVERLOAD_ELASTICITY, best_portfolios, delivery_share
+from ..priorities import (
+    OVERLOAD_ELASTICITY,
+    best_portfolios,
+    best_portfolios_by_capacity,
+    capacities_to_search,
+    delivery_share,
+)
 from ..scenario import PRESET_LABELS, Scenario
 from ..system import System, load_system
 from ..workshop import save_scenario
@@ -31,6 +37,8 @@ from .common import Panel, Prediction, people_table
 from .scenario_io import default_scenario_folder
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from pandas.io.formats.style import Styler
 
 TOLERANCE_GBP_M = 1e-6  # benefits closer than this (£1) count as equal
@@ -151,7 +159,7 @@ class PortfolioPanel(Panel):
         self.memo = widgets.HTML()
         self.saved_path: Path | None = None
         self.extra_controls = [widgets.HTML("<b>Shared schemes</b>"), *rows, self.agree_button]
-        self._best: dict[Scenario, pd.DataFrame] = {}
+        self._best: dict[Scenario, list[Mapping[float, pd.DataFrame]]] = {}
 
     # -- the scenario
     def scenario_extras(self) -> dict[str, Any]:
@@ -178,15 +186,27 @@ class PortfolioPanel(Panel):
         self.update()
 
     def best(self, scenario: Scenario) -> pd.DataFrame:
-        """The best portfolio of each size for this capacity (cached: one search per setting).
+        """The best portfolio of each size for this capacity.
 
         The NHS system's benefit is the same under every payment rule (rules move money
-        between organisations), so the search ignores the rule and the ticked schemes.
+        between organisations), so the search ignores the rule and the ticked schemes. A
+        capacity not searched yet is searched together with the slider's other values, as
+        many as one search's rows allow (every value, for the bundled system): a move of the
+        slider then looks its table up instead of running the engine (28 ms a new value
+        before, about 2 ms now; the first search takes about 0.1 s, on the first drawing).
         """
-        key = dataclasses.replace(scenario, payment="fixed_income", schemes=())
-        if key not in self._best:
-            self._best[key] = best_portfolios(self.system, key)
-        return self._best[key]
+        key = dataclasses.replace(scenario, payment="fixed_income", schemes=(),
+                                  leadership_capacity=self.baseline.leadership_capacity)
+        capacity = scenario.leadership_capacity
+        searches = self._best.setdefault(key, [])
+        for search in searches:
+            if capacity in search:
+                return search[capacity]
+        slider = self.controls["leadership_capacity"]
+        values = np.round(np.arange(slider.min, slider.max + slider.step / 2, slider.step), 9)
+        wanted = capacities_to_search(self.system, capacity, values.tolist())
+        searches.append(best_portfolios_by_capacity(self.system, key, wanted))
+        return searches[-1][capacity]
 
     # -- drawing
     def render(self, scenario: Scenario):

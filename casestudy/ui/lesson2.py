@@ -39,7 +39,7 @@ from ..charts.behaviours import contracting_figure, gain_share_figure, shift_by_
 from ..errors import ScenarioError
 from ..scenario import PRESET_LABELS, Scenario
 from ..system import System, load_system
-from .common import CONTROL_WIDTH, SLIDER_LABEL_WIDTH, Panel, Prediction
+from .common import CONTROL_WIDTH, SLIDER_LABEL_WIDTH, FloatSlider, Panel, Prediction
 
 DEFAULT = Scenario.preset("fixed_income")  # the panels' baseline, as in every lesson
 
@@ -114,7 +114,7 @@ class _ShiftPanel(Panel):
                  shift_share: float = SHIFT_SHARE["default"], **start: Any) -> None:
         super().__init__(system, baseline, **start)
         self.base_shift, self.problem = _shift(self.system)
-        self.share = widgets.FloatSlider(
+        self.share = FloatSlider(
             value=shift_share, min=SHIFT_SHARE["min"], max=SHIFT_SHARE["max"],
             step=SHIFT_SHARE["step"], readout_format=".1%", continuous_update=False,
             description=SHIFT_SHARE["label"], tooltip=SHIFT_SHARE["help"],

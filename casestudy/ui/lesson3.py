@@ -36,7 +36,7 @@ from ..governance import (
 )
 from ..scenario import Scenario
 from ..system import System, load_system
-from .common import CONTROL_WIDTH, SLIDER_LABEL_WIDTH, Panel, Prediction, Quiz
+from .common import CONTROL_WIDTH, SLIDER_LABEL_WIDTH, FloatSlider, Panel, Prediction, Quiz
 
 DEFAULT = Scenario.preset("fixed_income")  # the panels' baseline, as in every lesson
 CONFIDENCE = 0.9  # the reserve covers nine years in ten unless the learner says otherwise
@@ -160,7 +160,7 @@ class ReservePanel(Panel):
                  confidence: float = CONFIDENCE, draws: int | None = None, **start: Any) -> None:
         super().__init__(system, baseline if baseline is not None else DEFAULT, **start)
         self.draws_count = draws
-        self.confidence = widgets.FloatSlider(
+        self.confidence = FloatSlider(
             value=confidence, min=0.5, max=0.99, step=0.01, readout_format=".0%",
             description="Confidence", continuous_update=False,
             tooltip="Share of years in which the reserve is enough to meet the control total",

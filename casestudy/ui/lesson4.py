@@ -43,7 +43,7 @@ from ..incentives import (
 from ..projection import project, project_columns, system_totals
 from ..scenario import PRESET_LABELS, PRESETS, Scenario
 from ..system import System, load_system
-from .common import CONTROL_WIDTH, SLIDER_LABEL_WIDTH, Panel, Prediction, Quiz
+from .common import CONTROL_WIDTH, SLIDER_LABEL_WIDTH, FloatSlider, Panel, Prediction, Quiz
 
 DEFAULT = Scenario.preset("fixed_income")  # the panels' baseline, as in every lesson
 # The years panel starts with demand 2% above plan every year: with demand on plan every
@@ -357,7 +357,7 @@ class ElectivePanel(Panel):
         super().__init__(system, baseline if baseline is not None else DEFAULT, **start)
         self.provider, _ = roles(self.system)
         self.shown = ([self.provider, PAYERS_ID] if self.provider is not None else []) + [NHS_ID]
-        self.shortfall = widgets.FloatSlider(
+        self.shortfall = FloatSlider(
             value=shortfall_share, min=0.0, max=SHORTFALL_MAX, step=0.01, readout_format=".0%",
             continuous_update=False, description="Electives not done (share of plan)",
             style={"description_width": SLIDER_LABEL_WIDTH}, layout=widgets.Layout(width=CONTROL_WIDTH),
