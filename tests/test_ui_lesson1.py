@@ -116,6 +116,10 @@ def test_panel_starts_at_the_baseline_with_nothing_chosen(panel):
     mine = panel.figures[1].data.query("series == 'Your choice'")
     assert mine["size"].tolist() == [0] and mine.nhs_benefit_gbp_m.tolist() == [0.0]
     assert "No schemes chosen" in panel.text
+    # The chart of zeros says why it is empty, until a scheme is ticked.
+    assert panel.figures[0].subtitle.startswith("No schemes chosen yet")
+    panel.choose(two_schemes(system=panel.system))
+    assert panel.figures[0].subtitle.startswith("Black tick")
 
 
 def test_ticking_schemes_redraws_who_pays_and_who_gains(panel, system):

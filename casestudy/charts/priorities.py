@@ -89,8 +89,11 @@ def who_gains_figure(table: pd.DataFrame, payment_label: str,
         return alt.layer(bars, net, zero, data=data).properties(
             width=WIDTH, height=max(160, 26 * len(shape[0])))
 
+    key = "Black tick: net benefit. Outlined bar: what it pays for the schemes."
+    # With nothing chosen every bar is zero: say so, or the chart looks broken.
     return Figure(long, summary, draw, shape, chart_title,
-                  "Black tick: net benefit. Outlined bar: what it pays for the schemes.")
+                  key if payers else "No schemes chosen yet, so every organisation is at "
+                                     "zero. " + key)
 
 
 def who_gains_chart(table: pd.DataFrame, payment_label: str,
