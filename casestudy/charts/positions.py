@@ -15,7 +15,7 @@ from .style import LABELS, WIDTH, Figure, kind_colour, money, with_kind_label
 def positions_figure(organisations: pd.DataFrame, baseline: pd.DataFrame | None = None,
                      column: str = "position_gbp_m", chart_title: str | None = None) -> Figure:
     """Bars of each organisation's position, a black tick at its control total, and a
-    dashed grey tick at the baseline's position when one is given.
+    short grey tick at the baseline's position when one is given.
 
     ``organisations`` is ``YearResult.organisations`` (indexed by org_id).
     """
@@ -42,7 +42,7 @@ def positions_figure(organisations: pd.DataFrame, baseline: pd.DataFrame | None 
                + (f"{len(missed)} miss their control total ({', '.join(missed)})." if missed
                   else "every NHS organisation meets its control total."))
     key = ("Black tick: control total." + (" Thin dark bar: incentive fund received, from before it to after it." if with_fund else "")
-           + (" Dashed grey tick: baseline." if baseline is not None else ""))
+           + (" Short grey tick: baseline." if baseline is not None else ""))
     shape = (column, tuple(data["name"]), tuple(dict.fromkeys(data["kind"])), baseline is not None,
              with_fund)
 
@@ -68,8 +68,10 @@ def positions_figure(organisations: pd.DataFrame, baseline: pd.DataFrame | None 
         layers.append(alt.Chart().mark_tick(color="black", thickness=3, size=22).encode(
             y=y, x="control_total_gbp_m:Q"))
         if shape[3]:
-            layers.append(alt.Chart().mark_tick(color="#555555", thickness=2, size=22,
-                                                strokeDash=[3, 2]).encode(y=y, x="baseline_gbp_m:Q"))
+            # Half the control total's height and grey: the two ticks are told apart by
+            # size and shade, not by a dash pattern too short to see on a 22 px tick.
+            layers.append(alt.Chart().mark_tick(color="#8c8c8c", thickness=3, size=11).encode(
+                y=y, x="baseline_gbp_m:Q"))
         layers.append(alt.Chart().mark_rule(color="#333333").encode(x=alt.datum(0)))
         return alt.layer(*layers, data=data).properties(width=WIDTH, height=max(160, 26 * len(shape[1])))
 
