@@ -102,7 +102,8 @@ def distribution_figure(binned: pd.DataFrame, organisations: pd.DataFrame,
         ).resolve_scale(y="independent").properties(spacing=10)
 
     return Figure(binned, summary, draw, shape, chart_title,
-                  "Bar height: share of the draws. Black line: the control total; right of it, met.")
+                  "Before incentive funds. Bar height: share of the draws. Black line: the "
+                  "control total; right of it, met.")
 
 
 def distribution_chart(binned: pd.DataFrame, organisations: pd.DataFrame,
