@@ -13,6 +13,9 @@ from .bridge import change_colour, fine_money
 from .style import LABELS, WIDTH, Figure, kind_colour, with_kind_label
 
 CHANGE_AXIS = "Change in position (£m)"
+# Six ticks at most: at the default (one per 40 px) Vega hid every other label to stop them
+# overlapping, which left ticks on half steps (-6.5, -5.5 ... -0.5) and no label at zero.
+CHANGE_TICKS = alt.Axis(tickCount=6)
 BOUNDARY_COLOURS = {"NHS organisations": "#0072B2", "Whole place": "#333333"}
 
 
@@ -52,7 +55,7 @@ def boundary_figure(frame: pd.DataFrame, chart_title: str | None = None,
     def draw(data: pd.DataFrame) -> alt.LayerChart:
         y = alt.Y("label:N", sort=list(shape[0]), title=None)
         bars = alt.Chart().mark_bar(height=20).encode(
-            y=y, x=alt.X("change_gbp_m:Q", title=CHANGE_AXIS),
+            y=y, x=alt.X("change_gbp_m:Q", title=CHANGE_AXIS, axis=CHANGE_TICKS),
             color=change_colour(title="Change"),
             tooltip=[alt.Tooltip("label:N", title="Who"),
                      alt.Tooltip("change_gbp_m:Q", title=CHANGE_AXIS, format="+,.2f"),
@@ -90,7 +93,7 @@ def organisation_change_figure(frame: pd.DataFrame, chart_title: str | None = No
     def draw(data: pd.DataFrame) -> alt.LayerChart:
         y = alt.Y("name:N", sort=list(shape[0]), title=None)
         bars = alt.Chart().mark_bar(height=14).encode(
-            y=y, x=alt.X("change_gbp_m:Q", title=CHANGE_AXIS),
+            y=y, x=alt.X("change_gbp_m:Q", title=CHANGE_AXIS, axis=CHANGE_TICKS),
             color=kind_colour(kinds=list(shape[1])),
             tooltip=[alt.Tooltip("name:N", title="Organisation"),
                      alt.Tooltip("change_gbp_m:Q", title=CHANGE_AXIS, format="+,.2f")])
@@ -138,7 +141,7 @@ def vcs_test_figure(frame: pd.DataFrame, chosen: tuple[str, ...] = (),
         y = alt.Y("scheme:N", sort=list(shape[0]), title=None, axis=alt.Axis(labelLimit=360))
         offset = alt.YOffset("boundary:N", sort=list(BOUNDARY_COLOURS))
         bars = alt.Chart().mark_bar(height=12).encode(
-            y=y, yOffset=offset, x=alt.X("change_gbp_m:Q", title=CHANGE_AXIS),
+            y=y, yOffset=offset, x=alt.X("change_gbp_m:Q", title=CHANGE_AXIS, axis=CHANGE_TICKS),
             color=alt.Color("boundary:N", title=None,
                             scale=alt.Scale(domain=list(BOUNDARY_COLOURS),
                                             range=list(BOUNDARY_COLOURS.values())),
