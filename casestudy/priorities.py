@@ -210,9 +210,7 @@ def best_portfolios(system: System, scenario: Scenario, max_size: int | None = N
     >>> table["size"].tolist()
     [1, 2, 3]
     """
-    if not isinstance(scenario, Scenario):
-        _inputs(system, scenario)  # refused there, naming the type
-    capacity = scenario.leadership_capacity
+    capacity = getattr(scenario, "leadership_capacity", None)  # not a Scenario: refused there
     return best_portfolios_by_capacity(system, scenario, [capacity], max_size, boundary)[capacity]
 
 

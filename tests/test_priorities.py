@@ -310,6 +310,13 @@ def test_bad_max_size_raises_naming_it(three, plain, max_size):
         best_portfolios(three, plain, max_size=max_size)
 
 
+@pytest.mark.parametrize("search", [lambda s, sc: best_portfolios(s, sc),
+                                    lambda s, sc: best_portfolios_by_capacity(s, sc, [2.0])])
+def test_a_scenario_that_is_not_one_is_refused_in_words(three, search):
+    with pytest.raises(cs.ScenarioError, match="must be a Scenario, not dict"):
+        search(three, {"leadership_capacity": 2.0})
+
+
 def test_bad_boundary_raises_naming_it(three, plain):
     with pytest.raises(cs.ScenarioError, match="boundary"):
         best_portfolios(three, plain, boundary="nhs_system")
