@@ -131,6 +131,14 @@ def test_b_is_drawn_as_run_year_says_and_the_difference_is_b_minus_a(box, system
     np.testing.assert_allclose(drawn_a.position_gbp_m.loc[pa.index], pa)
     np.testing.assert_allclose(drawn_b.position_gbp_m.loc[pb.index], pb)
     np.testing.assert_allclose(drawn_b.change_gbp_m.loc[pb.index], pb - pa)
+    # The bars stop before the incentive funds (what the control total tests); the thin bar
+    # runs on to the reported position, so it is the fund each organisation received.
+    for drawn, scenario in ((drawn_a, a), (drawn_b, b)):
+        year = run_year(system, scenario).organisations
+        np.testing.assert_allclose(drawn.position_before_incentive_gbp_m.loc[year.index],
+                                   year.position_before_incentive_gbp_m)
+        np.testing.assert_allclose((drawn.position_gbp_m - drawn.position_before_incentive_gbp_m)
+                                   .loc[year.index], year.incentive_fund_gbp_m)
     names = dict(zip(box.system.schemes.index, box.system.schemes["name"]))
     assert html_free(box.changes.value).endswith("; ".join(b.changes_from(a, names)))
 

@@ -18,18 +18,22 @@ SERIES = {"position_gbp_m": "Reported", "underlying_position_gbp_m": "Underlying
 
 
 def ab_positions_figure(frame: pd.DataFrame, chart_title: str | None = None) -> Figure:
-    """Left: each organisation's position under A (solid) and B (pale), with incentive funds
-    as ``run_year`` reports it, and a black tick at its control total. Right: what B changes
-    from A (B minus A). The key says "with incentive funds": lesson 4's spreads are before
-    them, so the same trust reads near its control total there and well above it here
-    (in the bundled data, £0.55m above before its £11m fund).
+    """Left: each organisation's position under A (solid) and B (pale) before incentive funds,
+    a black tick at its control total (which that position is tested against), and the fund
+    received as a thin dark bar from there to the position ``run_year`` reports, as lesson
+    3's positions chart draws it. Right: what B changes from A in the reported position.
+
+    Drawing the bars with the funds in, the largest trust of the bundled data read £11.6m
+    above its control total, of which £11m was its fund; lesson 4 shows it on the control
+    total, before funds.
 
     ``frame`` has one row per organisation x scenario: ``scenario`` ("A" or "B"), ``org_id``,
-    ``name``, ``kind``, ``position_gbp_m``, ``control_total_gbp_m`` and ``change_gbp_m``
-    (B minus A, the same on both rows of an organisation).
+    ``name``, ``kind``, ``position_gbp_m``, ``position_before_incentive_gbp_m``,
+    ``control_total_gbp_m`` and ``change_gbp_m`` (B minus A, the same on both rows of an
+    organisation).
     """
-    columns = ["scenario", "org_id", "name", "kind", "position_gbp_m", "control_total_gbp_m",
-               "change_gbp_m"]
+    columns = ["scenario", "org_id", "name", "kind", "position_gbp_m",
+               "position_before_incentive_gbp_m", "control_total_gbp_m", "change_gbp_m"]
     rows = records(frame, columns)
     for row in rows:
         row["kind_label"] = KIND_LABELS[row["kind"]]
@@ -48,26 +52,33 @@ def ab_positions_figure(frame: pd.DataFrame, chart_title: str | None = None) -> 
 
     def draw(data: pd.DataFrame) -> alt.HConcatChart:
         y = alt.Y("name:N", sort=list(shape[0]), title=None)
+        offset = alt.YOffset("scenario:N", sort=list(SCENARIOS))
         tooltip = [alt.Tooltip("name:N", title="Organisation"),
                    alt.Tooltip("scenario:N", title="Scenario"),
-                   alt.Tooltip("position_gbp_m:Q", title=LABELS["position_gbp_m"], format=",.1f"),
+                   alt.Tooltip("position_before_incentive_gbp_m:Q",
+                               title="Position before incentive fund (£m)", format=",.1f"),
                    alt.Tooltip("control_total_gbp_m:Q", title=LABELS["control_total_gbp_m"],
+                               format=",.1f"),
+                   alt.Tooltip("position_gbp_m:Q", title="Position with incentive fund (£m)",
                                format=",.1f"),
                    alt.Tooltip("change_gbp_m:Q", title="B minus A (£m)", format="+,.1f")]
         colour = kind_colour(kinds=list(shape[1]))
         bars = alt.Chart().mark_bar(height=12).encode(
-            y=y, yOffset=alt.YOffset("scenario:N", sort=list(SCENARIOS)),
-            x=alt.X("position_gbp_m:Q", title=LABELS["position_gbp_m"]),
+            y=y, yOffset=offset,
+            x=alt.X("position_before_incentive_gbp_m:Q", title=LABELS["position_gbp_m"]),
             color=colour,
             opacity=alt.Opacity("scenario:N", title="Scenario", sort=list(SCENARIOS),
                                 scale=alt.Scale(domain=list(SCENARIOS), range=[1.0, 0.45]),
                                 legend=alt.Legend(orient="bottom")),
             tooltip=tooltip)
+        funds = alt.Chart().mark_bar(height=4, color="#333333").encode(
+            y=y, yOffset=offset, x="position_before_incentive_gbp_m:Q", x2="position_gbp_m:Q",
+            tooltip=tooltip)
         ticks = alt.Chart().mark_tick(color="black", thickness=3, size=26).encode(
             y=y, x="control_total_gbp_m:Q")
         zero = alt.Chart().mark_rule(color="#333333").encode(x=alt.datum(0))
         height = 30 * len(shape[0])
-        left = alt.layer(bars, ticks, zero).properties(width=WIDTH - 250, height=height)
+        left = alt.layer(bars, funds, ticks, zero).properties(width=WIDTH - 250, height=height)
         change = alt.Chart().transform_filter(alt.datum.scenario == "B").mark_bar(height=14).encode(
             y=alt.Y("name:N", sort=list(shape[0]), title=None, axis=None),
             x=alt.X("change_gbp_m:Q", title="B minus A (£m)"),
@@ -76,8 +87,8 @@ def ab_positions_figure(frame: pd.DataFrame, chart_title: str | None = None) -> 
         return alt.hconcat(left, right, data=data, spacing=12)
 
     return Figure(data, summary, draw, shape, chart_title,
-                  "With incentive funds. Solid bars: A. Pale bars: B. Black tick: control "
-                  "total. Right: B minus A.")
+                  "Bars: before incentive funds; thin dark bar: fund received. Black tick: "
+                  "control total. Solid A, pale B.")
 
 
 def ab_positions_chart(frame: pd.DataFrame, chart_title: str | None = None) -> alt.HConcatChart:
