@@ -23,9 +23,8 @@ def ab_positions_figure(frame: pd.DataFrame, chart_title: str | None = None) -> 
     received as a thin dark bar from there to the position ``run_year`` reports, as lesson
     3's positions chart draws it. Right: what B changes from A in the reported position.
 
-    Drawing the bars with the funds in, the largest trust of the bundled data read £11.6m
-    above its control total, of which £11m was its fund; lesson 4 shows it on the control
-    total, before funds.
+    A bar past its tick has met the control total without its fund, as in lessons 3 and 4;
+    with the funds in the bars, a trust on its control total read as far above it.
 
     ``frame`` has one row per organisation x scenario: ``scenario`` ("A" or "B"), ``org_id``,
     ``name``, ``kind``, ``position_gbp_m``, ``position_before_incentive_gbp_m``,

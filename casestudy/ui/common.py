@@ -89,7 +89,7 @@ class FloatSlider(widgets.FloatSlider):
     The browser's slider adds its steps in binary floating point and sends 7.000000000000001
     for 7.0 (lesson 1's capacity slider did so on one move in three). The kit's values are
     read back from these sliders: such a value missed lesson 1's cache of searched
-    capacities (a 0.1 s search instead of a look-up) and would go into a saved scenario
+    capacities (a 0.1 s search instead of a look-up) and went into a saved scenario
     as written. The value is rounded to 10 decimals, within the slider's range: a value
     set from Python that is off the slider's grid (a loaded scenario's 6.3 on a 0.5 grid)
     is kept.
@@ -132,7 +132,7 @@ def control(name: str, value: Any = None, **overrides: Any) -> widgets.Widget:
                                    continuous_update=False, **common)
     else:
         widget = FloatSlider(value=value, min=info["min"], max=info["max"], step=info["step"],
-                                     readout_format=_format_for(info), continuous_update=False, **common)
+                             readout_format=_format_for(info), continuous_update=False, **common)
     for key, val in overrides.items():
         setattr(widget, key, val)
     return widget

@@ -96,9 +96,10 @@ def side_by_side(a: YearResult, b: YearResult) -> tuple[pd.DataFrame, pd.DataFra
 
     Organisations: one row per organisation x scenario ("A", "B") with ``org_id, name, kind,
     position_gbp_m, position_before_incentive_gbp_m, underlying_position_gbp_m,
-    control_total_gbp_m, met_control_total, change_gbp_m`` (B minus A, of the position). System totals: one row per boundary ("nhs", "place") with
-    ``a_...``, ``b_...`` and ``change_...`` of the position and the underlying position, and
-    the control total and whether each met it.
+    control_total_gbp_m, met_control_total, change_gbp_m`` (B minus A, of the position).
+    System totals: one row per boundary ("nhs", "place") with ``a_...``, ``b_...`` and
+    ``change_...`` of the position and the underlying position, and the control total and
+    whether each met it.
     """
     columns = ["name", "kind", "position_gbp_m", "position_before_incentive_gbp_m",
                "underlying_position_gbp_m", "control_total_gbp_m", "met_control_total"]
