@@ -14,6 +14,7 @@ import io
 import json
 import logging
 import re
+import threading
 import time
 import unicodedata
 import uuid
@@ -140,6 +141,11 @@ class Room:
     def __init__(self, where: db.Location, code: str, room_id: int, info: RoomInfo) -> None:
         self.where, self.code, self._room_id, self.info = where, code, room_id, info
         self._engine = db.engine(where.url(code))
+        # The events read so far, and the state they give. The record only grows, and ids
+        # commit in order within a room, so the next read needs only the events after them.
+        self._seen: list[Event] = []
+        self._state: RoomState | None = None
+        self._seen_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"<Room {self.code} in {self.where.shown(self.code)}>"
@@ -224,11 +230,20 @@ class Room:
             query = query.limit(limit)
         with db.reading(self._engine) as conn:
             rows = conn.execute(query).all()
-        return [self._event(row) for row in rows]
+        code, loads = self.code, json.loads
+        return [Event(event_id, code, team_id, kind_name, loads(payload), at_s, by)
+                for event_id, team_id, kind_name, payload, at_s, by in rows]
 
     def state(self) -> RoomState:
-        """The room as every page should show it, derived again from all its events."""
-        return derive(self.info, self.events())
+        """The room as every page should show it, derived from all its events. Only the
+        events this Room has not read yet come from the database; the state is derived
+        again only when there are some."""
+        with self._seen_lock:
+            fresh = self.events(after=self._seen[-1].id if self._seen else 0)
+            if fresh or self._state is None:
+                self._seen.extend(fresh)
+                self._state = derive(self.info, self._seen)
+            return self._state
 
     # ------------------------------------------------------------------ export
     def export_json(self) -> str:
