@@ -59,14 +59,15 @@ The API, for the pages and the game built on it:
   ``boolean``, ``one_of``, ``items``, ``fields``, ``optional``, ``scenario``.
 - Bad input raises ``RoomError`` (a ``ValueError``; ``PayloadError`` names the field,
   ``AccessRefused`` is a wrong key or token) with a message a page can show; a refused
-  payload is logged on the ``casestudy.room`` logger and never stored.
+  payload is logged on the ``casestudy.room`` logger and never stored. A database that does
+  not answer raises ``Unavailable`` (a ``RoomError`` too): retry with the same key.
 
 Reading needs only the room; the pages decide what each reader sees (a table's page shows
 other tables' predictions only after the reveal). Team names are stored as typed: escape them.
 """
 
 from .db import ENV
-from .errors import AccessRefused, PayloadError, RoomError
+from .errors import AccessRefused, PayloadError, RoomError, Unavailable
 from .kinds import (EventKind, boolean, fields, integer, items, number, one_of, optional,
                     register_kind, registered_kinds, scenario, slug, text)
 from .state import (Event, MomentState, PhaseState, RoomInfo, RoomState, TeamScenario,
@@ -75,7 +76,7 @@ from .store import (Console, Room, Table, close_all, new_room, open_room, reissu
                     rooms_in)
 
 __all__ = [
-    "ENV", "AccessRefused", "PayloadError", "RoomError",
+    "ENV", "AccessRefused", "PayloadError", "RoomError", "Unavailable",
     "EventKind", "boolean", "fields", "integer", "items", "number", "one_of", "optional",
     "register_kind", "registered_kinds", "scenario", "slug", "text",
     "Event", "MomentState", "PhaseState", "RoomInfo", "RoomState", "TeamScenario",

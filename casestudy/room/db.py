@@ -30,11 +30,12 @@ import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Connection, Engine
 
-from .errors import RoomError
+from .errors import RoomError, Unavailable
 
 ENV = "CASESTUDY_ROOM_DB"
 SQLITE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
 BUSY_TIMEOUT_MS = 15_000  # a writer waits this long for the lock before the store retries
+CONNECT_TIMEOUT_S = 10  # a PostgreSQL server that does not answer: an error, not a hang
 WRITE_ATTEMPTS = 3
 T = TypeVar("T")
 
@@ -152,7 +153,7 @@ def engine(url: str) -> Engine:
         if found is None:
             found = _engines[url] = _make_engine(url)
             try:
-                _retrying(lambda: _create_schema(found))
+                retrying(lambda: _create_schema(found))
             except BaseException:
                 del _engines[url]
                 found.dispose()
@@ -189,7 +190,8 @@ def _make_engine(url: str) -> Engine:
         sa_event.listen(made, "begin", _sqlite_begin)
         return made
     # pre_ping: after the database server restarts, a stale pooled connection is replaced
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10,
+                            connect_args={"connect_timeout": CONNECT_TIMEOUT_S})
 
 
 def _sqlite_connect(dbapi_connection, _record) -> None:
@@ -227,8 +229,27 @@ def writing(made: Engine) -> Iterator[Connection]:
 @contextmanager
 def reading(made: Engine) -> Iterator[Connection]:
     """A read: one snapshot on SQLite (a deferred transaction), closed at the end."""
-    with made.connect() as conn:
-        yield conn
+    try:
+        with made.connect() as conn:
+            yield conn
+    except sa.exc.DatabaseError as exc:
+        if _the_databases(exc):
+            raise _unavailable(exc) from None
+        raise
+
+
+def _the_databases(exc: sa.exc.DBAPIError) -> bool:
+    """A failure of the database (down, locked, not a database), not a fault of the kit's
+    (an integrity error, a bad query)."""
+    return (isinstance(exc, sa.exc.OperationalError) or type(exc) is sa.exc.DatabaseError
+            or exc.connection_invalidated)
+
+
+def _unavailable(exc: sa.exc.DBAPIError) -> Unavailable:
+    text = str(exc.orig).strip()
+    first = text.splitlines()[0] if text else type(exc.orig).__name__
+    return Unavailable(f"the room's database cannot be reached or read ({first}); try again "
+                       "in a moment, or check --db / $CASESTUDY_ROOM_DB")
 
 
 def _transient(exc: sa.exc.DBAPIError) -> bool:
@@ -239,18 +260,19 @@ def _transient(exc: sa.exc.DBAPIError) -> bool:
                                             "terminating"))
 
 
-def _retrying(attempt: Callable[[], T]) -> T:
+def retrying(attempt: Callable[[], T]) -> T:
     """Run ``attempt`` (a whole transaction), again after a lock timeout or a lost
-    connection. Safe for writes: each carries an idempotency key, so a write that did
-    commit before its answer was lost is found, not doubled."""
+    connection; then, or for any other operational failure, raise ``Unavailable``. Safe for
+    writes: each carries an idempotency key, so a write that did commit before its answer
+    was lost is found, not doubled."""
     for number in range(WRITE_ATTEMPTS):
         try:
             return attempt()
         except sa.exc.DBAPIError as exc:
-            if number == WRITE_ATTEMPTS - 1 or not _transient(exc):
+            if not _the_databases(exc):
                 raise
+            if number == WRITE_ATTEMPTS - 1 or not _transient(exc):
+                raise _unavailable(exc) from None
             time.sleep(0.1 * 2 ** number * (1 + random.random()))
     raise AssertionError("unreachable")  # pragma: no cover
 
-
-retrying = _retrying

@@ -18,3 +18,8 @@ class PayloadError(RoomError):
 
 class AccessRefused(RoomError):
     """A wrong facilitator key or an unknown table token: nothing was read or changed."""
+
+
+class Unavailable(RoomError):
+    """The room's database does not answer (a server down, a file locked too long); the
+    write was not made, or was made once: retry it with the same idempotency key."""

@@ -20,6 +20,7 @@ import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -55,9 +56,9 @@ def new_room(db_location: str | Any = None, *, title: str = "") -> tuple[Room, s
     key = new_key()
     for _ in range(20):
         code = new_code()
-        if where.kind == "folder":
+        if where.kind != "url":
             path = where.path(code)
-            if path.exists():
+            if where.kind == "folder" and path.exists():
                 continue
             path.parent.mkdir(parents=True, exist_ok=True)
         made = db.engine(where.url(code))
@@ -93,7 +94,7 @@ def rooms_in(db_location: str | Any = None) -> list[RoomInfo]:
     """Every room at a location, newest first (for the facilitator's command line)."""
     where = db.locate(db_location)
     if where.kind == "folder":
-        folder = where.path("X").parent
+        folder = Path(where.target)
         urls = [where.url(p.stem) for p in sorted(folder.glob("*.sqlite")) if _is_code(p.stem)]
     else:
         if where.kind == "file" and not where.path("").is_file():

@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import logging
+import time
 from pathlib import Path
 
 import pytest
@@ -426,3 +427,17 @@ def test_export_has_every_event_with_names_and_defuses_formulas(made):
     assert json.loads(rows[-1]["payload"]) == {"moment": MOMENT[0], "choice": 0}
     assert rows[0]["at_utc"].endswith("+00:00")
     assert "token" not in room.export_json() and "key" not in rows[0]
+
+
+def test_a_database_that_does_not_answer_is_a_clear_error_not_a_hang(tmp_path):
+    from casestudy.room import Unavailable
+
+    began = time.monotonic()
+    with pytest.raises(Unavailable, match=r"the room's database cannot be reached or read \(.*"
+                                          r"refused") as refused:
+        open_room("K7M4QX", "postgresql://kit:secret@127.0.0.1:9/rooms")  # nothing listens on 9
+    assert "secret" not in str(refused.value) and time.monotonic() - began < 10
+    not_a_room = tmp_path / "notes.sqlite"
+    not_a_room.write_text("minutes of the meeting\n" * 200)
+    with pytest.raises(Unavailable, match=r"cannot be reached or read \(file is not a database\)"):
+        new_room(not_a_room)
