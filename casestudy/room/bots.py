@@ -86,7 +86,8 @@ def play_table(code: str, db: str | None, index: int, *, seed: int = 0, rounds: 
     _predict_open(room, table, seed, predicted)
     for number in range(1, rounds + 1):
         table.save_scenario(bot_scenario(rng, scheme_ids, seed), round=number,
-                            reason=rng.choice(REASONS), key=f"bots-{seed}-{index}-scenario-{number}")
+                            reason=rng.choice(REASONS),
+                            key=f"bots-{seed}-{index}-scenario-{number}")
     deadline = time.monotonic() + linger_s
     while time.monotonic() < deadline:
         time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))

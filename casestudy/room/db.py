@@ -101,7 +101,8 @@ class Location:
             return self.target
         if self.kind == "folder" and code is None:
             raise RoomError("a room code is needed to find a room in a folder of rooms")
-        return sa.URL.create("sqlite", database=str(self.path(code or "").resolve())).render_as_string()
+        path = self.path(code or "").resolve()
+        return sa.URL.create("sqlite", database=str(path)).render_as_string()
 
     def shown(self, code: str | None = None) -> str:
         """Where, for people: a path, or the URL with its password hidden."""

@@ -115,7 +115,8 @@ class _Integer(Check):
     def __call__(self, value: Any, path: str) -> int:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        if isinstance(value, bool) or not isinstance(value, int) or not self.low <= value <= self.high:
+        if (isinstance(value, bool) or not isinstance(value, int)
+                or not self.low <= value <= self.high):
             raise _refuse(path, value, self.allowed())
         return value
 
@@ -169,7 +170,8 @@ class _Items(Check):
         return f"a list of {self.min_items} to {self.max_items} items, each {self.each.allowed()}"
 
     def __call__(self, value: Any, path: str) -> list[Any]:
-        if not isinstance(value, (list, tuple)) or not self.min_items <= len(value) <= self.max_items:
+        if (not isinstance(value, (list, tuple))
+                or not self.min_items <= len(value) <= self.max_items):
             raise _refuse(path, value, self.allowed())
         return [self.each(item, f"{path}[{i}]") for i, item in enumerate(value)]
 

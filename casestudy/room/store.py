@@ -13,6 +13,7 @@ import hmac
 import io
 import json
 import logging
+import os
 import re
 import threading
 import time
@@ -37,6 +38,7 @@ from .state import Event, RoomInfo, RoomState, derive
 log = logging.getLogger("casestudy.room")
 MAX_TITLE_CHARS = 80
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:\-]{1,100}$")
+Where = str | os.PathLike | None  # a folder, a .sqlite file or a postgresql:// URL; None: default
 _MOMENT_KINDS = ("moment_open", "moment_lock", "moment_reveal")
 _EVENT_COLUMNS = (db.events.c.id, db.events.c.team_id, db.events.c.kind, db.events.c.payload,
                   db.events.c.at_s, db.events.c.written_by)
@@ -45,7 +47,7 @@ _EVENT_COLUMNS = (db.events.c.id, db.events.c.team_id, db.events.c.kind, db.even
 # --------------------------------------------------------------------------- rooms
 
 
-def new_room(db_location: str | Any = None, *, title: str = "") -> tuple[Room, str]:
+def new_room(db_location: Where = None, *, title: str = "") -> tuple[Room, str]:
     """Make a room; return it and its facilitator key (shown once, stored only as a digest).
 
     ``db_location``: a folder (a new ``<CODE>.sqlite`` in it), a ``.sqlite`` file, or a
@@ -63,11 +65,15 @@ def new_room(db_location: str | Any = None, *, title: str = "") -> tuple[Room, s
             path.parent.mkdir(parents=True, exist_ok=True)
         made = db.engine(where.url(code))
         now = time.time()
-        try:
+
+        def attempt() -> int:
             with db.writing(made) as conn:
-                room_id = conn.execute(sa.insert(db.rooms).values(
+                return conn.execute(sa.insert(db.rooms).values(
                     code=code, title=title, key_sha256=digest(key), created_at_s=now)
                     .returning(db.rooms.c.id)).scalar_one()
+
+        try:
+            room_id = db.retrying(attempt)
         except sa.exc.IntegrityError:
             continue  # the code is taken in this database: draw another
         log.info("room %s made in %s", code, where.shown(code))
@@ -75,7 +81,7 @@ def new_room(db_location: str | Any = None, *, title: str = "") -> tuple[Room, s
     raise RoomError("could not find a free room code after 20 tries")  # pragma: no cover
 
 
-def open_room(code: str, db_location: str | Any = None) -> Room:
+def open_room(code: str, db_location: Where = None) -> Room:
     """The room with this (typed) code, or a ``RoomError`` saying there is none."""
     code = normalise_code(code)
     where = db.locate(db_location)
@@ -90,7 +96,7 @@ def open_room(code: str, db_location: str | Any = None) -> Room:
     return Room(where, code, row.id, RoomInfo(code, row.title, row.created_at_s))
 
 
-def rooms_in(db_location: str | Any = None) -> list[RoomInfo]:
+def rooms_in(db_location: Where = None) -> list[RoomInfo]:
     """Every room at a location, newest first (for the facilitator's command line)."""
     where = db.locate(db_location)
     if where.kind == "folder":
@@ -108,7 +114,7 @@ def rooms_in(db_location: str | Any = None) -> list[RoomInfo]:
     return sorted(found, key=lambda r: r.created_at_s, reverse=True)
 
 
-def reissue_key(code: str, db_location: str | Any = None) -> str:
+def reissue_key(code: str, db_location: Where = None) -> str:
     """A new facilitator key for a room (the old one stops working): for a facilitator who
     lost theirs. Whoever can run this can read the database file, so it asks for no key."""
     room = open_room(code, db_location)
@@ -135,8 +141,8 @@ def close_all() -> None:
 class Room:
     """One room. Anyone holding it may read; writing needs a table's token or the key.
 
-    Pages find it again by its code (``open_room(code)``), in any kernel, at any time:
-    a Room holds no state of its own beyond where it lives.
+    Pages find it again by its code (``open_room(code)``), in any kernel, at any time: a
+    Room holds nothing the database does not, only the events it has read so far.
     """
 
     def __init__(self, where: db.Location, code: str, room_id: int, info: RoomInfo) -> None:
@@ -491,8 +497,9 @@ def _prediction_rule(room: Room, conn: Connection, payload: dict[str, Any], _tea
         raise RoomError(f"prediction.moment: {name!r} is not open (the facilitator has not "
                         "opened it)")
     if moment.status != "open":
+        done = "locked" if moment.status == "locked" else "revealed"
         raise RoomError(f"prediction.moment: {name!r} is {moment.status}: predictions closed "
-                        f"when the facilitator {'locked' if moment.status == 'locked' else 'revealed'} it")
+                        f"when the facilitator {done} it")
     if payload["choice"] >= len(moment.options):
         raise RoomError(f"prediction.choice: {payload['choice']} is not allowed; moment {name!r} "
                         f"has {len(moment.options)} options, 0 to {len(moment.options) - 1}")
