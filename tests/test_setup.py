@@ -13,12 +13,17 @@ def _name(requirement: str) -> str:
     return re.split(r"[<>=!~ \[]", requirement.strip(), maxsplit=1)[0].lower()
 
 
+def _without_extras(requirement: str) -> str:
+    """``psycopg[binary]>=3.1,<4`` as conda spells it, ``psycopg>=3.1,<4``: conda has no extras."""
+    return re.sub(r"\[[^\]]*\]", "", requirement).replace(" ", "")
+
+
 def _pyproject() -> dict:
     return tomllib.loads((ROOT / "pyproject.toml").read_text())
 
 
 def test_environment_yml_lists_every_runtime_dependency_with_the_same_bounds():
-    runtime = {_name(r): r.replace(" ", "") for r in _pyproject()["project"]["dependencies"]}
+    runtime = {_name(r): _without_extras(r) for r in _pyproject()["project"]["dependencies"]}
     conda = {}
     for line in (ROOT / "environment.yml").read_text().splitlines():
         match = re.match(r"^\s+-\s+([A-Za-z][\w.-]*[<>=].*)$", line)
