@@ -52,8 +52,11 @@ The API, for the pages and the game built on it:
 - ``Table``: ``predict(moment, choice)``, ``save_scenario(scenario, round=, reason=)``,
   ``record(kind, payload)``. ``Console``: ``open_moment``, ``lock_moment``,
   ``reveal_moment``, ``set_phase``, ``start_timer``, ``stop_timer``, ``reissue_token``,
-  ``record(kind, payload, team_id=)``. Every write takes ``key=``, an idempotency key: a
-  write retried with the same key returns the first one's event instead of a second.
+  ``open_round(round, demand_shock)``, ``lock_round(round, default)`` (advance the slowest:
+  a table with no deal gets the round's baseline, written by the console),
+  ``reveal_team(round, team_id)``, ``record(kind, payload, team_id=)``. Every write takes
+  ``key=``, an idempotency key: a write retried with the same key returns the first one's
+  event instead of a second.
 - ``register_kind(name, {field: checker}, by=)`` adds a kind of event (the game's contract
   offers, votes and budgets), with the checkers ``text``, ``slug``, ``integer``, ``number``,
   ``boolean``, ``one_of``, ``items``, ``fields``, ``optional``, ``scenario``.
@@ -70,8 +73,8 @@ from .db import ENV
 from .errors import AccessRefused, PayloadError, RoomError, Unavailable
 from .kinds import (EventKind, boolean, fields, integer, items, number, one_of, optional,
                     register_kind, registered_kinds, scenario, slug, text)
-from .state import (Event, MomentState, PhaseState, RoomInfo, RoomState, TeamScenario,
-                    TeamState, TimerState, derive)
+from .state import (Event, MomentState, PhaseState, RoomInfo, RoomState, RoundState,
+                    TeamScenario, TeamState, TimerState, derive)
 from .store import (Console, Room, Table, close_all, new_room, open_room, reissue_key,
                     rooms_in)
 
@@ -79,7 +82,7 @@ __all__ = [
     "ENV", "AccessRefused", "PayloadError", "RoomError", "Unavailable",
     "EventKind", "boolean", "fields", "integer", "items", "number", "one_of", "optional",
     "register_kind", "registered_kinds", "scenario", "slug", "text",
-    "Event", "MomentState", "PhaseState", "RoomInfo", "RoomState", "TeamScenario",
+    "Event", "MomentState", "PhaseState", "RoomInfo", "RoomState", "RoundState", "TeamScenario",
     "TeamState", "TimerState", "derive",
     "Console", "Room", "Table", "close_all", "new_room", "open_room", "reissue_key",
     "rooms_in",
