@@ -50,9 +50,22 @@ def main(argv: list[str] | None = None) -> None:
                         help="address to listen on (default 127.0.0.1: this laptop only)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default 8866)")
     parser.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    parser.add_argument("--room", default="", metavar="CODE",
+                        help="the live room: a room's code, 'new' for a new one, 'none' for no "
+                             "room (default: the newest made in the last 12 hours, else new)")
     args = parser.parse_args(argv)
     command = voila_command(args.port, args.host, open_browser=not args.no_browser)
     shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+    if args.room.lower() != "none":  # the live room: its code, key and addresses
+        from .room import RoomError
+        from .room.session import announce, prepare
+
+        try:
+            workshop = prepare(code=args.room if args.room.lower() not in ("", "new") else None,
+                               new=args.room.lower() == "new")
+            print(announce(workshop, host=args.host, port=args.port), flush=True)
+        except RoomError as exc:
+            print(f"The workshop's room could not be made or opened: {exc}", flush=True)
     print(f"The workshop's start page: http://{shown}:{args.port}/  (Ctrl+C to stop)", flush=True)
     os.execvpe(command[0], command, voila_env())
 

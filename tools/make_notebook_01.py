@@ -86,6 +86,9 @@ Make your prediction, then press the button to see what the model says."""),
 ]
 for number, cell in enumerate(cells):
     cell.id = f"lesson01-{number:02d}"  # stable ids: regenerating changes only what changed
+# In a live workshop the page shows its table and room, with links to the table's
+# other pages (casestudy.ui.live); for a learner alone the cell shows nothing.
+cells.insert(0, new_code_cell('from casestudy.ui import live\nlive.banner()', id="lesson01-room"))
 nb = new_notebook(cells=cells, metadata={
     "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
     "language_info": {"name": "python"},

@@ -103,6 +103,13 @@ Make your prediction, then press the button to see what the model says."""),
 ]
 for number, cell in enumerate(cells):
     cell.id = f"lesson02-{number:02d}"  # stable ids: regenerating changes only what changed
+# In a live workshop the page shows its table and room, with links to the table's
+# other pages (casestudy.ui.live); for a learner alone the cell shows nothing.
+cells.insert(0, new_code_cell('from casestudy.ui import live\nlive.banner()', id="lesson02-room"))
+# The lesson's key moment: predict, after the situation and before the model's paragraph and
+# the panels show the answer (casestudy.ui.predict; in a room the console reveals it).
+model = next(i for i, c in enumerate(cells) if c.source.startswith("## The model"))
+cells.insert(model, new_code_cell('from casestudy.ui import predict\npredict.predict("lesson2.shift_rule")', id="lesson02-predict"))
 nb = new_notebook(cells=cells, metadata={
     "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
     "language_info": {"name": "python"},

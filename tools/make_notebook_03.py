@@ -113,6 +113,9 @@ Predict first, then press the button: the model gives the answer."""),
 
 for number, cell in enumerate(cells):  # stable ids, so a regenerated notebook diffs cleanly
     cell["id"] = f"l03-{number:02d}"
+# In a live workshop the page shows its table and room, with links to the table's
+# other pages (casestudy.ui.live); for a learner alone the cell shows nothing.
+cells.insert(0, new_code_cell('from casestudy.ui import live\nlive.banner()', id="lesson03-room"))
 nb = new_notebook(cells=cells, metadata={
     "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
     "language_info": {"name": "python"},

@@ -123,6 +123,9 @@ Predict first, then press the button: the model gives the answer."""),
   calculations of this lesson, each a run of the one engine."""),
 ]
 
+# In a live workshop the page shows its table and room, with links to the table's
+# other pages (casestudy.ui.live); for a learner alone the cell shows nothing.
+cells.insert(0, new_code_cell('from casestudy.ui import live\nlive.banner()', id="lesson04-room"))
 nb = new_notebook(cells=cells, metadata={
     "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
     "language_info": {"name": "python"},

@@ -42,6 +42,9 @@ to these bars when demand, contracts and shared decisions change."""),
 - **The data and its sources**: [`data/README.md`](../data/README.md).
 - **The model**: `casestudy/engine.py` is the one place where money moves between organisations."""),
 ]
+# In a live workshop the page shows its table and room, with links to the table's
+# other pages (casestudy.ui.live); for a learner alone the cell shows nothing.
+cells.insert(0, new_code_cell('from casestudy.ui import live\nlive.banner()', id="start-room"))
 nb = new_notebook(cells=cells, metadata={
     "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
     "language_info": {"name": "python"},

@@ -128,12 +128,14 @@ def _wait_until_up(process: subprocess.Popen, url: str, log_path: Path) -> None:
                        + log_path.read_text(errors="replace")[-3000:])
 
 
-def start_voila(root: Path = NOTEBOOKS) -> Server:
+def start_voila(root: Path = NOTEBOOKS, env: dict[str, str] | None = None) -> Server:
+    """Voila as ``make workshop`` runs it, on a free port; ``env`` adds to its environment
+    (``CASESTUDY_ROOM_DB`` for a room in a temporary folder, say)."""
     port = free_port()
     log_path = Path(tempfile.mkstemp(prefix="voila-", suffix=".log")[1])
     with log_path.open("w") as log:
-        process = _popen(serve.voila_command(port, root=root), cwd=ROOT, env=serve.voila_env(),
-                         log=log)
+        process = _popen(serve.voila_command(port, root=root), cwd=ROOT,
+                         env={**serve.voila_env(), **(env or {})}, log=log)
     server = Server(process, f"http://127.0.0.1:{port}/", log_path)
     try:
         _wait_until_up(process, server.url, log_path)
@@ -214,10 +216,11 @@ class PageLog:
         return [m for m in self.console if m[0] == "error"]
 
 
-def open_page(browser, url: str | None = None):
-    """A fresh page at 1366x768 whose every request to a non-loopback host is recorded and
-    blocked (the room may have no internet, and CI must not pass thanks to a CDN)."""
-    context = browser.new_context(viewport=VIEWPORT)
+def open_page(browser, url: str | None = None, viewport: dict[str, int] | None = None):
+    """A fresh page at 1366x768 (or ``viewport``) whose every request to a non-loopback host
+    is recorded and blocked (the room may have no internet, and CI must not pass thanks to
+    a CDN)."""
+    context = browser.new_context(viewport=viewport or VIEWPORT)
     page = context.new_page()
     log = PageLog()
 
