@@ -6,7 +6,7 @@ was made. Every action (a join, a prediction, a saved scenario, a phase, a timer
 decision) is an event: room, team, kind, payload (validated JSON), time, and an id that only
 grows. What the pages show is derived from the events (``Room.state()``), so a kernel, a page
 or the whole server can die and the room carries on from the record. Pages share no memory:
-each polls ``Room.events(after=last_id)`` about once a second.
+each polls ``Room.events(after=last_id)`` every second or so (the pages: twice a second).
 
 Where the events live: ``$CASESTUDY_ROOM_DB`` if set (a ``postgresql://`` URL for a hosted
 event, a ``.sqlite`` file, or a folder), else the folder ``rooms/`` at the kit's root, with

@@ -10,7 +10,7 @@ the learner commits a prediction:
 - **In a room** (a table's page, ``?room=CODE&table=TOKEN``): commit sends the table's
   prediction to the room (``Table.predict``; kept and sent when the facilitator opens the
   moment, if it is not open yet). The outcome appears when the facilitator reveals it from
-  the console: the page's poller reads the reveal from the store within about a second,
+  the console: the page's poller reads the reveal from the store within half a second,
   on every table's page.
 
 The widget is keyboard-operable (radio buttons and buttons with words on them), the
@@ -162,6 +162,7 @@ class PredictWidget:
         self.sent = False  # the prediction reached the room
         self.revealed_answer: int | None = None
         self.distribution: tuple[int, ...] | None = None
+        self._shown: widgets.Widget | None = None  # what the moment reveals, built once
         self._key = f"predict-{moment.id}-{uuid.uuid4().hex[:12]}"  # one key per page: retries
         self._widget: widgets.Widget | None = None
         self.choice.observe(self._chosen, names="value")
@@ -221,6 +222,7 @@ class PredictWidget:
             self.show_outcome(self.moment.answer)
             return True
         self._send()
+        self._prepare_outcome()  # now, so that the reveal only has to show it
         poller = poller_for(self.page.room)
         if poller.state is None:
             poller.tick()  # no poll has run (no loop: a test): read the room at once
@@ -296,10 +298,16 @@ class PredictWidget:
                     f"tables ({share:.0%}) predicted it.")
         self.feedback.value = (f'<div class="cs-feedback-{css}" style="font-size: 15px">{verdict} '
                                f"{self.moment.explanation}{html.escape(room)}</div>")
-        shown = _as_widget(self.moment.reveal() if self.moment.reveal else None)
+        shown = self._prepare_outcome()
         self.outcome.children = [self.feedback, *([shown] if shown is not None else [])]
         self.outcome.layout.display = None
         self.status.value = self._status_html("The answer is out: read it below.")
+
+    def _prepare_outcome(self) -> widgets.Widget | None:
+        """What the moment reveals, built (once) but not shown."""
+        if self._shown is None and self.moment.reveal is not None:
+            self._shown = _as_widget(self.moment.reveal())
+        return self._shown
 
     @staticmethod
     def _status_html(text: str, *, escape: bool = True) -> str:

