@@ -352,6 +352,23 @@ def test_the_console_runs_a_moment_and_a_team_round(workshop, rooms, tmp_path, b
     assert "<script" not in debrief
 
 
+def test_a_table_that_lost_its_link_gets_a_new_one(workshop, rooms, tmp_path):
+    room, key = workshop
+    lost = room.join("Lost <table>")
+    panel = console_ui.ConsolePanel(page=_page(room, rooms=rooms), db=rooms,
+                                    exports=tmp_path / "exports")
+    panel.unlock(room.code, key)
+    assert panel.relink_pick.options == (("Lost <table>", lost.team_id),)
+    assert panel.relink() is None  # no table chosen: nothing happens
+    panel.relink_pick.value = lost.team_id
+    link = panel.relink()
+    assert "Lost &lt;table&gt;" in panel.relink_message.value
+    token = re.search(r"table=([A-Za-z0-9_-]+)", link)[1]
+    assert room.table(token).team_id == lost.team_id
+    with pytest.raises(store.AccessRefused):
+        room.table(lost.token)  # the old link stopped working
+
+
 def test_table_rows_and_their_last_activity(workshop):
     room, key = workshop
     one = room.join("One")

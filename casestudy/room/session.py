@@ -82,7 +82,7 @@ def announce(workshop: Workshop, *, host: str, port: int) -> str:
     room = workshop.room
     where = room.where.shown(room.code)
     addresses = room_addresses(room.code, host, port)
-    how = "made" if workshop.made else f"found again (made in the last {REUSE_HOURS} hours)"
+    how = "made" if workshop.made else f"found again: made in the last {REUSE_HOURS} hours"
     lines = [
         f"The workshop's room: {room.code} ({how}, in {where})",
         f"  Room code for the tables: {room.code}",

@@ -257,6 +257,14 @@ class ConsolePanel:
         # -- the room
         self.head = widgets.HTML()
         self.tables = widgets.HTML()
+        self.relink_pick = widgets.Dropdown(options=[], description="Table",
+                                            style={"description_width": "50px"},
+                                            layout=widgets.Layout(width="360px"))
+        self.relink_button = widgets.Button(description="New link for this table", icon="link",
+                                            tooltip="For a table that lost its link: its old "
+                                            "link stops working")
+        self.relink_button.on_click(lambda _: self.relink())
+        self.relink_message = widgets.HTML()
         self.moment_pick = widgets.Dropdown(
             options=[(m.title or m.id, m.id) for m in self.moments.values()],
             description="Moment", style={"description_width": "70px"},
@@ -305,7 +313,8 @@ class ConsolePanel:
         self.export_button.on_click(lambda _: self.export())
         self.export_message = widgets.HTML()
         self.tabs = widgets.Tab(children=[
-            self.tables,
+            widgets.VBox([self.tables, widgets.HBox([self.relink_pick, self.relink_button]),
+                          self.relink_message]),
             widgets.VBox([self.moment_pick,
                           widgets.HBox([self.open_button, self.lock_moment_button,
                                         self.reveal_button]),
@@ -356,6 +365,12 @@ class ConsolePanel:
         self.head.value = self._head_html(state)
         self.tables.value = tables_html(table_rows(state, self.clock()))
         if changed:
+            options = [(t.name + (" (bot)" if t.bot else ""), t.team_id)
+                       for t in state.teams.values()]
+            if list(self.relink_pick.options) != options:
+                chosen = self.relink_pick.value
+                self.relink_pick.options = options
+                self.relink_pick.value = chosen if chosen in dict(options).values() else None
             self._draw()
 
     def refresh(self) -> None:
@@ -443,6 +458,26 @@ class ConsolePanel:
         message.value = f'<div class="cs-feedback-right" role="status">{html.escape(done)}</div>'
         self.refresh()
         return True
+
+    def relink(self) -> str | None:
+        """A new link for the chosen table (its old one stops working): the join page's
+        address with the table's new token, to type into the table's browser."""
+        team = self.relink_pick.value
+        if self.console is None or team is None:
+            return None
+        try:
+            token = self.console.reissue_token(team)
+        except RoomError as exc:
+            self.relink_message.value = (f'<div class="cs-feedback-wrong" role="alert">'
+                                         f"{html.escape(str(exc))}</div>")
+            return None
+        link = page_href("room/join.ipynb", self.room.code, token)
+        name = self.state.teams[team].name if self.state and team in self.state.teams else ""
+        self.relink_message.value = (
+            f'<div class="cs-feedback-right" role="status">A new link for '
+            f"<b>{html.escape(name)}</b> (not for the projector: it is the table's): "
+            f"<code>{html.escape(link)}</code>. Its old link no longer works.</div>")
+        return link
 
     def open_moment(self) -> bool:
         moment = self.moments[self.moment_pick.value]

@@ -66,7 +66,7 @@ def poll_interval(environ: dict[str, str] | None = None) -> float:
     return min(10.0, max(0.2, value)) if value == value else 0.5
 
 
-POLL_S = poll_interval()
+
 JOIN_PAGE = "room/join.ipynb"
 TEAM_ROUND_PAGE = "room/team_round.ipynb"
 # The pages a table opens, in the session's order, with the short names the banner uses.
@@ -277,9 +277,11 @@ class Poller:
     happens. ``tick()`` does one read by hand (tests; a button that refreshes at once).
     """
 
-    def __init__(self, room: Room, interval_s: float = POLL_S) -> None:
+    def __init__(self, room: Room, interval_s: float | None = None) -> None:
         self.room = room
-        self.interval_s = interval_s
+        # Read when the page starts, not at import: a kernel may be forked from a process
+        # that imported the kit before the page's environment was set.
+        self.interval_s = poll_interval() if interval_s is None else interval_s
         self.listeners: list[Listener] = []
         self.state: RoomState | None = None
         self.problem = ""  # the last read's failure, for the page to show; "" when fine
