@@ -122,7 +122,7 @@ def test_a_preheated_page_waits_for_its_request_then_settles(workshop, rooms, mo
 
     page, shown = asyncio.run(page_on_a_loop())
     assert page.in_room and page.table.team_id == table.team_id
-    assert "Table 2</b>, room" in shown.value
+    assert "Table 2</b>, room" in shown.children[0].value
 
 
 # --------------------------------------------------------------------------- joining once
@@ -263,9 +263,14 @@ def test_the_poller_reads_new_events_and_survives_a_failure(workshop, monkeypatc
     def broken():
         raise store.Unavailable("database: not answering")
 
+    told = []
+    poller.watch(told.append)
     monkeypatch.setattr(room, "state", broken)
     assert poller.tick() is None and "trying again" in poller.problem
+    assert poller.tick() is None and len(told) == 1  # said once, not every half second
     monkeypatch.undo()
+    poller.tick()
+    assert told[-1] == "" and poller.problem == ""  # and the page hears it is over
 
     async def on_a_loop():
         assert poller.start() and poller.running

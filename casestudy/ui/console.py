@@ -329,7 +329,9 @@ class ConsolePanel:
                 "(never over an earlier file); the links below download them.</p>"),
                 self.export_button, self.export_message]),
         ], titles=("Tables", "Predictions", "Team round", "Record"))
-        self.main = widgets.VBox([self.head, self.tabs], layout=widgets.Layout(display="none"))
+        self.trouble = widgets.HTML()  # the store not answering: said, and cleared after
+        self.main = widgets.VBox([self.head, self.trouble, self.tabs],
+                                 layout=widgets.Layout(display="none"))
         self.page.on_ready(self._page_ready)
 
     # ------------------------------------------------------------------ unlocking
@@ -354,6 +356,9 @@ class ConsolePanel:
         self.main.layout.display = None
         self.lock_message.value = ""
         poller = poller_for(self.room)
+        poller.watch(lambda problem: setattr(self.trouble, "value", (
+            f'<div class="cs-feedback-wrong" role="alert">{html.escape(problem)}</div>'
+            if problem else "")))
         poller.subscribe(self.apply)
         if poller.state is None:
             poller.tick()

@@ -283,6 +283,7 @@ class Poller:
         # that imported the kit before the page's environment was set.
         self.interval_s = poll_interval() if interval_s is None else interval_s
         self.listeners: list[Listener] = []
+        self.watchers: list[Callable[[str], None]] = []  # told of a failure, and of its end
         self.state: RoomState | None = None
         self.problem = ""  # the last read's failure, for the page to show; "" when fine
         self._task: asyncio.Task | None = None
@@ -293,16 +294,32 @@ class Poller:
         if self.state is not None:
             listener(self.state, True)
 
+    def watch(self, watcher: Callable[[str], None]) -> None:
+        """Call ``watcher(problem)`` when a read fails, and ``watcher("")`` when reads work
+        again (a banner shows it)."""
+        self.watchers.append(watcher)
+
+    def _tell(self, problem: str) -> None:
+        if problem != self.problem:
+            self.problem = problem
+            for watcher in list(self.watchers):
+                try:
+                    watcher(problem)
+                except Exception:  # a widget's bug must not stop the room's page
+                    log.exception("room %s: a page widget failed on a problem", self.room.code)
+
     def tick(self) -> RoomState | None:
         """Read the new events; tell every listener. Never raises: a failure is kept in
-        ``problem`` (and the listeners hear nothing until a read succeeds again)."""
+        ``problem`` and told to the watchers (the listeners hear nothing until a read
+        succeeds again)."""
         try:
             state = self.room.state()
         except RoomError as exc:
-            self.problem = f"The room's record could not be read ({exc}); trying again."
             log.warning("room %s: a page's poll failed: %s", self.room.code, exc)
+            self._tell(f"The room's record cannot be read just now ({exc}); trying again. "
+                       "Nothing you did is lost.")
             return None
-        self.problem = ""
+        self._tell("")
         changed = self.state is None or state.last_event_id != self.state.last_event_id
         self.state = state
         for listener in list(self.listeners):
@@ -403,12 +420,21 @@ def banner_html(page: PageRoom, here: str = "") -> str:
             f'<a href="{html.escape(join)}">Join page</a></nav></div>')
 
 
-def banner(here: str = "", db: Any = None) -> widgets.HTML | None:
+def banner(here: str = "", db: Any = None) -> widgets.VBox | None:
     """The page's room banner, for a lesson's first cell: None for a learner alone (the
     cell then shows nothing), else a small widget that fills in when the room is known."""
     page = page_room(db)
     if page.status == "none":
         return None
     shown = widgets.HTML(layout=widgets.Layout(width="100%"))
-    page.on_ready(lambda p: setattr(shown, "value", banner_html(p, here)))
-    return shown
+    trouble = widgets.HTML()
+
+    def ready(p: PageRoom) -> None:
+        shown.value = banner_html(p, here)
+        if p.in_room:
+            poller_for(p.room).watch(lambda problem: setattr(trouble, "value", (
+                BANNER_CSS + f'<div class="cs-room-problem" role="alert">{html.escape(problem)}'
+                "</div>") if problem else ""))
+
+    page.on_ready(ready)
+    return widgets.VBox([shown, trouble])
