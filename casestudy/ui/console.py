@@ -398,8 +398,9 @@ class ConsolePanel:
                 f"{': ' + html.escape(state.title) if state.title else ''}</h3>"
                 f"<span>{joined} table{'s' if joined != 1 else ''}"
                 f"{f' and {bots} bots' if bots else ''}</span>"
-                f'<span>Join page: <a href="{html.escape(join)}" target="_blank">'
-                f"{html.escape(join)}</a></span>{timer}</div>")
+                f"<span>Tables join with the code <b>{html.escape(state.code)}</b> on the "
+                f'<a href="{html.escape(join)}" target="_blank">join page</a> (its address '
+                f"for the tables is in your terminal)</span>{timer}</div>")
 
     def _draw(self) -> None:
         state = self.state

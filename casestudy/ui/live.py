@@ -396,9 +396,18 @@ BANNER_CSS = """
 """
 
 
+def current_page(script_name: str | None = None) -> str:
+    """This page's notebook, as Voila serves it (``02_no_winners_and_losers.ipynb``)."""
+    script = os.environ.get("SCRIPT_NAME", "") if script_name is None else script_name
+    at = script.find(RENDER)
+    return script[at + len(RENDER):] if at >= 0 else ""
+
+
 def banner_html(page: PageRoom, here: str = "") -> str:
-    """"Table X, room CODE" and a row of links to the table's other pages; or, for a page
-    whose room could not be opened, the reason; empty for a learner alone."""
+    """"Table X, room CODE" and a row of links to the table's other pages (this page's
+    marked); or, for a page whose room could not be opened, the reason; empty for a learner
+    alone."""
+    here = here or current_page()
     if page.status == "error":
         return (BANNER_CSS + f'<div class="cs-room-problem" role="alert">{html.escape(page.message)}'
                 "</div>")
