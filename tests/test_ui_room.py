@@ -182,6 +182,13 @@ def test_alone_the_outcome_shows_only_after_commit_with_one_feedback():
     right = PredictWidget(_moment(answer=1), page=ALONE)
     right.commit(1)
     assert "Right" in right.feedback.value
+    assert right.outcome.children[1].value == "the outcome"  # what the moment reveals
+    import ipywidgets as widgets
+    chart = widgets.HTML("a chart")  # a lesson may hand over a widget rather than a builder
+    given = PredictWidget(Moment(id="test.widget", question="Q?", options=("A", "B"), answer=0,
+                                 explanation="Because.", reveal=chart), page=ALONE)
+    given.commit(0)
+    assert given.outcome.children[1] is chart
     # A handout reads it as a quiz: the question, the options, the answer.
     assert (right.question, right.options, right.correct) == (
         _moment().question, list(_moment().options), 1)

@@ -289,8 +289,8 @@ class ConsolePanel:
                                   layout=widgets.Layout(width="420px"), continuous_update=False)
         self.minutes = widgets.BoundedIntText(value=6, min=0, max=60,
                                               description="Timer (minutes)",
-                                              style={"description_width": "120px"},
-                                              layout=widgets.Layout(width="200px"))
+                                              style={"description_width": "initial"},
+                                              layout=widgets.Layout(width="230px"))
         self.start_round_button = widgets.Button(description="Open the round and start the timer",
                                                  icon="play", button_style="info")
         self.advance_button = widgets.Button(description="Advance the slowest and lock",

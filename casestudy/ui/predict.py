@@ -79,7 +79,9 @@ class Moment:
     options: tuple[str, ...]
     answer: int
     explanation: str  # why the answer is right, with the model's figures (HTML-safe text)
-    reveal: Callable[[], Any] | None = field(default=None, compare=False)  # a widget, HTML...
+    # What to show at the reveal: a widget, HTML or Markdown, or a callable that builds one
+    # (called once, when the learner commits or the answer is revealed).
+    reveal: Any = field(default=None, compare=False)
     title: str = ""  # a short name for the console's list: "Lesson 2: the next payment rule"
 
     def __post_init__(self) -> None:
@@ -305,8 +307,9 @@ class PredictWidget:
 
     def _prepare_outcome(self) -> widgets.Widget | None:
         """What the moment reveals, built (once) but not shown."""
-        if self._shown is None and self.moment.reveal is not None:
-            self._shown = _as_widget(self.moment.reveal())
+        reveal = self.moment.reveal
+        if self._shown is None and reveal is not None:
+            self._shown = _as_widget(reveal() if callable(reveal) else reveal)
         return self._shown
 
     @staticmethod

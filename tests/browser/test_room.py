@@ -192,6 +192,10 @@ def test_a_live_session(room_server, browser, screenshots):
                           e => (e.caption || {}).innerText === 'Round 1: the deals shown so far');
                       return t && t.querySelectorAll('tr').length === n; }""",
             arg=2 + shown, timeout=20_000)  # the header, the baseline, the tables shown
+    for size in (SMALL, LARGE):  # the team round's tab, on a projector of either size
+        console.set_viewport_size(size)
+        console.wait_for_timeout(300)
+        assert _cut_off(console) == {}, (size, _cut_off(console))
     text = console.inner_text(".cs-console")
     assert "Pool the risk <so> no one loses." in text  # the reason, as text
     assert "no deal sent before the lock" in text
