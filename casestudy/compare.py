@@ -152,12 +152,13 @@ def signatures_from(baseline: pd.DataFrame, deal: pd.DataFrame, *,
         raise ScenarioError(f"tolerance = {tolerance!r} must be a number of £m, 0 or more")
     if list(baseline.index) != list(deal.index):
         raise ScenarioError("the baseline and the deal must be for the same organisations")
+    before = baseline["position_gbp_m"].to_numpy(dtype=float)
+    after = deal["position_gbp_m"].to_numpy(dtype=float)
+    signs = after - before >= -tolerance
     return Signatures(tuple(
-        Signature(str(org), str(deal.at[org, "name"]), float(baseline.at[org, "position_gbp_m"]),
-                  float(deal.at[org, "position_gbp_m"]),
-                  bool(deal.at[org, "position_gbp_m"] - baseline.at[org, "position_gbp_m"]
-                       >= -tolerance))
-        for org in deal.index), float(tolerance))
+        Signature(str(org), str(name), float(b), float(a), bool(ok))
+        for org, name, b, a, ok in zip(deal.index, deal["name"], before, after, signs)),
+        float(tolerance))
 
 
 def signatures(system: System, deal: Scenario, baseline: Scenario, *,
@@ -354,7 +355,7 @@ def compare_entries(system: System, entries: Sequence[TeamEntry],
     """Run each team's deal for one year and set it against the baseline."""
     baseline = baseline if baseline is not None else Scenario()
     refused = list(refused)
-    base_year = run_year(system, baseline)
+    base_year = _baseline_year(system, baseline)
     rows: list[tuple[TeamEntry | None, YearResult]] = [(None, base_year)]
     for entry in entries:
         try:
@@ -435,6 +436,21 @@ def compare_entries(system: System, entries: Sequence[TeamEntry],
         choices=pd.DataFrame(choice_rows, columns=["team", "field", "label", "value", "changed"]),
         refused=pd.DataFrame([dataclasses.asdict(r) for r in refused], columns=["name", "reason"]),
         baseline=baseline, system_name=system.name)
+
+
+_BASELINES: dict[tuple[int, Scenario], tuple[System, YearResult]] = {}
+
+
+def _baseline_year(system: System, baseline: Scenario) -> YearResult:
+    """The baseline's year, run once per system and baseline: a team round's page compares
+    every move of a slider against the same baseline (a few kept; the system is held so
+    that its id is not reused)."""
+    key = (id(system), baseline)
+    if key not in _BASELINES:
+        if len(_BASELINES) >= 8:
+            _BASELINES.pop(next(iter(_BASELINES)))
+        _BASELINES[key] = (system, run_year(system, baseline))
+    return _BASELINES[key][1]
 
 
 def team_order(teams: pd.DataFrame) -> list[str]:
