@@ -28,11 +28,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
-import kit_browser as kb  # noqa: E402
-import psutil  # noqa: E402
-from playwright.sync_api import sync_playwright  # noqa: E402
+import kit_browser as kb
+import psutil
+from playwright.sync_api import sync_playwright
 
-from casestudy import room  # noqa: E402
+from casestudy import room
 
 MIB = 1024 * 1024
 
@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     folder = tempfile.mkdtemp(prefix="rooms-")
     server = kb.start_voila(env={room.ENV: folder})
-    workshop, key = room.new_room(folder, title="Memory")
+    workshop, _ = room.new_room(folder, title="Memory")
     base = server.url + "voila/render/"
     results: dict[str, list[dict]] = {}
     try:

@@ -19,8 +19,7 @@ from specs import encoded_fields
 from tiny import PLAIN, vary
 
 from casestudy import Scenario, run_year
-from casestudy.charts.compare import (deal_signatures_figure, signatures_figure,
-                                      team_outcomes_figure)
+from casestudy.charts.compare import deal_signatures_figure, signatures_figure, team_outcomes_figure
 from casestudy.compare import (
     BASELINE_TEAM,
     MEASURES,

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from casestudy import Scenario, load_system
+from casestudy import Scenario
 from casestudy import room as store
 from casestudy.ui import console as console_ui
 from casestudy.ui import live

@@ -19,12 +19,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
-import kit_browser as kb  # noqa: E402
-from playwright.sync_api import sync_playwright  # noqa: E402
+import kit_browser as kb
+from playwright.sync_api import sync_playwright
 
-from casestudy import Scenario, room  # noqa: E402
-from casestudy.room.bots import round_scenario  # noqa: E402
-from casestudy.system import load_system  # noqa: E402
+from casestudy import Scenario, room
+from casestudy.room.bots import round_scenario
+from casestudy.system import load_system
 
 SIZES = ({"width": 1024, "height": 768}, {"width": 1366, "height": 768})
 SCROLLER = """() => {

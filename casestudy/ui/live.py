@@ -27,6 +27,7 @@ import asyncio
 import html
 import json
 import logging
+import math
 import os
 import threading
 import time
@@ -63,7 +64,7 @@ def poll_interval(environ: dict[str, str] | None = None) -> float:
         value = float(text)
     except ValueError:
         return 0.5
-    return min(10.0, max(0.2, value)) if value == value else 0.5
+    return min(10.0, max(0.2, value)) if math.isfinite(value) else 0.5
 
 
 

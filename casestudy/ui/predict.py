@@ -291,8 +291,9 @@ class PredictWidget:
             verdict, css = f"<b>Right</b>: \u201c{right}\u201d.", "right"
         else:
             mine = html.escape(self.moment.options[self.committed])
-            verdict, css = (f"<b>Not this time</b>: you predicted \u201c{mine}\u201d; the answer is "
-                            f"\u201c{right}\u201d.", "wrong")
+            verdict = (f"<b>Not this time</b>: you predicted \u201c{mine}\u201d; the answer is "
+                       f"\u201c{right}\u201d.")
+            css = "wrong"
         room = ""
         if self.distribution is not None and sum(self.distribution):
             share = self.distribution[answer] / sum(self.distribution)

@@ -79,7 +79,7 @@ def deal_words(comparison: TeamComparison) -> str:
     change = deal.nhs_position_before_incentive_gbp_m - base.nhs_position_before_incentive_gbp_m
     before = money(base.nhs_position_before_incentive_gbp_m)
     system = (f"{money(change)} against the baseline's {before}" if abs(change) > 0.05 else
-              f"the baseline's: no lever is moved yet" if deal.changed_count == 0 else
+              "the baseline's: no lever is moved yet" if deal.changed_count == 0 else
               f"the same as the baseline's {before}: your levers moved money, not the "
               "system's position")
     refusers = comparison.positions[(comparison.positions.team == YOUR_DEAL)

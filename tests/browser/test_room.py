@@ -60,7 +60,7 @@ def _cut_off(page) -> dict:
 
 
 def test_a_live_session(room_server, browser, screenshots):
-    server, workshop, key, folder = room_server
+    server, workshop, key, _ = room_server
     code = workshop.code
     phases: dict[str, float] = {}
     began = start = time.perf_counter()
