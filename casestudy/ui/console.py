@@ -149,7 +149,7 @@ def distribution_html(state: RoomState, moment: Moment) -> str:
     status = {"open": "Open: tables are predicting.", "locked": "Locked: no more predictions.",
               "revealed": "Revealed: every table's page shows the answer."}[held.status]
     teams = sum(not t.bot for t in state.teams.values())
-    line = f"<p>{status} {total} of {teams} tables predicted" + (
+    line = f"<p>{status} {total} of {teams} table{'s' if teams != 1 else ''} predicted" + (
         f" (and {bots} bots)" if bots else "") + ".</p>"
     if held.answer is not None:
         share = held.right_share()
