@@ -21,6 +21,7 @@ from IPython.display import Markdown, display
 
 from ..charts import Figure, LiveSpec, use_offline_renderer
 from ..charts.compiled import VEGA, to_vega
+from ..names import html_text
 from ..scenario import PRESET_LABELS, PRESETS, Scenario, field_info
 from ..system import System, load_system
 from .scenario_io import ScenarioIO
@@ -318,6 +319,9 @@ class Panel:
 class Quiz:
     """A multiple-choice question whose feedback explains every option.
 
+    The question, the options and the explanations are plain text (they carry names from
+    the loaded system): the widget and the handouts escape them for HTML.
+
     >>> q = Quiz("Who pays for extra activity under fixed income?",
     ...          ["The commissioner", "The provider"], correct=1,
     ...          explanations=["No: the payment is fixed.", "Yes: its cost rises, its income does not."])
@@ -347,9 +351,10 @@ class Quiz:
         right = index == self.correct
         css = "cs-feedback-right" if right else "cs-feedback-wrong"
         verdict = "Right." if right else "Not quite."
-        answer = "" if right else f" The answer is: <b>{html.escape(self.options[self.correct])}</b>. " \
-                                  f"{self.explanations[self.correct]}"
-        self.feedback.value = f'<div class="{css}"><b>{verdict}</b> {self.explanations[index]}{answer}</div>'
+        answer = "" if right else f" The answer is: <b>{html_text(self.options[self.correct])}</b>. " \
+                                  f"{html_text(self.explanations[self.correct])}"
+        self.feedback.value = (f'<div class="{css}"><b>{verdict}</b> '
+                               f"{html_text(self.explanations[index])}{answer}</div>")
         return right
 
     @property
@@ -379,7 +384,7 @@ class Prediction(Quiz):
 def people_table(frame: pd.DataFrame, decimals: int = 1, percent: Sequence[str] = ()) -> Styler:
     """A table for people to read: no row numbers, words aligned left, numbers right with
     ``decimals`` places (``percent`` columns, shares 0-1, as whole percentages). The frame
-    is its ``.data``.
+    is its ``.data``. Its words and column names are escaped for HTML (they hold names).
 
     >>> people_table(pd.DataFrame({"Scheme": ["Falls"], "Cost (£m)": [0.5]})).data.shape
     (1, 2)
@@ -388,6 +393,8 @@ def people_table(frame: pd.DataFrame, decimals: int = 1, percent: Sequence[str] 
     numbers = [c for i, c in enumerate(frame.columns) if i not in words and c not in percent]
     left = "text-align: left;"
     return (frame.style.hide(axis="index")
+            .format(escape="html", subset=[frame.columns[i] for i in words])
+            .format_index(escape="html", axis=1)
             .format(precision=decimals, thousands=",", subset=numbers)
             .format("{:.0%}", subset=list(percent))
             .set_table_styles([{"selector": f"td.col{i}", "props": left} for i in words]

@@ -33,6 +33,7 @@ from ..place import (
     vcs_schemes,
     vcs_test,
 )
+from ..names import markdown_list
 from ..scenario import Scenario, field_info
 from ..system import System, load_system
 from .common import Panel, Prediction, Quiz
@@ -274,7 +275,7 @@ def situation(system: System | None = None) -> Markdown:
     vcs = vcs_schemes(system)
     text = (
         f"Outside the NHS control total sit {len(outside)} of this system's {len(orgs)} "
-        f"organisations: {', '.join(outside['name'])}. "
+        f"organisations: {markdown_list(outside['name'])}. "
     )
     if len(councils):
         text += (

@@ -128,12 +128,14 @@ def _wait_until_up(process: subprocess.Popen, url: str, log_path: Path) -> None:
                        + log_path.read_text(errors="replace")[-3000:])
 
 
-def start_voila(root: Path = NOTEBOOKS) -> Server:
+def start_voila(root: Path = NOTEBOOKS, env: dict[str, str] | None = None) -> Server:
+    """Voila on every notebook under ``root``; ``env`` adds to the environment (e.g.
+    ``CASESTUDY_SYSTEM``, which its kernels inherit)."""
     port = free_port()
     log_path = Path(tempfile.mkstemp(prefix="voila-", suffix=".log")[1])
     with log_path.open("w") as log:
-        process = _popen(serve.voila_command(port, root=root), cwd=ROOT, env=serve.voila_env(),
-                         log=log)
+        process = _popen(serve.voila_command(port, root=root), cwd=ROOT,
+                         env=serve.voila_env({**os.environ, **(env or {})}), log=log)
     server = Server(process, f"http://127.0.0.1:{port}/", log_path)
     try:
         _wait_until_up(process, server.url, log_path)
