@@ -50,7 +50,7 @@ import pandas as pd
 from .charts.style import KIND_COLOURS, KIND_LABELS, LABELS, Figure, kind_colour
 from .engine import run_year
 from .errors import ScenarioError
-from .names import html_text, script_json, write_csv
+from .names import MATHJAX_IGNORE, html_text, script_json, write_csv
 from .priorities import scheme_table
 from .scenario import PRESET_LABELS, PRESETS, Scenario, field_info
 from .system import System, load_system
@@ -418,16 +418,20 @@ class _Renderer(mistune.HTMLRenderer):
     """Headings get ids (``Control total`` -> ``control-total``) so glossary links work.
 
     Raw HTML in the Markdown is shown as text, never passed through: the kit's Markdown
-    has none of its own, and a name that reached it unescaped must not become markup.
-    Character references (``&#60;``, which ``names.markdown_text`` writes) still show as
-    their character: mistune's own ``escape=True`` would show them as typed.
+    has none of its own, and a name that reached it unescaped must not become markup. The
+    one exception is the span ``names.markdown_text`` puts around a name MathJax would read,
+    passed through as it is. Character references (``&#60;``, which ``markdown_text``
+    writes) still show as their character: mistune's own ``escape=True`` would show them
+    as typed.
     """
+
+    _KEPT = (f'<span class="{MATHJAX_IGNORE}">', "</span>")
 
     def __init__(self) -> None:
         super().__init__(escape=False)
 
     def inline_html(self, html_text: str) -> str:
-        return html.escape(html_text, quote=False)
+        return html_text if html_text in self._KEPT else html.escape(html_text, quote=False)
 
     def block_html(self, html_text: str) -> str:
         return "<p>" + html.escape(html_text.strip(), quote=False) + "</p>\n"

@@ -7,9 +7,10 @@ analyst or a room visitor typed: ``<img src=x onerror=alert(1)>``, ``</script>``
 characters it holds, in the one context it is for:
 
 - :func:`html_text` for HTML, in text or in a quoted attribute (ipywidgets' ``HTML``,
-  handout pages);
+  handout pages), and :func:`html_label` for HTML that JupyterLab and Voila typeset as
+  maths (an HTML output, a widget's label): there a name's ``$...$`` would become maths;
 - :func:`markdown_text` for Markdown, which JupyterLab and Voila render with raw HTML
-  allowed (and Markdown's own syntax, links and ``$maths$``);
+  allowed, then typeset (and Markdown's own syntax, links and autolinks);
 - :func:`script_json` for JSON inside a ``<script>`` element (a handout's chart spec);
 - :func:`csv_cell` and :func:`csv_safe` for CSV files a spreadsheet opens (OWASP's advice
   on CSV injection).
@@ -45,6 +46,11 @@ _MARKDOWN_SPECIAL = frozenset('\\`*_{}[]<>()#!|~$&"\':@.^=+-\t ')
 # Inside a name (not at its start, where they could begin a list, a heading or a code
 # block) these make no syntax, so they stay as typed: names read the same in the source.
 _KEEP_INSIDE = frozenset("'.-()+= ")
+# The class MathJax 3 (JupyterLab's and Voila's maths) skips, with all it holds.
+MATHJAX_IGNORE = "mathjax_ignore"
+# What starts maths for MathJax as JupyterLab configures it: $...$, $$...$$, \(...\),
+# \[...\] and \begin{...}. A name with neither character cannot become maths.
+_MATHS = ("$", "\\")
 # A cell a spreadsheet reads as a formula (OWASP, CSV injection): these first characters.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -59,6 +65,17 @@ def html_text(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
+def html_label(value: Any) -> str:
+    """``value`` as HTML that MathJax leaves alone: escaped, in a ``<span>`` of class
+    ``mathjax_ignore`` (for a widget's label with ``description_allow_html``, where
+    JupyterLab and Voila typeset ``$x$`` as maths).
+
+    >>> html_label("$x$ & co")
+    '<span class="mathjax_ignore">$x$ &amp; co</span>'
+    """
+    return f'<span class="{MATHJAX_IGNORE}">{html_text(value)}</span>'
+
+
 def markdown_text(value: Any) -> str:
     """``value`` as literal text inside Markdown: shown as its own characters, never as
     emphasis, a link, a heading, raw HTML or maths, and never breaking its line.
@@ -68,6 +85,9 @@ def markdown_text(value: Any) -> str:
     apostrophes and full stops inside a name stay as typed, so ordinary names read the same
     in the source: without ``[`` and ``]`` a bracket makes no link, and the two full stops
     that could make syntax (``1.`` and ``www.``) are escaped. A line break becomes a space.
+    JupyterLab and Voila typeset the rendered text as maths, where a ``$`` or ``\\`` written
+    as a reference is a ``$`` again: a name holding either is put in a ``<span>`` that
+    MathJax skips (the handouts' renderer lets that one span through).
 
     >>> markdown_text("Bradford Care Alliance (GP federation)")
     'Bradford Care Alliance (GP federation)'
@@ -75,6 +95,8 @@ def markdown_text(value: Any) -> str:
     '&#91;link&#93;(javascript&#58;alert(9))'
     >>> markdown_text("- 1. www.x")
     '&#45; 1&#46; www&#46;x'
+    >>> markdown_text("$x$")
+    '<span class="mathjax_ignore">&#36;x&#36;</span>'
     """
     text = " ".join(str(value).replace("\r", "\n").split("\n"))
     out = []
@@ -82,7 +104,10 @@ def markdown_text(value: Any) -> str:
         special = char in _MARKDOWN_SPECIAL and (
             position == 0 or char not in _KEEP_INSIDE or _joins(text, position))
         out.append(f"&#{ord(char)};" if special else char)
-    return "".join(out)
+    escaped = "".join(out)
+    if any(char in text for char in _MATHS):
+        return f'<span class="{MATHJAX_IGNORE}">{escaped}</span>'
+    return escaped
 
 
 def _joins(text: str, position: int) -> bool:

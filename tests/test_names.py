@@ -22,6 +22,7 @@ from casestudy.names import (
     FORMULA_START,
     csv_cell,
     csv_safe,
+    html_label,
     html_text,
     markdown_code,
     markdown_list,
@@ -64,6 +65,13 @@ def test_html_text_shows_each_hostile_name_as_itself(name):
     assert shown(f'<div class="cs-help" title="{html_text(name)}">x</div>') == "x"
 
 
+def test_html_label_is_escaped_and_out_of_mathjax_reach():
+    for name in NAMES:
+        label = html_label(name)
+        assert shown(label) == name
+        assert label.startswith('<span class="mathjax_ignore">') and label.count("<") == 2
+
+
 @PROPERTY
 @given(TEXT)
 def test_html_text_round_trips_any_text(text):
@@ -82,7 +90,11 @@ def test_markdown_text_shows_each_hostile_name_as_itself(name):
         html = PERMISSIVE(source)
         assert name in shown(html), (source, html)
         assert "<em>" not in html and "<h" not in html and "<code>" not in html
-    assert "$" not in markdown_text(name)  # JupyterLab reads $...$ as maths before Markdown
+    # JupyterLab reads $...$ as maths in the Markdown and again in the page it renders: a
+    # name that could start maths is in a span MathJax skips.
+    assert "$" not in markdown_text(name)
+    maths = "$" in name or "\\" in name
+    assert markdown_text(name).startswith('<span class="mathjax_ignore">') == maths
 
 
 def test_markdown_text_leaves_ordinary_names_as_they_are():

@@ -21,7 +21,7 @@ from IPython.display import Markdown, display
 
 from ..charts import Figure, LiveSpec, use_offline_renderer
 from ..charts.compiled import VEGA, to_vega
-from ..names import html_text
+from ..names import MATHJAX_IGNORE, html_label, html_text
 from ..scenario import PRESET_LABELS, PRESETS, Scenario, field_info
 from ..system import System, load_system
 from .scenario_io import ScenarioIO
@@ -165,6 +165,17 @@ def chart_outputs(specs: Sequence[dict], figures: Sequence[Figure]) -> tuple[dic
 
 # A transparent 1x1 PNG, base64: tells the Vega renderer the output has its PNG already.
 NO_SNAPSHOT = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=")
+
+
+def name_checkbox(name: str, **kwargs: Any) -> widgets.Checkbox:
+    """A checkbox labelled with a name from the loaded system (a scheme), shown as its own
+    characters: the label is escaped HTML in a span MathJax skips, because JupyterLab and
+    Voila typeset a widget's label as maths (a scheme named ``$x$`` showed as an italic x).
+
+    >>> name_checkbox("<b>Falls</b> $x$").description
+    '<span class="mathjax_ignore">&lt;b&gt;Falls&lt;/b&gt; $x$</span>'
+    """
+    return widgets.Checkbox(description=html_label(name), description_allow_html=True, **kwargs)
 
 
 def help_line(name: str) -> widgets.HTML:
@@ -384,7 +395,8 @@ class Prediction(Quiz):
 def people_table(frame: pd.DataFrame, decimals: int = 1, percent: Sequence[str] = ()) -> Styler:
     """A table for people to read: no row numbers, words aligned left, numbers right with
     ``decimals`` places (``percent`` columns, shares 0-1, as whole percentages). The frame
-    is its ``.data``. Its words and column names are escaped for HTML (they hold names).
+    is its ``.data``. Its words and column names are escaped for HTML (they hold names), and
+    MathJax, which JupyterLab and Voila run over an HTML output, leaves the table alone.
 
     >>> people_table(pd.DataFrame({"Scheme": ["Falls"], "Cost (£m)": [0.5]})).data.shape
     (1, 2)
@@ -392,7 +404,7 @@ def people_table(frame: pd.DataFrame, decimals: int = 1, percent: Sequence[str] 
     words = [i for i, c in enumerate(frame.columns) if not pd.api.types.is_numeric_dtype(frame[c])]
     numbers = [c for i, c in enumerate(frame.columns) if i not in words and c not in percent]
     left = "text-align: left;"
-    return (frame.style.hide(axis="index")
+    return (frame.style.hide(axis="index").set_table_attributes(f'class="{MATHJAX_IGNORE}"')
             .format(escape="html", subset=[frame.columns[i] for i in words])
             .format_index(escape="html", axis=1)
             .format(precision=decimals, thousands=",", subset=numbers)

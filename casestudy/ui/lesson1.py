@@ -34,7 +34,7 @@ from ..priorities import (
 from ..scenario import PRESET_LABELS, Scenario
 from ..system import System, load_system
 from ..workshop import save_scenario
-from .common import Panel, Prediction, people_table
+from .common import Panel, Prediction, name_checkbox, people_table
 from .scenario_io import default_scenario_folder
 
 if TYPE_CHECKING:
@@ -146,9 +146,9 @@ class PortfolioPanel(Panel):
                        f"{orgs.loc[row.deliverer_id, 'name']}")
             detail = (f"{money(row.cost_gbp_m)} a year · load {row.leadership_load:g} · "
                       f"{row.evidence} evidence")
-            box = widgets.Checkbox(value=scheme_id in first.schemes, description=row["name"],
-                                   indent=False, tooltip=tooltip,
-                                   layout=widgets.Layout(width="330px", margin="0"))
+            box = name_checkbox(row["name"], value=scheme_id in first.schemes,
+                                indent=False, tooltip=tooltip,
+                                layout=widgets.Layout(width="330px", margin="0"))
             box.observe(self.update, names="value")
             self.boxes[str(scheme_id)] = box
             rows += [box, widgets.HTML(f'<div class="cs-help" title="{html.escape(tooltip)}">'
