@@ -218,14 +218,15 @@ class PageLog:
 
 def open_page(browser, url: str | None = None):
     """A fresh page at 1366x768 whose every request to a non-loopback host is recorded and
-    blocked (the room may have no internet, and CI must not pass thanks to a CDN)."""
+    blocked (the room may have no internet, and CI must not pass thanks to a CDN); files
+    on disk (a handout page) load."""
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
     log = PageLog()
 
     def route(route):
         host = urlsplit(route.request.url).hostname or ""
-        if host in LOOPBACK or route.request.url.startswith(("data:", "blob:")):
+        if host in LOOPBACK or route.request.url.startswith(("data:", "blob:", "file:")):
             route.continue_()
         else:
             log.external.append(route.request.url)
