@@ -75,7 +75,7 @@ def test_handout_runs_no_script_from_a_name(name, handouts, browser):
         if grids:
             # vegaEmbed draws the grid's chart from the embedded spec; move its first slider
             # (the chart filters another combination) and hover a bar for its tooltip.
-            page.wait_for_selector(".grid-chart svg.marks")
+            page.wait_for_selector(".grid-chart svg.marks", timeout=30_000)
             slider = page.query_selector(".grid-chart input[type=range]")
             if slider:
                 slider.focus()
