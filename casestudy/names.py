@@ -9,11 +9,12 @@ characters it holds, in the one context it is for:
 - :func:`html_text` for HTML, in text or in a quoted attribute (ipywidgets' ``HTML``,
   handout pages), and :func:`html_label` for HTML that JupyterLab and Voila typeset as
   maths (an HTML output, a widget's label): there a name's ``$...$`` would become maths;
-- :func:`markdown_text` for Markdown, which JupyterLab and Voila render with raw HTML
-  allowed, then typeset (and Markdown's own syntax, links and autolinks);
+- :func:`markdown_text` (and :func:`markdown_list`, :func:`markdown_code` for a path) for
+  Markdown, which JupyterLab and Voila render with raw HTML allowed, then typeset (and
+  Markdown's own syntax, links and autolinks);
 - :func:`script_json` for JSON inside a ``<script>`` element (a handout's chart spec);
-- :func:`csv_cell` and :func:`csv_safe` for CSV files a spreadsheet opens (OWASP's advice
-  on CSV injection).
+- :func:`csv_cell`, :func:`csv_safe` and :func:`write_csv` for CSV files a spreadsheet
+  opens (OWASP's advice on CSV injection).
 
 Text the kit writes itself (its labels and sentences) needs none of this; a value that came
 from outside needs it at the point it joins markup, in the form that markup needs.
@@ -185,8 +186,9 @@ def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """
     out = frame.copy()
     for column in out.columns:
-        if not (pd.api.types.is_numeric_dtype(out[column]) or pd.api.types.is_bool_dtype(out[column])):
-            out[column] = out[column].map(csv_cell)
+        values = out[column]
+        if not (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)):
+            out[column] = values.map(csv_cell)
     out.columns = [csv_cell(c) for c in out.columns]
     return out
 

@@ -20,10 +20,10 @@ import nbformat
 import pandas as pd
 import pytest
 from hostile import (
+    HOSTILE_FILE,
     HOSTILE_NAMES,
     HOSTILE_ORGS,
     HOSTILE_SCHEMES,
-    HOSTILE_FILE,
     HOSTILE_TEAMS,
     leftovers,
     scan_html,
@@ -33,8 +33,15 @@ from IPython.display import HTML, Markdown
 
 from casestudy import Scenario, load_system
 from casestudy.charts import Figure
-from casestudy.handouts import _quiz_block, _run_cell, grid_chart, grid_frame, lesson_grids
-from casestudy.handouts import markdown_html, table_html
+from casestudy.handouts import (
+    _quiz_block,
+    _run_cell,
+    grid_chart,
+    grid_frame,
+    lesson_grids,
+    markdown_html,
+    table_html,
+)
 from casestudy.names import markdown_text
 from casestudy.ui.common import PANEL_CSS, Quiz, people_table
 from casestudy.ui.compare import refused_html, teams_html
@@ -245,7 +252,7 @@ def test_handout_grid_script_cannot_be_closed_by_a_name(hostile, tmp_path):
     from casestudy.handouts import _Writer
 
     grid = lesson_grids(hostile)["02"][0]
-    body, script = _Writer(out=tmp_path, system=hostile).grid_html(grid, tmp_path / "l", 1)
+    _, script = _Writer(out=tmp_path, system=hostile).grid_html(grid, tmp_path / "l", 1)
     inner = script.removeprefix("<script>").removesuffix("</script>\n")
     assert "<" not in inner and ">" not in inner and "</script" not in inner.lower()
     spec = json.loads(inner[inner.index("{"):inner.rindex("}, {actions") + 1])

@@ -304,8 +304,8 @@ def situation(system: System | None = None) -> Markdown:
              else f"the heaviest ({len(heaviest)} of them) need")
     return Markdown(
         f"The partners in this system could invest in **{len(schemes)} shared schemes**, from "
-        f"{md(schemes['name'].iloc[0].lower())} to {md(schemes['name'].iloc[-1].lower())}. Together they "
-        f"would cost {money(schemes.cost_gbp_m.sum())} a year and need "
+        f"{md(schemes['name'].iloc[0].lower())} to {md(schemes['name'].iloc[-1].lower())}. "
+        f"Together they would cost {money(schemes.cost_gbp_m.sum())} a year and need "
         f"**{schemes.leadership_load.sum():g} units of senior leadership time**, against the "
         f"**{capacity:g} units** the partners can give (an assumption you can change); "
         f"{which} {most:g} units each. {apart} of the {len(schemes)} schemes are paid for by one "

@@ -24,6 +24,7 @@ from IPython.display import Markdown
 from ..charts import money
 from ..charts.place import boundary_figure, organisation_change_figure, signed_fine, vcs_test_figure
 from ..engine import run_year
+from ..names import markdown_list
 from ..place import (
     BOUNDARY_LABELS,
     KnockOn,
@@ -33,7 +34,6 @@ from ..place import (
     vcs_schemes,
     vcs_test,
 )
-from ..names import markdown_list
 from ..scenario import Scenario, field_info
 from ..system import System, load_system
 from .common import Panel, Prediction, Quiz, name_checkbox

@@ -619,10 +619,7 @@ class ScriptWatch:
     def calls(self, page) -> list[str]:
         found = []
         for frame in page.frames:
-            try:
-                found += frame.evaluate("() => window.__kitDialogs || []")
-            except Exception:  # noqa: BLE001 - a frame gone or of another origin
-                continue
+            found += _in_frame(frame, "() => window.__kitDialogs || []")
         return found
 
 
@@ -647,11 +644,19 @@ def injected(page) -> list[str]:
     """Elements and attributes of the page (and its frames) that a name made."""
     found = []
     for frame in page.frames:
-        try:
-            found += frame.evaluate(INJECTED_JS)
-        except Exception:  # noqa: BLE001 - a frame gone or of another origin
-            continue
+        found += _in_frame(frame, INJECTED_JS)
     return found
+
+
+def _in_frame(frame, script: str) -> list:
+    """What ``script`` returns in ``frame``; nothing from a frame that has gone or that
+    belongs to another origin (its document is not the page's to read)."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    try:
+        return list(frame.evaluate(script))
+    except PlaywrightError:
+        return []
 
 
 def shown_text(page) -> str:
