@@ -15,6 +15,11 @@ The pages come from the notebooks themselves: each code cell is run (they are on
 that return Markdown, a panel or the checks) and its value rendered, so the handout says
 what the notebook says, with the same computed figures.
 
+Every name from the loaded system is shown as text (``casestudy.names``): Markdown's raw
+HTML is shown as typed, a chart's spec is embedded as JSON that cannot close its script,
+and a text cell of a CSV file that a spreadsheet would read as a formula (``=``, ``+``,
+``-``, ``@``...) starts with a single quote, every text field quoted.
+
 >>> frame = grid_frame(load_system(), Grid(key="demo", title="", question="",
 ...     knobs=(Knob(field="risk_share", values=(0.0, 1.0)),)))
 >>> sorted(float(v) for v in frame.risk_share.unique())
@@ -29,7 +34,6 @@ import dataclasses
 import html
 import io
 import itertools
-import json
 import math
 import re
 import sys
@@ -46,6 +50,7 @@ import pandas as pd
 from .charts.style import KIND_COLOURS, KIND_LABELS, LABELS, Figure, kind_colour
 from .engine import run_year
 from .errors import ScenarioError
+from .names import MATHJAX_IGNORE, html_text, script_json, write_csv
 from .priorities import scheme_table
 from .scenario import PRESET_LABELS, PRESETS, Scenario, field_info
 from .system import System, load_system
@@ -392,7 +397,8 @@ def _quiz_block(quiz: Any) -> Block:
     answer = html.escape(str(quiz.options[quiz.correct]))
     explanation = quiz.explanations[quiz.correct]
     body = (f"<p><b>{html.escape(quiz.question)}</b></p><ol type=\"A\">{options}</ol>"
-            f"<details><summary>Show the answer</summary><p><b>{answer}</b>. {explanation}</p>"
+            f"<details><summary>Show the answer</summary><p><b>{answer}</b>. "
+            f"{html_text(explanation)}</p>"
             f"</details>")
     return Block("quiz", body)
 
@@ -409,13 +415,32 @@ def _plain(value: Any) -> str:
 
 
 class _Renderer(mistune.HTMLRenderer):
-    """Headings get ids (``Control total`` -> ``control-total``) so glossary links work."""
+    """Headings get ids (``Control total`` -> ``control-total``) so glossary links work.
+
+    Raw HTML in the Markdown is shown as text, never passed through: the kit's Markdown
+    has none of its own, and a name that reached it unescaped must not become markup. The
+    one exception is the span ``names.markdown_text`` puts around a name MathJax would read,
+    passed through as it is. Character references (``&#60;``, which ``markdown_text``
+    writes) still show as their character: mistune's own ``escape=True`` would show them
+    as typed.
+    """
+
+    _KEPT = (f'<span class="{MATHJAX_IGNORE}">', "</span>")
+
+    def __init__(self) -> None:
+        super().__init__(escape=False)
+
+    def inline_html(self, html_text: str) -> str:
+        return html_text if html_text in self._KEPT else html.escape(html_text, quote=False)
+
+    def block_html(self, html_text: str) -> str:
+        return "<p>" + html.escape(html_text.strip(), quote=False) + "</p>\n"
 
     def heading(self, text: str, level: int, **attrs: Any) -> str:
         return f'<h{level} id="{anchor(text)}">{text}</h{level}>\n'
 
 
-_MARKDOWN = mistune.create_markdown(renderer=_Renderer(escape=False),
+_MARKDOWN = mistune.create_markdown(renderer=_Renderer(),
                                     plugins=["table", "strikethrough"])
 
 
@@ -538,7 +563,7 @@ class _Writer:
         png_path = folder / f"chart-{number}.png"
         png_path.write_bytes(png)
         csv_path = folder / f"chart-{number}.csv"
-        figure.data.to_csv(csv_path, index=False)
+        write_csv(figure.data, csv_path, index=False)
         rel = f"{folder.name}/"
         caption = html.escape(figure.summary)
         return (f"<figure>{_unique_svg_ids(_strip_xml_header(svg), f'{page_key}-c{number}')}"
@@ -551,7 +576,7 @@ class _Writer:
         frame = grid_frame(self.system, grid)
         folder.mkdir(parents=True, exist_ok=True)
         csv_path = folder / f"grid-{grid.key}.csv"
-        frame.drop(columns=["kind_label"]).to_csv(csv_path, index=False)
+        write_csv(frame.drop(columns=["kind_label"]), csv_path, index=False)
         spec = grid_chart(frame, grid).to_dict()
         div = f"grid-{number}"
         combos = math.prod(len(k.values) for k in grid.knobs)
@@ -565,7 +590,7 @@ class _Writer:
                 f'<a href="{folder.name}/{csv_path.name}">{csv_path.name}</a>. The '
                 f"<code>code</code> column holds each combination's scenario code, to load in "
                 f"the kit.</p></div>")
-        script = (f"<script>vegaEmbed('#{div}', {json.dumps(spec)}, "
+        script = (f"<script>vegaEmbed('#{div}', {script_json(spec)}, "
                   "{actions: false, renderer: 'svg'}).catch(function (e) { "
                   f"document.getElementById('{div}').textContent = "
                   "'The chart could not be drawn: ' + e; });</script>\n")
@@ -665,7 +690,7 @@ def _first_heading(blocks: list[Block]) -> str:
     for block in blocks:
         match = re.search(r"<h1[^>]*>(.*?)</h1>", block.html, flags=re.DOTALL)
         if match:
-            return re.sub(r"<[^>]+>", "", match.group(1)).strip()
+            return html.unescape(re.sub(r"<[^>]+>", "", match.group(1))).strip()
     return ""
 
 

@@ -249,7 +249,7 @@ def test_lesson_page_holds_narrative_charts_tables_quiz_and_the_grid(written):
     assert 'href="glossary.html#risk-share"' in text
     assert text.count("<svg") >= 1 and "Pool the risk</h3>" in text  # the panel and its chart
     assert (out / "lesson03" / "chart-1.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert (out / "lesson03" / "chart-1.csv").read_text().startswith("org_id,")
+    assert (out / "lesson03" / "chart-1.csv").read_text().startswith('"org_id","name",')  # text quoted
     assert "The data behind this chart" in text and "<table" in text
     assert "Risk share</b>: 0" in text  # the settings shown
     assert "Who pays?" in text and "Show the answer" in text

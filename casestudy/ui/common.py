@@ -21,6 +21,7 @@ from IPython.display import Markdown, display
 
 from ..charts import Figure, LiveSpec, use_offline_renderer
 from ..charts.compiled import VEGA, to_vega
+from ..names import MATHJAX_IGNORE, html_label, html_text
 from ..scenario import PRESET_LABELS, PRESETS, Scenario, field_info
 from ..system import System, load_system
 from .scenario_io import ScenarioIO
@@ -164,6 +165,17 @@ def chart_outputs(specs: Sequence[dict], figures: Sequence[Figure]) -> tuple[dic
 
 # A transparent 1x1 PNG, base64: tells the Vega renderer the output has its PNG already.
 NO_SNAPSHOT = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=")
+
+
+def name_checkbox(name: str, **kwargs: Any) -> widgets.Checkbox:
+    """A checkbox labelled with a name from the loaded system (a scheme), shown as its own
+    characters: the label is escaped HTML in a span MathJax skips, because JupyterLab and
+    Voila typeset a widget's label as maths (a scheme named ``$x$`` showed as an italic x).
+
+    >>> name_checkbox("<b>Falls</b> $x$").description
+    '<span class="mathjax_ignore">&lt;b&gt;Falls&lt;/b&gt; $x$</span>'
+    """
+    return widgets.Checkbox(description=html_label(name), description_allow_html=True, **kwargs)
 
 
 def help_line(name: str) -> widgets.HTML:
@@ -318,6 +330,9 @@ class Panel:
 class Quiz:
     """A multiple-choice question whose feedback explains every option.
 
+    The question, the options and the explanations are plain text (they carry names from
+    the loaded system): the widget and the handouts escape them for HTML.
+
     >>> q = Quiz("Who pays for extra activity under fixed income?",
     ...          ["The commissioner", "The provider"], correct=1,
     ...          explanations=["No: the payment is fixed.", "Yes: its cost rises, its income does not."])
@@ -347,9 +362,10 @@ class Quiz:
         right = index == self.correct
         css = "cs-feedback-right" if right else "cs-feedback-wrong"
         verdict = "Right." if right else "Not quite."
-        answer = "" if right else f" The answer is: <b>{html.escape(self.options[self.correct])}</b>. " \
-                                  f"{self.explanations[self.correct]}"
-        self.feedback.value = f'<div class="{css}"><b>{verdict}</b> {self.explanations[index]}{answer}</div>'
+        answer = "" if right else f" The answer is: <b>{html_text(self.options[self.correct])}</b>. " \
+                                  f"{html_text(self.explanations[self.correct])}"
+        self.feedback.value = (f'<div class="{css}"><b>{verdict}</b> '
+                               f"{html_text(self.explanations[index])}{answer}</div>")
         return right
 
     @property
@@ -379,7 +395,8 @@ class Prediction(Quiz):
 def people_table(frame: pd.DataFrame, decimals: int = 1, percent: Sequence[str] = ()) -> Styler:
     """A table for people to read: no row numbers, words aligned left, numbers right with
     ``decimals`` places (``percent`` columns, shares 0-1, as whole percentages). The frame
-    is its ``.data``.
+    is its ``.data``. Its words and column names are escaped for HTML (they hold names), and
+    MathJax, which JupyterLab and Voila run over an HTML output, leaves the table alone.
 
     >>> people_table(pd.DataFrame({"Scheme": ["Falls"], "Cost (£m)": [0.5]})).data.shape
     (1, 2)
@@ -387,7 +404,9 @@ def people_table(frame: pd.DataFrame, decimals: int = 1, percent: Sequence[str] 
     words = [i for i, c in enumerate(frame.columns) if not pd.api.types.is_numeric_dtype(frame[c])]
     numbers = [c for i, c in enumerate(frame.columns) if i not in words and c not in percent]
     left = "text-align: left;"
-    return (frame.style.hide(axis="index")
+    return (frame.style.hide(axis="index").set_table_attributes(f'class="{MATHJAX_IGNORE}"')
+            .format(escape="html", subset=[frame.columns[i] for i in words])
+            .format_index(escape="html", axis=1)
             .format(precision=decimals, thousands=",", subset=numbers)
             .format("{:.0%}", subset=list(percent))
             .set_table_styles([{"selector": f"td.col{i}", "props": left} for i in words]

@@ -15,6 +15,7 @@ from IPython.display import Markdown, display
 from ..charts import Figure, LiveSpec, money
 from ..charts.compare import team_order, team_outcomes_figure, team_positions_figure
 from ..compare import TeamComparison, compare_teams, example_codes
+from ..names import markdown_code
 from ..scenario import Scenario
 from ..system import System, load_system
 from .common import PANEL_CSS, chart_outputs
@@ -155,7 +156,8 @@ def where_files_go() -> Markdown:
            f"the kit's own folder; set `{SCENARIOS_ENV}` to choose another")
     held = (f"It holds {_count_json(folder)} scenario file(s) now." if folder.exists() else
             "No scenario file has been saved yet: the folder is made when a table first saves.")
-    return Markdown(f"On this machine the tables' **Save** buttons write to `{folder}` ({how}). "
+    return Markdown(f"On this machine the tables' **Save** buttons write to {markdown_code(folder)} "
+                    f"({how}). "
                     + held)
 
 

@@ -23,6 +23,7 @@ from IPython.display import Markdown
 from ..charts import money
 from ..charts.priorities import leadership_load_figure, portfolio_size_figure, who_gains_figure
 from ..fundamentals import Memorandum, memorandum, portfolio_by_organisation
+from ..names import markdown_text as md
 from ..priorities import (
     OVERLOAD_ELASTICITY,
     best_portfolios,
@@ -33,7 +34,7 @@ from ..priorities import (
 from ..scenario import PRESET_LABELS, Scenario
 from ..system import System, load_system
 from ..workshop import save_scenario
-from .common import Panel, Prediction, people_table
+from .common import Panel, Prediction, name_checkbox, people_table
 from .scenario_io import default_scenario_folder
 
 if TYPE_CHECKING:
@@ -145,9 +146,9 @@ class PortfolioPanel(Panel):
                        f"{orgs.loc[row.deliverer_id, 'name']}")
             detail = (f"{money(row.cost_gbp_m)} a year · load {row.leadership_load:g} · "
                       f"{row.evidence} evidence")
-            box = widgets.Checkbox(value=scheme_id in first.schemes, description=row["name"],
-                                   indent=False, tooltip=tooltip,
-                                   layout=widgets.Layout(width="330px", margin="0"))
+            box = name_checkbox(row["name"], value=scheme_id in first.schemes,
+                                indent=False, tooltip=tooltip,
+                                layout=widgets.Layout(width="330px", margin="0"))
             box.observe(self.update, names="value")
             self.boxes[str(scheme_id)] = box
             rows += [box, widgets.HTML(f'<div class="cs-help" title="{html.escape(tooltip)}">'
@@ -299,12 +300,12 @@ def situation(system: System | None = None) -> Markdown:
     most = schemes.leadership_load.max()
     heaviest = schemes[schemes.leadership_load == most]
     apart = int((schemes.funder_id != schemes.deliverer_id).sum())
-    which = (f"the heaviest, {heaviest['name'].iloc[0].lower()}, needs" if len(heaviest) == 1
+    which = (f"the heaviest, {md(heaviest['name'].iloc[0].lower())}, needs" if len(heaviest) == 1
              else f"the heaviest ({len(heaviest)} of them) need")
     return Markdown(
         f"The partners in this system could invest in **{len(schemes)} shared schemes**, from "
-        f"{schemes['name'].iloc[0].lower()} to {schemes['name'].iloc[-1].lower()}. Together they "
-        f"would cost {money(schemes.cost_gbp_m.sum())} a year and need "
+        f"{md(schemes['name'].iloc[0].lower())} to {md(schemes['name'].iloc[-1].lower())}. "
+        f"Together they would cost {money(schemes.cost_gbp_m.sum())} a year and need "
         f"**{schemes.leadership_load.sum():g} units of senior leadership time**, against the "
         f"**{capacity:g} units** the partners can give (an assumption you can change); "
         f"{which} {most:g} units each. {apart} of the {len(schemes)} schemes are paid for by one "
@@ -344,11 +345,11 @@ def what_this_means(system: System | None = None) -> Markdown:
         for preset in ("payment_by_results", "fixed_income")}
     return Markdown(
         f"In this system the best portfolio at the default capacity has **{int(top['size'])} "
-        f"schemes** ({top['names']}), expected to benefit the NHS system by "
+        f"schemes** ({md(top['names'])}), expected to benefit the NHS system by "
         f"{money(top.nhs_benefit_gbp_m)} a year. Taking on all {int(everything['size'])} schemes "
         f"gives {money(everything.nhs_benefit_gbp_m)}: more cost, and less delivered, because "
         f"leadership is spread too thin. Even the best few do not pay off for everyone: "
-        f"{system.org_name(provider)} changes by {money(by_rule['payment_by_results'])} under "
+        f"{md(system.org_name(provider))} changes by {money(by_rule['payment_by_results'])} under "
         f"payment by results and by {money(by_rule['fixed_income'])} under fixed income. Agreeing "
         f"who leads, who pays and how gains are shared is what the memorandum is for; the next "
         f"lesson takes that on."

@@ -37,6 +37,7 @@ from ..behaviours import (
 from ..charts import money
 from ..charts.behaviours import contracting_figure, gain_share_figure, shift_by_rule_figure
 from ..errors import ScenarioError
+from ..names import markdown_text as md
 from ..scenario import PRESET_LABELS, Scenario
 from ..system import System, load_system
 from .common import CONTROL_WIDTH, SLIDER_LABEL_WIDTH, FloatSlider, Panel, Prediction
@@ -268,20 +269,20 @@ def situation(system: System | None = None) -> Markdown:
     shift, problem = _shift(system)
     if shift is None:
         return Markdown(f"This lesson follows one shift of emergency admissions out of hospital, "
-                        f"but it cannot be built for this system: {problem}.")
+                        f"but it cannot be built for this system: {md(problem)}.")
     acute = stranded_cost(system, DEFAULT, shift)
     # The service costs the same for each admission it avoids: cost = that price x admissions.
     each = (f", about £{shift.cost_per_admission_gbp:,.0f} for each of the "
             f"{acute.admissions_avoided:,.0f} admissions avoided")
     template = (f" (the cost per admission avoided of the data's "
-                f"**{system.schemes.loc[shift.template_id, 'name']}**: its cost divided by the "
+                f"**{md(system.schemes.loc[shift.template_id, 'name'])}**: its cost divided by the "
                 f"emergency admissions it avoids)" if shift.template_id else "")
     return Markdown(
         f"The lesson follows one shift of care out of hospital. A community service run by "
-        f"**{system.org_name(shift.deliverer_id)}** avoids {_pct(shift.share)} of the emergency "
-        f"admissions at **{system.org_name(shift.acute_id)}**, the largest acute trust: about "
+        f"**{md(system.org_name(shift.deliverer_id))}** avoids {_pct(shift.share)} of the emergency "
+        f"admissions at **{md(system.org_name(shift.acute_id))}**, the largest acute trust: about "
         f"{acute.admissions_avoided:,.0f} admissions a year. "
-        f"**{system.org_name(shift.funder_id)}**, which buys most of the trust's emergency care, "
+        f"**{md(system.org_name(shift.funder_id))}**, which buys most of the trust's emergency care, "
         f"pays for the service: {_cost(acute.scheme_cost_gbp_m)} a year{each}{template}."
     )
 
@@ -291,12 +292,12 @@ def model_in_one_paragraph(system: System | None = None) -> Markdown:
     system = _system(system)
     shift, problem = _shift(system)
     if shift is None:
-        return Markdown(f"The model cannot build this lesson's shift here: {problem}.")
+        return Markdown(f"The model cannot build this lesson's shift here: {md(problem)}.")
     orgs = system.organisations
     row = orgs.loc[shift.acute_id]
     acute = stranded_cost(system, DEFAULT, shift)
     return Markdown(
-        f"Each admission that leaves {system.org_name(shift.acute_id)} takes its price with it "
+        f"Each admission that leaves {md(system.org_name(shift.acute_id))} takes its price with it "
         f"under payment by results, but only part of its cost: in this system the trust's cost "
         f"base is {row.fixed_share:.0%} fixed, {row.semi_fixed_share:.0%} semi-fixed and "
         f"{row.variable_share:.0%} variable, and with the default capacity flex of "
@@ -313,7 +314,7 @@ def what_this_means(system: System | None = None) -> Markdown:
     system = _system(system)
     shift, problem = _shift(system)
     if shift is None:
-        return Markdown(f"This lesson's shift cannot be built for this system: {problem}.")
+        return Markdown(f"This lesson's shift cannot be built for this system: {md(problem)}.")
     lines = []
     for preset in ("payment_by_results", "fixed_income"):
         changes = shift_changes(system, Scenario.preset(preset), shift)
@@ -324,7 +325,7 @@ def what_this_means(system: System | None = None) -> Markdown:
         if deal.loc["one_to_one", "goes_ahead"]:
             lines.append(f"under {rule} nobody loses, so even one to one the shift goes ahead")
         elif shared.possible:
-            blockers = _names(system, deal.loc["one_to_one", "blocked_by"])
+            blockers = md(_names(system, deal.loc["one_to_one", "blocked_by"]))
             lines.append(f"under {rule}, {blockers} would block it one to one; passing "
                          f"{shared.share_of_gains:.0%} of the winners' gains makes it work")
         else:

@@ -34,6 +34,7 @@ from ..governance import (
     incentive_linkage,
     reserve_draws,
 )
+from ..names import markdown_list
 from ..scenario import Scenario
 from ..system import System, load_system
 from .common import CONTROL_WIDTH, SLIDER_LABEL_WIDTH, FloatSlider, Panel, Prediction, Quiz
@@ -352,7 +353,7 @@ def situation(system: System | None = None) -> Markdown:
         + ". Take away the one-off money "
         f"(non-recurrent savings, one-off support and incentive funds) and their **underlying** "
         f"position is **{money(underlying)}**"
-        + (f", with {len(in_deficit)} of them in underlying deficit ({', '.join(in_deficit)})."
+        + (f", with {len(in_deficit)} of them in underlying deficit ({markdown_list(in_deficit)})."
            if in_deficit else ".")
         + " Each organisation sees its own accounts; the partners in Bradford built one shared "
         "picture, agreed what to hold in reserve together, and tied part of their incentive funds "

@@ -40,6 +40,7 @@ from ..incentives import (
     largest_acute_trust,
     main_commissioner,
 )
+from ..names import markdown_text as md
 from ..projection import project, project_columns, system_totals
 from ..scenario import PRESET_LABELS, PRESETS, Scenario
 from ..system import System, load_system
@@ -117,10 +118,10 @@ def situation(system: System | None = None) -> Markdown:
         flows = year.flows
         paid = flows[(flows.payee_id == provider) & (flows.payer_id == commissioner)].amount_gbp_m.sum()
         text.append(
-            f"**{_name(system, provider)}** is the largest acute trust here, with a cost base of "
+            f"**{md(_name(system, provider))}** is the largest acute trust here, with a cost base of "
             f"{money(system.organisations.loc[provider, 'cost_base_gbp_m'])}. Its contracts bring in "
             f"{money(contract)} a year at plan, {money(paid)} of it from "
-            f"**{_name(system, commissioner)}**"
+            f"**{md(_name(system, commissioner))}**"
             + (f" ({_pct(paid / contract)})." if contract > 0 else "."))
     else:
         text.append("This system has no acute trust, so the lesson follows its two largest NHS "
@@ -146,7 +147,7 @@ def the_model(system: System | None = None) -> Markdown:
         price = -mine.loc["payment_by_results", "income_change_gbp_m"]
         saved = -mine.loc["fixed_income", "cost_change_gbp_m"]
         if price > 0:
-            extra = (f" For {_name(system, provider)} an elective spell that is not done saves "
+            extra = (f" For {md(_name(system, provider))} an elective spell that is not done saves "
                      f"about {_pct(saved / price)} of its price: that is its **marginal cost**; "
                      f"the rest of the cost stays (wards, theatres, rotas).")
     return Markdown(
@@ -178,7 +179,7 @@ def what_this_means(system: System | None = None) -> Markdown:
     who = shown[1] if commissioner is None else commissioner
     lines.append(
         f"- **Certainty.** Under fixed income the spread (standard deviation) of "
-        f"{_name(system, who)}'s position is "
+        f"{md(_name(system, who))}'s position is "
         f"{money(spread.loc[('fixed_income', who), 'sd_position_gbp_m'])}, against "
         f"{money(spread.loc[('payment_by_results', who), 'sd_position_gbp_m'])} under payment "
         f"by results; the volume risk stays with the provider, at its marginal cost.")
@@ -197,7 +198,7 @@ def what_this_means(system: System | None = None) -> Markdown:
         rate = break_even_elective_rate(system, DEFAULT, SHORTFALL_SHARE, provider)
         lines.append(
             f"- **Less planned care pays under fixed income.** Doing {_pct(SHORTFALL_SHARE)} fewer "
-            f"electives than planned, {_name(system, provider)} "
+            f"electives than planned, {md(_name(system, provider))} "
             f"{_gains_words(gains.loc[('fixed_income', provider), 'gain_gbp_m'])}; under aligned "
             f"payment and incentive (elective variable rate {_pct(DEFAULT.elective_variable_rate)}) "
             f"it {_gains_words(gains.loc[('aligned_payment_and_incentive', provider), 'gain_gbp_m'])}"

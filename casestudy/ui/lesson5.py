@@ -24,6 +24,7 @@ from IPython.display import Markdown
 from ..charts import money
 from ..charts.place import boundary_figure, organisation_change_figure, signed_fine, vcs_test_figure
 from ..engine import run_year
+from ..names import markdown_list
 from ..place import (
     BOUNDARY_LABELS,
     KnockOn,
@@ -35,7 +36,7 @@ from ..place import (
 )
 from ..scenario import Scenario, field_info
 from ..system import System, load_system
-from .common import Panel, Prediction, Quiz
+from .common import Panel, Prediction, Quiz, name_checkbox
 
 DEFAULT = Scenario.preset("fixed_income")  # the panels' baseline, as in every lesson
 CUT = -0.1  # the social care change the lesson starts from and its prose uses: a 10% cut
@@ -160,9 +161,9 @@ class VoluntaryPanel(Panel):
             detail = (f"Paid by {orgs.loc[row.funder_id, 'name']}: {money(row.cost_gbp_m)} a year, "
                       f"{row.evidence} evidence, {row.delivery_probability:.0%} chance of "
                       f"delivering")
-            box = widgets.Checkbox(value=scheme_id in chosen, description=str(row["name"]),
-                                   indent=False, tooltip=detail,
-                                   layout=widgets.Layout(width="330px", margin="0"))
+            box = name_checkbox(str(row["name"]), value=scheme_id in chosen,
+                                indent=False, tooltip=detail,
+                                layout=widgets.Layout(width="330px", margin="0"))
             box.observe(self.update, names="value")
             self.boxes[scheme_id] = box
             rows += [box, widgets.HTML(f'<div class="cs-help">{html.escape(detail)}</div>')]
@@ -274,7 +275,7 @@ def situation(system: System | None = None) -> Markdown:
     vcs = vcs_schemes(system)
     text = (
         f"Outside the NHS control total sit {len(outside)} of this system's {len(orgs)} "
-        f"organisations: {', '.join(outside['name'])}. "
+        f"organisations: {markdown_list(outside['name'])}. "
     )
     if len(councils):
         text += (

@@ -36,7 +36,7 @@ from ..projection import project, system_totals
 from ..scenario import ALL_RATES, PRESET_LABELS, Scenario, field_info
 from ..system import System, load_system
 from .common import (CONTROL_WIDTH, PANEL_CSS, Prediction, Quiz, chart_outputs, control,
-                     controls_and_charts, help_line)
+                     controls_and_charts, help_line, name_checkbox)
 from .scenario_io import ScenarioIO
 
 DEFAULT_A = Scenario.preset("fixed_income")
@@ -160,8 +160,8 @@ class ScenarioSide:
             self.controls[name] = widget
         self.scheme_boxes: dict[str, widgets.Checkbox] = {}
         for scheme_id, row in system.schemes.iterrows():
-            box = widgets.Checkbox(value=scheme_id in start.schemes, description=row["name"],
-                                   indent=False, layout=widgets.Layout(width=CONTROL_WIDTH))
+            box = name_checkbox(row["name"], value=scheme_id in start.schemes,
+                                indent=False, layout=widgets.Layout(width=CONTROL_WIDTH))
             box.observe(self._changed, names="value")
             self.scheme_boxes[str(scheme_id)] = box
         self.reset_button = widgets.Button(description="Reset", icon="undo",

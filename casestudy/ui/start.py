@@ -13,6 +13,7 @@ from IPython.display import Markdown
 
 from ..charts import KIND_LABELS, income_cost_chart, money
 from ..engine import run_year
+from ..names import markdown_text
 from ..scenario import Scenario
 from ..system import System, load_system
 from .common import people_table
@@ -53,7 +54,8 @@ def system_at_a_glance(system: System | None = None) -> Markdown:
     commissioners = orgs[orgs.kind == "commissioner"]
     contracts = year.flows.loc[year.flows.kind == "contract", "amount_gbp_m"].sum()
     text = (
-        f"**The system: {system.name.replace('_', ' ').title()}.** It has {len(orgs)} organisations: {listing}. "
+        f"**The system: {markdown_text(system.name.replace('_', ' ').title())}.** "
+        f"It has {len(orgs)} organisations: {listing}. "
         f"Its commissioners hold {money(commissioners.allocation_gbp_m.sum())} of allocations, and "
         f"{len(system.service_lines)} service lines carry "
         f"{money(contracts)} of contracts a year. "

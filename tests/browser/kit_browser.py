@@ -128,12 +128,14 @@ def _wait_until_up(process: subprocess.Popen, url: str, log_path: Path) -> None:
                        + log_path.read_text(errors="replace")[-3000:])
 
 
-def start_voila(root: Path = NOTEBOOKS) -> Server:
+def start_voila(root: Path = NOTEBOOKS, env: dict[str, str] | None = None) -> Server:
+    """Voila on every notebook under ``root``; ``env`` adds to the environment (e.g.
+    ``CASESTUDY_SYSTEM``, which its kernels inherit)."""
     port = free_port()
     log_path = Path(tempfile.mkstemp(prefix="voila-", suffix=".log")[1])
     with log_path.open("w") as log:
-        process = _popen(serve.voila_command(port, root=root), cwd=ROOT, env=serve.voila_env(),
-                         log=log)
+        process = _popen(serve.voila_command(port, root=root), cwd=ROOT,
+                         env=serve.voila_env({**os.environ, **(env or {})}), log=log)
     server = Server(process, f"http://127.0.0.1:{port}/", log_path)
     try:
         _wait_until_up(process, server.url, log_path)
@@ -216,14 +218,15 @@ class PageLog:
 
 def open_page(browser, url: str | None = None):
     """A fresh page at 1366x768 whose every request to a non-loopback host is recorded and
-    blocked (the room may have no internet, and CI must not pass thanks to a CDN)."""
+    blocked (the room may have no internet, and CI must not pass thanks to a CDN); files
+    on disk (a handout page) load."""
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
     log = PageLog()
 
     def route(route):
         host = urlsplit(route.request.url).hostname or ""
-        if host in LOOPBACK or route.request.url.startswith(("data:", "blob:")):
+        if host in LOOPBACK or route.request.url.startswith(("data:", "blob:", "file:")):
             route.continue_()
         else:
             log.external.append(route.request.url)
@@ -547,3 +550,132 @@ def problems(log: PageLog) -> list[str]:
     found += [f"request to another host: {url}" for url in log.external
               if not _harmless(url, HARMLESS_EXTERNAL)]
     return found
+
+
+# --------------------------------------------------------------------------- script from names
+
+# Installed before any page script: counts every alert, confirm and prompt (in the page and
+# in any frame, whose calls are also counted in the page's list).
+NO_DIALOGS_JS = r"""
+(() => {
+  const calls = window.__kitDialogs = [];
+  const record = (kind) => function (message) {
+    const text = kind + ': ' + String(message);
+    calls.push(text);
+    try { if (window.top !== window && window.top.__kitDialogs) window.top.__kitDialogs.push(text + ' (in a frame)'); }
+    catch (e) { /* a frame of another origin */ }
+    return kind === 'confirm' ? false : (kind === 'prompt' ? null : undefined);
+  };
+  for (const kind of ['alert', 'confirm', 'prompt']) window[kind] = record(kind);
+})();
+"""
+
+# Markup that only a name let through could have made: an event handler or a script URL
+# calling alert, a <script> holding only alert(n), an iframe, a style that hides the page.
+INJECTED_JS = r"""
+() => {
+  const found = [];
+  const visit = (root) => {
+    for (const el of root.querySelectorAll('*')) {
+      const tag = el.tagName.toLowerCase();
+      for (const a of Array.from(el.attributes)) {
+        const name = a.name.toLowerCase(), value = a.value;
+        if (name.startsWith('on') && value.includes('alert(')) found.push(`<${tag} ${name}="${value}">`);
+        if (['href', 'src', 'xlink:href', 'action', 'formaction'].includes(name)
+            && /^\s*javascript:/i.test(value)) found.push(`<${tag} ${name}="${value}">`);
+      }
+      if (tag === 'script' && /^\s*alert\(\d+\)\s*$/.test(el.textContent)) found.push(`<script>${el.textContent}</script>`);
+      if (tag === 'iframe') found.push(`<iframe src="${el.getAttribute('src')}">`);
+      if (tag === 'style' && /body\s*\{\s*display:\s*none/.test(el.textContent)) found.push(`<style>${el.textContent}</style>`);
+      if (el.shadowRoot) visit(el.shadowRoot);
+    }
+  };
+  visit(document);
+  return found;
+}
+"""
+
+# The text a reader sees, charts left out (Vega shortens long axis labels with an ellipsis),
+# a no-break space read as a space (ipywidgets writes a dropdown's spaces as no-break ones).
+SHOWN_TEXT_JS = r"""
+() => {
+  const hidden = Array.from(document.querySelectorAll('svg, canvas'));
+  const before = hidden.map((e) => e.style.display);
+  hidden.forEach((e) => { e.style.display = 'none'; });
+  const text = document.body ? document.body.innerText : '';
+  hidden.forEach((e, i) => { e.style.display = before[i]; });
+  return text.replace(/\u00a0/g, ' ');
+}
+"""
+
+
+@dataclass
+class ScriptWatch:
+    """What a page did that only script from a name would: dialogs opened (Playwright's
+    ``dialog`` event) and calls of the stubbed ``alert``/``confirm``/``prompt``."""
+
+    dialogs: list[str] = field(default_factory=list)
+
+    def calls(self, page) -> list[str]:
+        found = []
+        for frame in page.frames:
+            found += _in_frame(frame, "() => window.__kitDialogs || []")
+        return found
+
+
+def open_watched(browser, url: str):
+    """``open_page`` with every dialog recorded (and dismissed) and ``alert``, ``confirm``
+    and ``prompt`` stubbed to count their calls before any script of the page runs; returns
+    (page, log, watch)."""
+    page, log = open_page(browser)
+    watch = ScriptWatch()
+
+    def on_dialog(dialog) -> None:
+        watch.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.add_init_script(NO_DIALOGS_JS)
+    page.goto(url, wait_until="commit")
+    return page, log, watch
+
+
+def injected(page) -> list[str]:
+    """Elements and attributes of the page (and its frames) that a name made."""
+    found = []
+    for frame in page.frames:
+        found += _in_frame(frame, INJECTED_JS)
+    return found
+
+
+def _in_frame(frame, script: str) -> list:
+    """What ``script`` returns in ``frame``; nothing from a frame that has gone or that
+    belongs to another origin (its document is not the page's to read)."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    try:
+        return list(frame.evaluate(script))
+    except PlaywrightError:
+        return []
+
+
+def shown_text(page) -> str:
+    """The page's visible text, without its charts."""
+    return page.evaluate(SHOWN_TEXT_JS)
+
+
+def reveal_checks(page, timeout_ms: int = 30_000) -> int:
+    """Answer every check of understanding (``.cs-check``) with its first option and show
+    the feedback; returns how many were answered."""
+    checks = page.query_selector_all(".cs-check")
+    for check in checks:
+        check.scroll_into_view_if_needed()
+        option = check.query_selector("input[type=radio]")
+        if option:
+            option.check()
+        check.query_selector(".jupyter-button").click()
+    if checks:
+        page.wait_for_function(
+            "(n) => document.querySelectorAll('.cs-check .cs-feedback-right, "
+            ".cs-check .cs-feedback-wrong').length >= n", arg=len(checks), timeout=timeout_ms)
+    return len(checks)
