@@ -34,6 +34,9 @@ schemes that take out activity and the capacity behind it).
 [1, 2, 3]
 >>> list(system_totals(frame).columns[:3])
 ['year', 'position_gbp_m', 'underlying_position_gbp_m']
+>>> stacked = project_by_preset(cs.load_system(), cs.Scenario(), ["pbr_mret", "fixed_income"], years=2)
+>>> stacked.groupby("payment", sort=False).size().to_dict()
+{'pbr_mret': 20, 'fixed_income': 20}
 """
 
 from __future__ import annotations
@@ -45,10 +48,16 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from .engine import (TOLERANCE_GBP_M, Money, YearInputs, compute_year, inputs_for,
-                     organisation_columns)
+from .engine import (
+    TOLERANCE_GBP_M,
+    Money,
+    YearInputs,
+    compute_year,
+    inputs_for,
+    organisation_columns,
+)
 from .errors import ScenarioError
-from .scenario import Scenario, field_info
+from .scenario import PRESETS, Scenario, check_presets, field_info
 from .system import System
 
 PROJECT_COLUMNS = (
@@ -153,6 +162,26 @@ def project_columns(system: System, scenario: Scenario,
     columns.update({name: np.concatenate([part[name] for part in parts])
                     for name in PROJECT_COLUMNS[2:]})
     return columns
+
+
+def project_by_preset(system: System, scenario: Scenario, presets: Sequence[str] = PRESETS,
+                      years: int | None = None) -> pd.DataFrame:
+    """:func:`project` under each payment preset, stacked: the same system and scenario,
+    year by year, with only the payment rule changed. One tidy frame, ``payment`` first and
+    then :data:`PROJECT_COLUMNS`, presets in the order given (default: every preset).
+
+    Built from each projection's arrays into one frame (a frame each and a concat cost
+    1.5 ms more for four presets). :func:`system_totals` sums it per preset and year.
+    """
+    presets = check_presets(presets)
+    if not isinstance(scenario, Scenario):
+        raise ScenarioError(f"scenario must be a Scenario, not {type(scenario).__name__}")
+    parts = [project_columns(system, replace(scenario, payment=preset), years)
+             for preset in presets]
+    columns = {"payment": np.repeat(np.asarray(presets, dtype=object),
+                                    [len(part["year"]) for part in parts])}
+    columns.update({name: np.concatenate([part[name] for part in parts]) for name in parts[0]})
+    return pd.DataFrame(columns)
 
 
 def system_totals(frame: pd.DataFrame, keys: Sequence[str] = ("payment",)) -> pd.DataFrame:

@@ -84,10 +84,18 @@ def test_elective_shortfall_by_hand(tiny_system):
 def test_aligned_payment_pays_the_variable_rate_of_the_price(tiny_system, rate):
     scenario = dataclasses.replace(PLAIN, elective_variable_rate=rate)
     api = gains_of(elective_shortfall(tiny_system, scenario, 0.1, "acute",
-                                      presets=("aligned_payment_and_incentive",)),
-                   "aligned_payment_and_incentive")
+                                      presets=("api_2023", "api_2022")), "api_2023")
     assert api.loc["acute", "gain_gbp_m"] == pytest.approx(SAVED_GBP_M - rate * PRICE_GBP_M)
     assert api.loc["ccg_a", "gain_gbp_m"] == pytest.approx(rate * PRICE_GBP_M)
+
+
+def test_aligned_payment_in_2022_23_took_nothing_back_for_electives_not_done(tiny_system):
+    # 75% above plan only: 10% fewer electives keep their income, as under fixed income.
+    api = gains_of(elective_shortfall(tiny_system, PLAIN, 0.1, "acute", presets=("api_2022",)),
+                   "api_2022")
+    assert api.loc["acute", "income_change_gbp_m"] == pytest.approx(0, abs=1e-12)
+    assert api.loc["acute", "gain_gbp_m"] == pytest.approx(SAVED_GBP_M)
+    assert api.loc["ccg_a", "gain_gbp_m"] == pytest.approx(0, abs=1e-12)
 
 
 def test_the_nhs_gains_the_marginal_cost_under_every_rule(bundled_system):
@@ -113,7 +121,7 @@ def test_break_even_rate_by_hand(tiny_system):
     assert rate == pytest.approx(SAVED_GBP_M / PRICE_GBP_M)  # 80 x 0.2 / 71, the marginal share
     # At that rate the engine itself says the trust neither gains nor loses.
     at = dataclasses.replace(PLAIN, elective_variable_rate=rate)
-    api = gains_of(elective_shortfall(tiny_system, at, 0.1, "acute"), "aligned_payment_and_incentive")
+    api = gains_of(elective_shortfall(tiny_system, at, 0.1, "acute"), "api_2023")
     assert api.loc["acute", "gain_gbp_m"] == pytest.approx(0, abs=1e-9)
 
 

@@ -41,13 +41,23 @@ SCHEMES = {  # funder, cost, chance, load, emergency cut, elective cut
     "falls": ("council", 0.5, 1.0, 1.0, 0.02, 0.0),
     "diabetes": ("ccg_b", 0.4, 1.0, 3.0, 0.0, 0.05),
 }
-# Share of price paid for activity off plan, per preset: (elective, emergency).
-VARIABLE_RATE = {
-    "payment_by_results": (1.0, 1.0),
-    "fixed_income": (0.0, 0.0),
-    "blended": (1.0, 0.2),
-    "aligned_payment_and_incentive": (1.0, 0.0),
+# Share of price taken back for elective activity below plan, per preset.
+ELECTIVE_RATE_BELOW_PLAN = {
+    "payment_by_results": 1.0, "pbr_mret": 1.0, "fixed_income": 0.0, "blended": 1.0,
+    "api_2022": 0.0,  # 75% above plan, nothing back below it
+    "api_2023": 1.0, "nhsps_2026": 1.0,
 }
+
+
+def emergency_paid(preset: str, activity: float) -> float:
+    """What an emergency line pays, as a share of its planned value, at ``activity`` x plan."""
+    if preset == "payment_by_results":
+        return activity
+    if preset == "pbr_mret":  # full price to the 0.94 baseline, 70% above it
+        return min(activity, 0.94) + 0.7 * max(0.0, activity - 0.94)
+    if preset in ("blended", "nhsps_2026"):  # plan plus 20% of the difference
+        return 1.0 + 0.2 * (activity - 1.0)
+    return 1.0  # fixed income and the API presets: emergency care in the fixed element
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +78,10 @@ def by_hand(chosen: tuple[str, ...], capacity: float, preset: str = "payment_by_
     strain = min(1.0, capacity / load) ** OVERLOAD_ELASTICITY if load else 1.0
     emergency_cut = sum(SCHEMES[s][2] * strain * SCHEMES[s][4] for s in chosen)
     elective_cut = sum(SCHEMES[s][2] * strain * SCHEMES[s][5] for s in chosen)
-    elective_rate, emergency_rate = VARIABLE_RATE[preset]
+    elective_rate = ELECTIVE_RATE_BELOW_PLAN[preset]
+    # The payment given up per £ of emergency activity avoided (MRET: kinked at its baseline).
+    emergency_rate = ((emergency_paid(preset, 1.0) - emergency_paid(preset, 1.0 - emergency_cut))
+                      / emergency_cut if emergency_cut else 0.0)
     cost = {org: sum(SCHEMES[s][1] for s in chosen if SCHEMES[s][0] == org)
             for org in ("ccg_a", "ccg_b", "council")}
     avoided = ELECTIVE_GBP_M * elective_cut + sum(EMERGENCY_GBP_M.values()) * emergency_cut

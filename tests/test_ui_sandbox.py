@@ -25,6 +25,7 @@ from casestudy import (
     system_totals,
 )
 from casestudy.charts import money
+from casestudy.scenario import ALL_RATES
 from casestudy.charts.sandbox import ab_positions_chart, ab_years_chart
 from casestudy.ui import sandbox
 from casestudy.ui.common import Prediction
@@ -93,17 +94,17 @@ def test_every_knob_reaches_the_scenario(box, system):
 
 def test_rate_sliders_the_payment_rule_ignores_are_greyed_out(box):
     side = box.b
-    disabled = lambda: {n for n in ("blended_rate_above_plan", "blended_rate_below_plan",
-                                    "elective_variable_rate") if side.controls[n].disabled}
+    disabled = lambda: {n for n in ALL_RATES if side.controls[n].disabled}
     assert side.scenario().payment == "fixed_income"
-    assert disabled() == {"blended_rate_above_plan", "blended_rate_below_plan",
-                          "elective_variable_rate"}
+    assert disabled() == set(ALL_RATES)
     side.controls["payment"].value = "blended"
-    assert disabled() == {"elective_variable_rate"}
-    side.controls["payment"].value = "aligned_payment_and_incentive"
-    assert disabled() == {"blended_rate_above_plan", "blended_rate_below_plan"}
+    assert disabled() == set(ALL_RATES) - {"blended_rate_above_plan", "blended_rate_below_plan"}
+    side.controls["payment"].value = "api_2023"
+    assert disabled() == set(ALL_RATES) - {"elective_variable_rate", "outpatient_follow_up_share"}
+    side.controls["payment"].value = "pbr_mret"
+    assert disabled() == set(ALL_RATES) - {"mret_baseline_share", "mret_rate_above_baseline"}
     side.load(Scenario.preset("blended"))
-    assert disabled() == {"elective_variable_rate"}
+    assert disabled() == set(ALL_RATES) - {"blended_rate_above_plan", "blended_rate_below_plan"}
 
 
 def test_b_opens_on_the_group_of_the_setting_it_changes_from_a(box):

@@ -123,7 +123,7 @@ def control(name: str, value: Any = None, **overrides: Any) -> widgets.Widget:
               "layout": widgets.Layout(width=CONTROL_WIDTH)}
     if name == "payment":
         options = [(PRESET_LABELS[p], p) for p in PRESETS]
-        widget = widgets.Dropdown(options=options, value=value if isinstance(value, str) else PRESETS[1],
+        widget = widgets.Dropdown(options=options, value=value if isinstance(value, str) else "fixed_income",
                                   **common)
     elif isinstance(info["default"], bool):
         widget = widgets.Checkbox(value=bool(value), indent=False, **common)

@@ -203,14 +203,14 @@ class ReservePanel(Panel):
         share = f" ({released / total:.0%} of it)" if total > 0 else ""
         before = baseline.reserve_gbp_m.to_numpy()
         was = float(before[-2] - before[-1])
-        rule = html.escape(scenario.payment_label.lower())
+        rule = html.escape(scenario.payment_phrase)
         return (
             f"<p>To meet their control totals in {confidence:.0%} of years under {rule} contracts, "
             f"the {len(names)} NHS organisations would each hold a reserve: "
             f"<b>{money(total)}</b> between them, the largest {html.escape(names[largest])}'s "
             f"{money(reserve[largest])}. Pooled, the system needs <b>{money(pooled)}</b>: "
             f"pooling releases <b>{money(released)}</b>{share} for patient care "
-            f"(baseline {html.escape(self.baseline.payment_label.lower())}: {money(was)}), "
+            f"(baseline {html.escape(self.baseline.payment_phrase)}: {money(was)}), "
             f"because bad years at different organisations partly offset.</p>"
             "<p>The payment rule moves the risk between commissioners and providers; pooling "
             "shares whatever risk there is.</p>"

@@ -128,7 +128,7 @@ def social_care_words(system: System, scenario: Scenario, knock: KnockOn) -> str
     nhs_orgs = knock.organisations[knock.organisations.boundary == "nhs"]
     if len(nhs_orgs) and nhs_orgs.change_gbp_m.abs().max() > TOLERANCE_GBP_M:
         worst = nhs_orgs.loc[nhs_orgs.change_gbp_m.idxmin()]
-        parts.append(f"<p>Inside the NHS, under {html.escape(scenario.payment_label.lower())}, "
+        parts.append(f"<p>Inside the NHS, under {html.escape(scenario.payment_phrase)}, "
                      f"{html.escape(worst['name'])} bears most "
                      f"({signed_fine(worst.change_gbp_m)}). Change the payment rule: the NHS "
                      f"total stays, who carries it moves.</p>")

@@ -33,10 +33,18 @@ from ..charts.sandbox import ab_positions_figure, ab_years_figure
 from ..engine import YearResult, run_year
 from ..errors import ScenarioError
 from ..projection import project, system_totals
-from ..scenario import ALL_RATES, PRESET_LABELS, Scenario, field_info
+from ..scenario import ALL_RATES, Scenario, field_info, preset_phrase
 from ..system import System, load_system
-from .common import (CONTROL_WIDTH, PANEL_CSS, Prediction, Quiz, chart_outputs, control,
-                     controls_and_charts, help_line)
+from .common import (
+    CONTROL_WIDTH,
+    PANEL_CSS,
+    Prediction,
+    Quiz,
+    chart_outputs,
+    control,
+    controls_and_charts,
+    help_line,
+)
 from .scenario_io import ScenarioIO
 
 DEFAULT_A = Scenario.preset("fixed_income")
@@ -399,7 +407,7 @@ def how_to(system: System | None = None) -> Markdown:
     a = run_year(system, DEFAULT_A).system.loc["nhs"]
     b = run_year(system, DEFAULT_B).system.loc["nhs"]
     return Markdown(
-        f"The sandbox opens with **A** as the kit's baseline ({PRESET_LABELS[DEFAULT_A.payment].lower()}, "
+        f"The sandbox opens with **A** as the kit's baseline ({preset_phrase(DEFAULT_A.payment)}, "
         f"demand on plan: the NHS system reports {money(a.position_gbp_m)}) and **B** the same "
         f"with {DEFAULT_B.demand_shock:.0%} more demand than planned (it reports "
         f"{money(b.position_gbp_m)}). Every setting has its range and a line of help under it; "
