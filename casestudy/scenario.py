@@ -235,9 +235,18 @@ class Scenario:
         0.011, label="Tariff efficiency factor", unit="fraction a year", low=0, high=0.1,
         step=0.001, group="money", help="Efficiency deducted from prices",
         source="R38: 2019/20 efficiency factor 1.1%")
+    cost_pressure: float = knob(
+        0.03, label="Cost pressures above the uplift", unit="fraction a year", low=0, high=0.1,
+        step=0.001, group="money",
+        help="Rise in NHS providers' costs beyond the price uplift (pay drift, drugs, "
+             "demand the tariff does not fund), which their savings must also cover",
+        source="R106, R38, DERIVED: CIP plans of 4.1% cover the 1.1% efficiency factor and "
+               "pressures above the uplift: 4.1 - 1.1 = 3.0%")
     efficiency_required: float = knob(
         0.041, label="Efficiency required", unit="share of cost base", low=0, high=0.1,
-        step=0.001, group="money", help="Cost improvement each provider plans this year",
+        step=0.001, group="money",
+        help="Cost improvement each NHS provider plans this year: one ask, covering the "
+             "tariff efficiency factor and the cost pressures above the uplift",
         source="R106: 2018/19 provider CIP plans 4.1% of spending")
     efficiency_delivered_share: float = knob(
         0.9, label="Efficiency delivered", unit="share of plan", low=0, high=1, group="money",
@@ -296,10 +305,13 @@ class Scenario:
              "in England in 2016/17 gives £75",
         source="R131, DERIVED: £173m for 2.3 million delayed days in 2016/17 = £75")
     allocation_growth: float = knob(
-        0.04, label="Allocation growth", unit="fraction a year", low=-0.05, high=0.15,
+        0.052, label="Allocation growth", unit="fraction a year", low=-0.05, high=0.15,
         step=0.001, group="years",
-        help="Yearly growth of commissioners' allocations and the council's budget",
-        source="assumption, near NHS cash growth 2016/17-2019/20")
+        help="Yearly growth of commissioners' allocations and the council's budget (and of "
+             "providers' other income)",
+        source="R38, R114, DERIVED: prices up 3.8% - 1.1% = 2.7% a year, and funding for about "
+               "2.4% more care a year (against a 3% trend): 1.027 x 1.024 - 1 = 5.2%; the "
+               "council's budget growing with it is an assumption")
     rebase_fixed_income: bool = field(default=False, metadata={
         "label": "Rebase fixed income yearly", "unit": "", "group": "years",
         "help": "Set next year's fixed income from this year's actual activity",

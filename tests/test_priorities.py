@@ -2,8 +2,9 @@
 
 The tiny system (tests/conftest.py) plus a third scheme. Under the plain scenario (no
 inflation, no efficiency, flex 0), the acute trust's marginal cost is its variable share,
-0.2 of its cost base of 80, spread over £71m of planned activity (elective 11, emergency
-60), so each £1m of activity it no longer does saves it 16 / 71 £m.
+0.2 of the 70 of its cost base of 80 that moves with commissioned activity (its other income
+of 10 pays for costs that do not), spread over £71m of planned activity (elective 11,
+emergency 60), so each £1m of activity it no longer does saves it 14 / 71 £m.
 
     scheme    funder   deliverer  cost  chance  load  effect
     frailty   ccg_a    comm       1.0   0.5     2     acute emergency -10%
@@ -33,7 +34,7 @@ from casestudy.priorities import (
     scheme_table,
 )
 
-SAVED_PER_GBP_M = 16 / 71  # acute marginal cost per £m of activity avoided
+SAVED_PER_GBP_M = 0.2 * (80 - 10) / 71  # acute marginal cost per £m of activity avoided: 14/71
 EMERGENCY_GBP_M = {"ccg_a": 40.0, "ccg_b": 20.0}
 ELECTIVE_GBP_M = 11.0  # all paid by ccg_a
 SCHEMES = {  # funder, cost, chance, load, emergency cut, elective cut
@@ -137,9 +138,9 @@ def test_scheme_table_by_hand(three, plain):
         assert table.loc[scheme, "nhs_benefit_gbp_m"] == pytest.approx(alone["nhs_system"])
         assert table.loc[scheme, "place_benefit_gbp_m"] == pytest.approx(alone["place"])
         assert table.loc[scheme, "delivery_share"] == pytest.approx(SCHEMES[scheme][2])
-    # Falls is paid for by the council: it saves the NHS 16/71 x 60 x 2% and costs it nothing.
-    assert table.loc["falls", "nhs_benefit_gbp_m"] == pytest.approx(16 / 71 * 1.2)
-    assert table.loc["falls", "place_benefit_gbp_m"] == pytest.approx(16 / 71 * 1.2 - 0.5)
+    # Falls is paid for by the council: it saves the NHS 14/71 x 60 x 2% and costs it nothing.
+    assert table.loc["falls", "nhs_benefit_gbp_m"] == pytest.approx(14 / 71 * 1.2)
+    assert table.loc["falls", "place_benefit_gbp_m"] == pytest.approx(14 / 71 * 1.2 - 0.5)
 
 
 def test_a_scheme_heavier_than_capacity_is_cut_even_alone(three, plain):
@@ -202,7 +203,7 @@ def test_best_portfolios_by_hand(three, plain, capacity):
 
 
 def test_at_tight_capacity_more_priorities_deliver_less(three, plain):
-    # Capacity 3: falls alone is worth 16/71 x 1.2 = 0.27; adding frailty (load 3, still
+    # Capacity 3: falls alone is worth 14/71 x 1.2 = 0.24; adding frailty (load 3, still
     # within capacity) costs more than it saves; all three (load 6) cut every chance to 35%.
     table = best_portfolios(three, vary(plain, leadership_capacity=3.0)).set_index("size")
     assert table.loc[1, "schemes"] == ("falls",)

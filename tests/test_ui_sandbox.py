@@ -202,8 +202,9 @@ def test_side_by_side_by_hand(tiny_system, plain):
     orgs, totals = sandbox.side_by_side(run_year(tiny_system, plain), run_year(tiny_system, more))
     b = orgs[orgs.scenario == "B"].set_index("org_id")
     # Payment by results, flex 0: 10% more activity pays the acute trust 10% of its £71m
-    # planned income and costs it its variable share, 0.2 x £80m x 10%.
-    assert b.loc["acute", "change_gbp_m"] == pytest.approx(7.1 - 1.6)
+    # planned income and costs it its variable share of the £70m of its cost base that moves
+    # with commissioned activity (£80m less the £10m its other income pays for): 0.2 x 70 x 10%.
+    assert b.loc["acute", "change_gbp_m"] == pytest.approx(7.1 - 1.4)
     assert totals.loc["nhs", "change_position_gbp_m"] == pytest.approx(b.loc[
         ["ccg_a", "ccg_b", "acute", "comm"], "change_gbp_m"].sum())
 
