@@ -128,6 +128,12 @@ RATES_USED = {
 }
 ALL_RATES = ("blended_rate_above_plan", "blended_rate_below_plan", "mret_baseline_share",
              "mret_rate_above_baseline", "elective_variable_rate", "outpatient_follow_up_share")
+# The cost of a delayed bed day is a range: the default £75 (R131: £173m for 2.3 million days
+# in providers' audited accounts, 2016/17) is a floor; Age UK put a hospital bed at about
+# £1,900 a week (R146), about £270 a day.
+DELAYED_DAY_FLOOR_GBP = 173e6 / 2.3e6  # £75.2
+BED_WEEK_GBP = 1_900.0
+DELAYED_DAY_HIGH_GBP = BED_WEEK_GBP / 7  # £271
 ACUTE_SERVICES = ("elective", "non_elective", "outpatient", "a_and_e")
 EMERGENCY_SERVICES = ("non_elective", "a_and_e")
 
@@ -301,9 +307,11 @@ class Scenario:
     delayed_day_cost_gbp: float = knob(
         75.0, label="Cost of a delayed day", unit="£ per bed day", low=0, high=1000, step=5,
         group="place",
-        help="Cost to the hospital of one delayed bed day: £173m for 2.3 million delayed days "
-             "in England in 2016/17 gives £75",
-        source="R131, DERIVED: £173m for 2.3 million delayed days in 2016/17 = £75")
+        help="Cost to the hospital of one delayed bed day. £75 is a floor: £173m in providers' "
+             "audited accounts for 2.3 million delayed days in England in 2016/17 (the full "
+             "cost is much higher); Age UK put a hospital bed at about £270 a day",
+        source="R131, DERIVED: £173m for 2.3 million delayed days in 2016/17 = £75, a floor; "
+               "R146: about £1,900 a week, £270 a day")
     allocation_growth: float = knob(
         0.052, label="Allocation growth", unit="fraction a year", low=-0.05, high=0.15,
         step=0.001, group="years",

@@ -351,3 +351,15 @@ def test_only_incentive_funds_make_the_reported_total_differ_by_rule(system):
     spread = before.groupby(level="year").agg(lambda s: s.max() - s.min())
     assert (spread < 1e-6).all(), spread
     assert "before incentive funds unchanged" in lesson4.the_model(system).data
+
+
+def test_the_words_name_the_rules_of_their_years(system):
+    model = lesson4.the_model(system).data
+    # The Bradford years' tariff: full price to a baseline, the marginal rate above it.
+    assert f"{lesson4.DEFAULT.mret_rate_above_baseline:.0%} of the price of each emergency" in model
+    assert "above plan only in 2022/23" in model and "thought experiment" in model
+    assert "in effect tied to the" in model  # a risk share of 1 links every fund
+    panel = lesson4.CertaintyPanel(system, draws=DRAWS)
+    panel.update()
+    assert "marginal rate" in panel.text
+    assert "full price of every unit off plan" not in panel.text  # pure PbR, not the period's rule

@@ -44,7 +44,8 @@ from ..projection import project, project_by_preset, system_totals
 from ..scenario import BRADFORD_ACTIVITY_PRESET as ACTIVITY_RULE
 from ..scenario import BRADFORD_PRESETS, PRESET_LABELS, Scenario, preset_phrase
 from ..system import System, load_system
-from .common import CONTROL_WIDTH, SLIDER_LABEL_WIDTH, FloatSlider, Panel, Prediction, Quiz
+from .common import (CONTROL_WIDTH, SLIDER_LABEL_WIDTH, FloatSlider, Panel, Prediction, Quiz,
+                     era_note)
 
 DEFAULT = Scenario.preset("fixed_income")  # the panels' baseline, as in every lesson
 # The rules this lesson compares: those of the Bradford years (who carries the volume
@@ -167,7 +168,13 @@ def the_model(system: System | None = None) -> Markdown:
         "risk between commissioner and provider but leaves the NHS system's total before "
         "incentive funds unchanged. The funds go to organisations that meet their control "
         "totals, so what the system *reports* can still differ by rule, when the rule decides "
-        "who meets its control total.")
+        "who meets its control total. Aligned payment and incentive came after the "
+        "sustainability funds and after the CCGs (replaced by integrated care boards in July "
+        "2022): running it with sustainability-style funds (and, for a Bradford-like system, "
+        "with CCGs) is a thought experiment. "
+        "And with every variance pooled (a risk share of 1, lesson 3) each organisation meets "
+        "its control total only when the system does, so every fund is in effect tied to the "
+        "system.")
 
 
 def what_this_means(system: System | None = None) -> Markdown:
@@ -428,6 +435,7 @@ class ElectivePanel(Panel):
                        "cost as a share of price) makes doing less planned care a loss to it.")
         out.append(f"The NHS system saves {money(gains[('fixed_income', NHS_ID)]['gain_gbp_m'])} under every "
                    "rule, but patients wait longer: the rule only decides who keeps the money.")
+        out.append(html.escape(era_note(Scenario.preset("api_2023"))))
         return "<br>".join(out)
 
 
