@@ -294,3 +294,23 @@ def test_costs_other_income_pays_for_do_not_move_with_commissioned_activity(tiny
     system = cs.load_system(write_tables(tmp_path / "c", tiny_tables))
     assert (acute(cs.run_year(system, more)) - acute(cs.run_year(system, plain))
             == pytest.approx(0.2 * 80 * 0.1))
+
+
+# --------------------------------------------------------------------------- by preset
+
+
+def test_project_by_preset_stacks_project_under_each_preset(bundled_system):
+    base = cs.Scenario(demand_shock=0.02)
+    frame = cs.project_by_preset(bundled_system, base, ("pbr_mret", "fixed_income"), years=3)
+    assert list(frame.columns) == ["payment", *PROJECT_COLUMNS]
+    assert frame.payment.drop_duplicates().tolist() == ["pbr_mret", "fixed_income"]
+    for preset in ("pbr_mret", "fixed_income"):
+        mine = frame[frame.payment == preset].drop(columns="payment").reset_index(drop=True)
+        alone = project(bundled_system, dataclasses.replace(base, payment=preset), years=3)
+        pd.testing.assert_frame_equal(mine, alone, check_dtype=False)
+    # The old name is the new preset; nonsense is refused, naming the presets.
+    old = cs.project_by_preset(bundled_system, base, ["aligned_payment_and_incentive"], years=1)
+    assert set(old.payment) == {"api_2023"}
+    for bad in (["tariff"], "pbr_mret", [], ["blended", "blended"]):
+        with pytest.raises(cs.ScenarioError, match="preset"):
+            cs.project_by_preset(bundled_system, base, bad, years=1)
