@@ -1,5 +1,13 @@
 """One year of money: the one place where money moves between organisations.
 
+A provider's cost is ``[(cost base - matched) x (fixed + semi x (1 - flex) + (variable +
+semi x flex) x activity index) + matched] x (1 + cost_inflation + cost_pressure) - savings``:
+``matched`` is the part of the cost base its other income pays for (it does not move with
+the activity commissioned here), ``cost_pressure`` (the pressures above the uplift) and the
+savings programme apply to NHS providers only, and the programme is the one efficiency ask
+that covers the tariff's efficiency factor and those pressures (``data/README.md``, "Costs,
+savings and growth over the years").
+
 The arithmetic works on arrays with a leading axis of draws, so the same code serves one
 certain year (``run_year``), ten thousand uncertain ones (``risk.simulate``) and every
 subset of schemes at once (``priorities``). Pure numpy and pandas: no widgets, no charts.
@@ -76,6 +84,12 @@ class YearInputs:
         size = (self.allocation + self.cost_base) * self.in_nhs
         total = size.sum()
         return size / total if total > 0 else self.in_nhs / max(self.in_nhs.sum(), 1)
+
+
+def matched_cost(inputs: YearInputs) -> np.ndarray:
+    """[n] £m of each provider's cost base paid for by its other income (up to the cost base):
+    the part that does not move with the activity the modelled contracts commission."""
+    return np.minimum(inputs.other_income, inputs.cost_base) * (inputs.cost_base > 0)
 
 
 def inputs_for(system: System, scenario: Scenario) -> YearInputs:
@@ -228,7 +242,14 @@ def compute_year(inputs: YearInputs, scenario: Scenario, *,
     marginal = inputs.variable_share + inputs.semi_fixed_share * s.flex
     unmoving = inputs.fixed_share + inputs.semi_fixed_share * (1 - s.flex)
     nhs_provider = inputs.in_nhs & (inputs.cost_base > 0)
+    # One efficiency ask: prices rise by the uplift less the efficiency factor, NHS providers'
+    # costs by inflation (the uplift) plus the pressures above it, and their savings
+    # programme (efficiency required x delivered) is what covers the gap.
+    growth = 1 + s.cost_inflation + s.cost_pressure * nhs_provider
     saving = inputs.cost_base * s.efficiency_required * s.efficiency_delivered_share * nhs_provider
+    # Costs paid for by other income (education and training, specialised services, self-
+    # funders' fees, grants) do not move with the activity commissioned here.
+    matched = matched_cost(inputs)
     non_recurrent_saving = saving * (1 - s.recurrent_share)
     lost_packages = -(care * inputs.planned * inputs.is_council_social_care).sum()
     nel_planned = (inputs.planned * inputs.is_non_elective) @ inputs.provider_of
@@ -236,8 +257,8 @@ def compute_year(inputs: YearInputs, scenario: Scenario, *,
     delayed_share = acute_nel / acute_nel.sum() if acute_nel.sum() > 0 else acute_nel
     delayed_days = lost_packages * s.delayed_days_per_lost_package * delayed_share  # [n]
     delayed_cost = delayed_days * s.delayed_day_cost_gbp / GBP_PER_M
-    provision_cost = (inputs.cost_base * (unmoving + marginal * activity_index) * (1 + s.cost_inflation)
-                      - saving + delayed_cost)
+    provision_cost = (((inputs.cost_base - matched) * (unmoving + marginal * activity_index) + matched)
+                      * growth - saving + delayed_cost)
 
     # Schemes: the funder pays the deliverer, who spends it; one organisation doing both pays once.
     scheme_paid = funded * inputs.scheme_cost  # [d, s]

@@ -52,7 +52,8 @@ from .engine import run_year
 from .errors import ScenarioError
 from .names import MATHJAX_IGNORE, html_text, script_json, write_csv
 from .priorities import scheme_table
-from .scenario import PRESET_LABELS, PRESETS, Scenario, field_info
+from .scenario import (BRADFORD_ACTIVITY_PRESET, BRADFORD_PRESETS, PRESET_LABELS, Scenario,
+                       field_info)
 from .system import System, load_system
 from .workshop import scenario_code
 
@@ -168,8 +169,9 @@ def grid_frame(system: System, grid: Grid) -> pd.DataFrame:
 
 def lesson_grids(system: System) -> dict[str, list[Grid]]:
     """The grids each lesson's handout carries, keyed by the notebook's two-digit number."""
-    rules = tuple(PRESETS)
-    rule_labels = tuple(PRESET_LABELS[p] for p in PRESETS)
+    # The rules of the Bradford years, which the lessons compare (the page stays small).
+    rules = BRADFORD_PRESETS
+    rule_labels = tuple(PRESET_LABELS[p] for p in rules)
     payment = Knob(field="payment", values=rules, shown=rule_labels)
     shocks = tuple(round(-0.1 + 0.02 * k, 2) for k in range(11))  # -10% to +10% of plan
     ranked = scheme_table(system, Scenario()).sort_values("nhs_benefit_gbp_m", ascending=False,
@@ -189,7 +191,7 @@ def lesson_grids(system: System) -> dict[str, list[Grid]]:
             question="Move demand below plan (care moved out of hospital) and switch the "
                      "payment rule: who gains, who loses?",
             knobs=(payment, Knob(field="demand_shock", values=shocks)),
-            start=(PRESET_LABELS["payment_by_results"], -0.04))],
+            start=(PRESET_LABELS[BRADFORD_ACTIVITY_PRESET], -0.04))],
         "03": [Grid(
             key="linkage", title="Incentive funds tied to the system, and pooled risk",
             question="Push demand above plan until someone misses, then raise the system "

@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ScenarioError
-from .scenario import PRESETS, Scenario
+from .scenario import PRESETS, Scenario, check_presets
 from .system import System
 
 if TYPE_CHECKING:  # the engine imports this module, so it is imported inside the functions
@@ -144,9 +144,10 @@ def scheme_table(system: System, scenario: Scenario) -> pd.DataFrame:
     })
 
 
-def portfolio(system: System, scenario: Scenario,
-              schemes: Sequence[str] | None = None) -> pd.DataFrame:
-    """Expected net benefit of a portfolio to each organisation, under each payment preset.
+def portfolio(system: System, scenario: Scenario, schemes: Sequence[str] | None = None,
+              presets: Sequence[str] = PRESETS) -> pd.DataFrame:
+    """Expected net benefit of a portfolio to each organisation, under each payment preset
+    (``presets``, default all).
 
     ``schemes`` defaults to the scenario's. Benefit is the position with the schemes minus
     the position without (before incentive funds, one year at full effect, each scheme at
@@ -166,7 +167,7 @@ def portfolio(system: System, scenario: Scenario,
     funded = np.vstack([np.zeros_like(chosen), chosen])
     orgs = system.organisations
     frames = []
-    for preset in PRESETS:
+    for preset in check_presets(presets):
         under = replace(scenario, payment=preset)
         position = _positions(_inputs(system, under), under, funded)
         benefit = position[1] - position[0]

@@ -38,7 +38,7 @@ import pandas as pd
 
 from .engine import TOLERANCE_GBP_M, Money, YearInputs, compute_year, inputs_for
 from .errors import ScenarioError
-from .scenario import PRESETS, Scenario, field_info
+from .scenario import PRESETS, Scenario, check_presets, field_info
 from .system import System
 
 # 50,000 draws x ~30 lines x 8 bytes is ~12 MB an array: a few dozen such arrays at once
@@ -108,6 +108,14 @@ def demand_noise(demand_cv: np.ndarray, winter_correlation: float, draws: int,
     return demand_cv * (shared * winter + np.sqrt(1.0 - winter_correlation) * own)
 
 
+def draws_of_demand(inputs: YearInputs, scenario: Scenario, draws: int, seed: int) -> np.ndarray:
+    """[draws, lines] demand noise, the very draws :func:`simulate` makes with ``seed``."""
+    rng = np.random.default_rng(seed)
+    return np.vstack([demand_noise(inputs.demand_cv, scenario.winter_correlation,
+                                   min(CHUNK_DRAWS, draws - start), rng)
+                      for start in range(0, draws, CHUNK_DRAWS)])
+
+
 def _chunks(inputs: YearInputs, scenario: Scenario, draws: int,
             seed: int) -> Iterator[tuple[int, Money]]:
     """(first draw, the engine's money for the next chunk of draws), in order."""
@@ -161,10 +169,11 @@ def _before_incentive(inputs: YearInputs, scenario: Scenario, draws: int,
 
 
 def risk_by_preset(system: System, scenario: Scenario, draws: int | None = None,
-                   seed: int | None = None) -> pd.DataFrame:
+                   seed: int | None = None, presets: Sequence[str] = PRESETS) -> pd.DataFrame:
     """Who carries the volume risk: each organisation's spread under each payment preset.
 
-    Every preset sees the same draws of demand (the same seed). One row per preset x
+    Every preset (``presets``, default all) sees the same draws of demand (the same seed).
+    One row per preset x
     organisation, plus ``org_id = "system"``: the NHS organisations summed against the
     system control total. Columns ``payment, org_id, chance_met, mean_position_gbp_m,
     sd_position_gbp_m, control_total_gbp_m``; positions are before incentive funds
@@ -177,7 +186,7 @@ def risk_by_preset(system: System, scenario: Scenario, draws: int | None = None,
     """
     draws, seed = _arguments(scenario, draws, seed)
     frames = []
-    for preset in PRESETS:
+    for preset in check_presets(presets):
         chosen = replace(scenario, payment=preset)
         inputs = inputs_for(system, chosen)
         position = _before_incentive(inputs, chosen, draws, seed)

@@ -84,9 +84,9 @@ def test_grid_chart_filters_the_grid_with_bound_parameters(bundled_system):
     spec = grid_chart(frame, grid).to_dict()  # validates against the Vega-Lite schema
     params = {p["name"]: p for p in spec["params"]}
     assert params["knob_0"]["bind"]["input"] == "radio"
+    # The rules of the Bradford years, which the lessons compare.
     assert params["knob_0"]["bind"]["options"] == [PRESET_LABELS[p] for p in
-                                                   ("payment_by_results", "fixed_income",
-                                                    "blended", "aligned_payment_and_incentive")]
+                                                   ("pbr_mret", "fixed_income", "blended")]
     shocks = grid.knobs[1].values
     assert params["knob_1"]["bind"]["input"] == "range"
     assert (params["knob_1"]["bind"]["min"], params["knob_1"]["bind"]["max"]) == (min(shocks),

@@ -40,7 +40,10 @@ sector. Here is the choice in front of the partners in the system this kit has l
     new_code_cell("lesson1.model_in_one_paragraph()"),
     new_markdown_cell("""Who gains depends on the contract. Under
 **[payment by results](glossary.md#payment-by-results)** a hospital is paid a price for every
-admission, so an admission avoided costs it the whole price but saves only its
+planned admission and, in the Bradford years (to 2018/19), only part of the price for each
+emergency admission above a baseline (the
+**[marginal rate](glossary.md#marginal-rate-emergency-tariff)**). So an admission avoided costs it
+the price, or that share of it, but saves only its
 **[marginal cost](glossary.md#marginal-cost)**; the rest, the wards and staff it still has, is
 **[stranded cost](glossary.md#stranded-cost)**. Under a
 **[fixed-income contract](glossary.md#fixed-income-contract)** the hospital's income does not move,

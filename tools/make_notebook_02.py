@@ -43,14 +43,18 @@ only when capacity is added or taken out) and partly **[variable](glossary.md#va
 variable part plus whatever share of the semi-fixed part can be flexed this year (the *capacity
 flex* control); the rest is **[stranded cost](glossary.md#stranded-cost)**.
 
-Each payment rule splits the result differently. Under
-**[payment by results](glossary.md#payment-by-results)** the hospital loses the price of each
-admission avoided and the commissioner saves it. Under a
-**[fixed-income contract](glossary.md#fixed-income-contract)** nobody's contract income moves: the
-hospital keeps what it saves, and the commissioner that pays for the community service saves
-nothing. A **[blended payment](glossary.md#blended-payment)** sits between the two, and
-**[aligned payment and incentive](glossary.md#aligned-payment-and-incentive)** treats emergency
-care as fixed. A **[gain share](glossary.md#gain-share)** is an agreement to pass part of the
+Each payment rule splits the result differently; the chart compares the rules of the Bradford
+years. Under **[payment by results](glossary.md#payment-by-results)** as it stood to 2018/19, an
+emergency admission above the baseline was paid at the
+**[marginal rate](glossary.md#marginal-rate-emergency-tariff)** (70% of its price), so the
+hospital loses that share of the price of each admission avoided and the commissioner saves it
+(pure payment by results, every admission at full price, is kept in the kit as a teaching extreme).
+Under a **[fixed-income contract](glossary.md#fixed-income-contract)** nobody's contract income
+moves: the hospital keeps what it saves, and the commissioner that pays for the community service
+saves nothing. The 2019/20 **[blended payment](glossary.md#blended-payment)** sits between the
+two. Choose a later rule, such as
+**[aligned payment and incentive](glossary.md#aligned-payment-and-incentive)**, which treats
+emergency care as fixed, and it is drawn beside them. A **[gain share](glossary.md#gain-share)** is an agreement to pass part of the
 winners' gain to the losers."""),
     new_markdown_cell("""## Explore
 
@@ -58,8 +62,8 @@ winners' gain to the losers."""),
 
 Each panel of the chart is one payment rule; the one you choose on the left is marked "your rule".
 
-1. Start with **Fixed income**, then switch to **Payment by results**: watch the acute trust's bar
-   change sign, and the commissioner's with it.
+1. Start with **Fixed income**, then switch to **Payment by results + MRET**: watch the acute
+   trust's bar change sign, and the commissioner's with it.
 2. Check the black bar, the whole system: it does not move when the rule changes.
 3. Move **Capacity flex**: the more semi-fixed cost the hospital can take out this year, the less is
    stranded and the more the system gains.
@@ -95,7 +99,7 @@ Make your prediction, then press the button to see what the model says."""),
   out-of-hospital schemes it reviewed were proven to save money. Push capacity flex to zero: does
   the shift still pay for the system?
 - Under the blended payment, who blocks the shift one to one? Why is it a different partner from
-  the one under payment by results?
+  the one under payment by results with the marginal rate? And under pure payment by results?
 - A gain share here is settled after the year. How would you write it into a contract in advance,
   before anyone knows how many admissions will be avoided?
 - Next: [lesson 3, shared governance](03_shared_governance.ipynb), where the partners build one

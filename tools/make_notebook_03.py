@@ -36,8 +36,10 @@ exists, assumptions elsewhere (see [`data/README.md`](../data/README.md)). About
     md("""Each organisation in the system signs up to a
 **[control total](glossary.md#control-total)**: the position (income minus spending) it agrees
 to reach, a surplus or an agreed deficit. The sum of them is the
-**[system control total](glossary.md#system-control-total)**. Meeting it could earn each
-organisation an **[incentive fund](glossary.md#incentive-fund)** from the national
+**[system control total](glossary.md#system-control-total)**: introduced in the 2017-19 planning
+round, held by integrated care systems such as West Yorkshire and Harrogate in 2018/19, and
+given to every system from 2019/20. Meeting a control total could earn each organisation an
+**[incentive fund](glossary.md#incentive-fund)** from the national
 [sustainability funds](glossary.md#sustainability-funds), which is one-off money."""),
     md("""## The model in one paragraph
 
@@ -45,15 +47,18 @@ Each organisation's **[reported position](glossary.md#reported-position)** is wh
 accounts show this year; its **[underlying position](glossary.md#underlying-position)** leaves
 out everything that will not recur: one-off support, non-recurrent savings and incentive funds.
 The bridge runs the model once per step, switching on one change at a time (allocation growth,
-prices, cost inflation, demand growth, recurrent savings, shared schemes, then the one-off
-items), so each bar is a change the model computed and the bars add up exactly to the plan.
+prices, cost inflation, the cost pressures above the uplift, demand growth, recurrent savings,
+shared schemes, then the one-off items), so each bar is a change the model computed and the
+bars add up exactly to the plan.
 For the reserves the model draws many years of uncertain demand: an organisation's
 **[contingency reserve](glossary.md#contingency-reserve)** is what it must hold to reach its
 control total in, say, nine years out of ten; pooled, the system holds one reserve against the
 sum of their positions. A **[risk share](glossary.md#risk-share)** moves money between the
 organisations so that each carries part of the others' variance. The incentive fund's
 **[system linkage](glossary.md#system-linkage)** is the share of each fund paid only if the
-whole system meets its control total (0: each on its own; 1: all or nothing together)."""),
+whole system meets its control total (0: each on its own; 1: all or nothing together). The kit
+pays each fund all or nothing, once a year: a simplification, since the real funds were paid
+quarterly, 70% for finance and 30% for performance."""),
     md("""## Explore
 
 ### 1. The shared financial picture
@@ -82,7 +87,17 @@ of their positions, and bad years at different organisations partly offset."""),
 The panel starts with demand just far enough above plan for some organisations to miss their
 own control total. Move the **system linkage** from 0 to 1 and watch what happens to the
 partners that met theirs. Then add a **risk share**: it moves money from those above their
-control totals to those below."""),
+control totals to those below. At a risk share of 1 every variance is pooled, so each
+organisation meets its control total only when the system does: every fund is then in effect
+tied to the system, whatever the linkage says.
+
+Bradford's partners pooled risk; how much they held in reserve together, and whether they tied
+any incentive fund to the system, was not published, so the settings here are illustrative.
+Nationally, some well-developed systems voluntarily linked a small amount of their 2019/20 funds
+to the system. And a note on eras: choose a later payment rule (aligned payment and incentive,
+the NHS Payment Scheme) in the reserve panel and you run it with sustainability-style funds
+(and, in a Bradford-like system, with CCGs), which never coexisted with it: a thought
+experiment."""),
     code("lesson3.LinkagePanel()"),
     md("## What this means for your system"),
     code("lesson3.what_this_means()"),

@@ -33,14 +33,17 @@ exists, assumptions elsewhere (see [`data/README.md`](../data/README.md)). About
     md("## The situation in Bradford"),
     code("from casestudy.ui import lesson4"),
     code("lesson4.situation()"),
-    md("""A **[fixed-income contract](glossary.md#fixed-income-contract)** (a block
-contract) pays the provider the price of its planned activity, whatever it does. Under
-**[payment by results](glossary.md#payment-by-results)** the commissioner pays
-the national tariff price for every unit actually done. Between the two sit the 2019/20
-**[blended payment](glossary.md#blended-payment)** for emergency care (the plan plus a share of
-the price for activity off plan) and
-**[aligned payment and incentive](glossary.md#aligned-payment-and-incentive)**, a fixed income
-with a variable element for elective activity.
+    md("""A **[fixed-income contract](glossary.md#fixed-income-contract)** pays the provider the price
+of its planned activity, whatever it does. Like a **[block contract](glossary.md#block-contract)**
+it is fixed in advance, but Bradford's was set from planned activity rather than last year's
+spend. Under **[payment by results](glossary.md#payment-by-results)** as it stood to 2018/19 the
+commissioner paid the national tariff price for every planned unit actually done, and the
+**[marginal rate](glossary.md#marginal-rate-emergency-tariff)** for each emergency admission above
+a baseline. Between the two sits the 2019/20 **[blended payment](glossary.md#blended-payment)**
+for emergency care (the plan plus a share of the price for activity off plan). After the Bradford
+years came **[aligned payment and incentive](glossary.md#aligned-payment-and-incentive)**, a fixed
+income with a variable element for elective activity: above plan only in 2022/23, both ways from
+2023/24.
 
 Each organisation's **[reported position](glossary.md#reported-position)** is what its accounts
 show this year. Its **[underlying position](glossary.md#underlying-position)** leaves out what
@@ -65,8 +68,8 @@ meets it. The narrower a histogram, the more certain the position."""),
     md("""Try this:
 
 - Move **demand against plan** above zero. Under fixed income the trust's whole distribution moves
-  left and the commissioner's hardly moves; under payment by results the commissioner moves left
-  and the trust moves right.
+  left and the commissioner's hardly moves; under payment by results with the marginal rate the
+  commissioner moves left and the trust moves right.
 - Compare the spreads in the second chart. Fixed income makes the commissioner's position almost
   certain; the trust still carries activity off plan, at its marginal cost. A
   **[risk share](glossary.md#risk-share)** (lesson 3) is another way to split that risk."""),
@@ -84,14 +87,23 @@ report, the vermilion line their underlying position."""),
   worsens year after year, under every rule.
 - Switch on **rebase fixed income yearly**: each year's fixed income is then set from the year
   before's actual activity. In the second chart the trust's position under fixed income catches
-  up with payment by results; in the first, the vermilion lines stay the same under all four
-  rules. The contract moves money between commissioner and provider; it does not make any."""),
+  up with payment by results; in the first, the vermilion lines stay the same under every
+  rule. The contract moves money between commissioner and provider; it does not make any."""),
     md("""### 3. The incentive to do less planned care
 
 A fixed income is paid whatever happens. A hospital that does fewer planned operations than it
-was paid for keeps the income and saves their marginal cost. A variable element for elective
-activity, as in aligned payment and incentive, pays (or takes back) a share of the price for
-each elective done (or not done)."""),
+was paid for keeps the income and saves their marginal cost. Aligned payment and incentive in
+2022/23 paid 75% of the price for electives above plan and took nothing back below it (the
+deduction was proposed, not implemented), so it left this incentive in place. From 2023/24 the
+elective variable element pays and takes back the price of each elective done or not done.
+
+A note on eras: aligned payment and incentive came after the sustainability funds and after the
+clinical commissioning groups (replaced by integrated care boards in July 2022), so running it
+with sustainability-style incentive funds (and, in a Bradford-like system, with CCGs) is a
+thought experiment.
+And with every variance pooled (a risk share of 1, lesson 3), each organisation meets its
+control total only when the system does: every incentive fund is then in effect tied to the
+system."""),
     code("lesson4.ElectivePanel()"),
     md("""Try this: lower the **elective variable rate** from 100% until the trust's bar turns
 positive. The text gives the rate at which doing less stops paying. Then raise **capacity flex**:

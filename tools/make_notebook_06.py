@@ -37,12 +37,13 @@ will not recur, incentive funds) that flatters its **[reported position](glossar
     md("## The model in one paragraph"),
     code("sandbox.how_to()"),
     md("""Each scenario runs the same engine as the lessons: one year for every organisation (the
-first chart), then the years that follow (the second). The payment rules
-([fixed income](glossary.md#fixed-income-contract),
-[payment by results](glossary.md#payment-by-results),
-[blended](glossary.md#blended-payment),
-[aligned payment and incentive](glossary.md#aligned-payment-and-incentive)) decide how money
-follows activity; a [risk share](glossary.md#risk-share) moves money between the NHS
+first chart), then the years that follow (the second). The payment rules, each labelled with its
+years ([payment by results](glossary.md#payment-by-results) with the
+[marginal rate](glossary.md#marginal-rate-emergency-tariff) to 2018/19,
+[fixed income](glossary.md#fixed-income-contract), the 2019/20 [blended](glossary.md#blended-payment)
+payment, [aligned payment and incentive](glossary.md#aligned-payment-and-incentive) from 2022/23,
+the [NHS Payment Scheme](glossary.md#nhs-payment-scheme) as consulted for 2026/27, and pure payment
+by results as a teaching extreme), decide how money follows activity; a [risk share](glossary.md#risk-share) moves money between the NHS
 organisations after the year. The settings under **Uncertainty** (draws and seed) are used by
 the lessons' simulations; the sandbox shows certain years."""),
     md("""## Explore
@@ -55,7 +56,7 @@ path, to load it."""),
     code("sandbox.Sandbox()"),
     md("""Questions to try:
 
-- Under B choose **payment by results** instead of fixed income, with demand above plan. Which
+- Under B choose **payment by results + MRET** instead of fixed income, with demand above plan. Which
   organisations' positions move, and does the NHS system's?
 - Raise **one-off support** under B. Compare the reported and underlying lines over the years.
 - Cut the **social care budget** under B. Look at the council, the acute trusts, and the whole

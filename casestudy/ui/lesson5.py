@@ -35,6 +35,7 @@ from ..place import (
     vcs_test,
 )
 from ..scenario import Scenario, field_info
+from ..scenario import BED_WEEK_GBP, DELAYED_DAY_FLOOR_GBP, DELAYED_DAY_HIGH_GBP
 from ..system import System, load_system
 from .common import Panel, Prediction, Quiz, name_checkbox
 
@@ -129,7 +130,7 @@ def social_care_words(system: System, scenario: Scenario, knock: KnockOn) -> str
     nhs_orgs = knock.organisations[knock.organisations.boundary == "nhs"]
     if len(nhs_orgs) and nhs_orgs.change_gbp_m.abs().max() > TOLERANCE_GBP_M:
         worst = nhs_orgs.loc[nhs_orgs.change_gbp_m.idxmin()]
-        parts.append(f"<p>Inside the NHS, under {html.escape(scenario.payment_label.lower())}, "
+        parts.append(f"<p>Inside the NHS, under {html.escape(scenario.payment_phrase)}, "
                      f"{html.escape(worst['name'])} bears most "
                      f"({signed_fine(worst.change_gbp_m)}). Change the payment rule: the NHS "
                      f"total stays, who carries it moves.</p>")
@@ -305,7 +306,11 @@ def model_in_one_paragraph(system: System | None = None) -> Markdown:
         f"emergency admissions (by default a {knock['default']:g}% rise for each 1% fewer "
         f"packages, an assumption on contested evidence) and **delayed discharges** "
         f"({days['default']:g} bed days waiting for each package not bought, at "
-        f"£{cost['default']:,.0f} a day to the hospital). The engine then runs the year as "
+        f"£{cost['default']:,.0f} a day to the hospital). That cost is a floor: it is what "
+        f"providers' audited accounts show (£{DELAYED_DAY_FLOOR_GBP:,.0f} a day in England in "
+        f"2016/17), and the full cost is much higher; Age UK put a hospital bed at about "
+        f"£{BED_WEEK_GBP:,.0f} a week, about £{round(DELAYED_DAY_HIGH_GBP, -1):,.0f} a day. Move "
+        "the cost of a delayed day to see the range. The engine then runs the year as "
         "usual: the council pays less, the care providers lose the income and release only "
         "the cost that moves with activity, the hospitals carry the extra admissions at their "
         "**marginal cost** and the delayed days in full, and the payment rule decides which "

@@ -33,10 +33,19 @@ from ..charts.sandbox import ab_positions_figure, ab_years_figure
 from ..engine import YearResult, run_year
 from ..errors import ScenarioError
 from ..projection import project, system_totals
-from ..scenario import ALL_RATES, PRESET_LABELS, Scenario, field_info
+from ..scenario import ALL_RATES, BRADFORD_ACTIVITY_PRESET, Scenario, field_info, preset_phrase
 from ..system import System, load_system
-from .common import (CONTROL_WIDTH, PANEL_CSS, Prediction, Quiz, chart_outputs, control,
-                     controls_and_charts, help_line, name_checkbox)
+from .common import (
+    CONTROL_WIDTH,
+    PANEL_CSS,
+    Prediction,
+    Quiz,
+    chart_outputs,
+    control,
+    controls_and_charts,
+    help_line,
+    name_checkbox,
+)
 from .scenario_io import ScenarioIO
 
 DEFAULT_A = Scenario.preset("fixed_income")
@@ -399,7 +408,7 @@ def how_to(system: System | None = None) -> Markdown:
     a = run_year(system, DEFAULT_A).system.loc["nhs"]
     b = run_year(system, DEFAULT_B).system.loc["nhs"]
     return Markdown(
-        f"The sandbox opens with **A** as the kit's baseline ({PRESET_LABELS[DEFAULT_A.payment].lower()}, "
+        f"The sandbox opens with **A** as the kit's baseline ({preset_phrase(DEFAULT_A.payment)}, "
         f"demand on plan: the NHS system reports {money(a.position_gbp_m)}) and **B** the same "
         f"with {DEFAULT_B.demand_shock:.0%} more demand than planned (it reports "
         f"{money(b.position_gbp_m)}). Every setting has its range and a line of help under it; "
@@ -413,14 +422,15 @@ def checks(system: System | None = None) -> list[Quiz]:
 
     def rule_reveal() -> tuple[int, str]:
         a = dataclasses.replace(DEFAULT_B, payment="fixed_income")
-        b = dataclasses.replace(DEFAULT_B, payment="payment_by_results")
+        b = dataclasses.replace(DEFAULT_B, payment=BRADFORD_ACTIVITY_PRESET)
         ua = run_year(system, a).system.loc["nhs", "underlying_position_gbp_m"]
         ub = run_year(system, b).system.loc["nhs", "underlying_position_gbp_m"]
         same = abs(ub - ua) < SAME_GBP_M
         return (2 if same else 0 if ub > ua else 1), (
             f"With demand {DEFAULT_B.demand_shock:.0%} above plan the NHS system's underlying "
-            f"position is {money(ua)} under fixed income and {money(ub)} under payment by "
-            "results: payments between NHS organisations cancel out in the system's total.")
+            f"position is {money(ua)} under fixed income and {money(ub)} under "
+            f"{preset_phrase(BRADFORD_ACTIVITY_PRESET)}: payments between NHS organisations "
+            "cancel out in the system's total.")
 
     def years_reveal() -> tuple[int, str]:
         base = system_totals(project(system, DEFAULT_A))
@@ -433,9 +443,9 @@ def checks(system: System | None = None) -> list[Quiz]:
             "saving stays out of every later year's costs, so the gains add up.")
 
     return [
-        Prediction("Set A to fixed income and B to payment by results, both with demand above "
-                   "plan. Which has the better underlying position for the NHS system?",
-                   ["Payment by results", "Fixed income", "Neither: they are the same"],
+        Prediction("Set A to fixed income and B to payment by results + MRET, both with demand "
+                   "above plan. Which has the better underlying position for the NHS system?",
+                   ["Payment by results + MRET", "Fixed income", "Neither: they are the same"],
                    rule_reveal),
         Prediction("Under B, make every delivered saving recurrent (recurrent share 1). Over the "
                    "years, does the gain in the underlying position grow or stay the same?",
