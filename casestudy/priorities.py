@@ -325,8 +325,12 @@ class _Search(Mapping):
         self.engine_rows = len(funded)
         self.nhs_rows = np.empty(len(funded))
         self.place_rows = np.empty(len(funded))
-        for start in range(0, len(funded), SUBSETS_PER_CALL):
-            part = slice(start, start + SUBSETS_PER_CALL)
+        from .engine import rows_per_chunk
+
+        # At most SUBSETS_PER_CALL rows a call, fewer for a big system (its memory budget).
+        step = min(SUBSETS_PER_CALL, rows_per_chunk(inputs))
+        for start in range(0, len(funded), step):
+            part = slice(start, start + step)
             position = _positions(inputs, scenario, funded[part], delivered[part])
             self.nhs_rows[part] = position[:, inputs.in_nhs].sum(axis=1)
             self.place_rows[part] = position.sum(axis=1)

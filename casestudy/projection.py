@@ -45,8 +45,15 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from .engine import (TOLERANCE_GBP_M, Money, YearInputs, compute_year, inputs_for,
-                     organisation_columns)
+from .engine import (
+    TOLERANCE_GBP_M,
+    LineOwner,
+    Money,
+    YearInputs,
+    compute_year,
+    inputs_for,
+    organisation_columns,
+)
 from .errors import ScenarioError
 from .scenario import Scenario, field_info
 from .system import System
@@ -72,10 +79,10 @@ def _years(scenario: Scenario, years: object) -> int:
 
 
 def _growth_of(weights_before: np.ndarray, weights_after: np.ndarray,
-               owner_of: np.ndarray) -> np.ndarray:
+               owner: LineOwner) -> np.ndarray:
     """[n] price-weighted growth of each organisation's lines (0 where it has none)."""
-    before = weights_before @ owner_of
-    after = weights_after @ owner_of
+    before = owner.sum(weights_before)
+    after = owner.sum(weights_after)
     return np.where(before > 0, after / np.where(before > 0, before, 1.0) - 1.0, 0.0)
 
 
@@ -85,9 +92,9 @@ def next_year(inputs: YearInputs, money: Money, scenario: Scenario, *,
     s = scenario
     planned = inputs.planned * (1 + demand_growth)
     demand_cost = _growth_of(inputs.planned * inputs.price_gbp, planned * inputs.price_gbp,
-                             inputs.provider_of)
+                             inputs.provider)
     spend_growth = _growth_of(inputs.planned * inputs.price_gbp, planned * inputs.price_gbp,
-                              inputs.payer_of)
+                              inputs.payer)
     # The recurrent part of this year's savings stays out of next year's cost base.
     recurrent_saving = money.efficiency_saving - money.non_recurrent_saving
     cost_base = (inputs.cost_base * (1 + s.cost_inflation) - recurrent_saving) * (1 + demand_cost)
