@@ -201,7 +201,7 @@ def _base_inputs(system: System) -> YearInputs:
     )
 
 
-def rows_per_chunk(inputs: YearInputs, budget_bytes: int = CHUNK_BUDGET_BYTES) -> int:
+def rows_per_chunk(inputs: YearInputs, budget_bytes: int | None = None) -> int:
     """Rows of the engine's leading axis (draws, subsets) one call may take within the budget.
 
     Set from the system's size, lines and organisations, not a fixed number of draws: at
@@ -213,9 +213,10 @@ def rows_per_chunk(inputs: YearInputs, budget_bytes: int = CHUNK_BUDGET_BYTES) -
     >>> rows_per_chunk(inputs_for(cs.load_system(), cs.Scenario()))
     8192
     """
+    budget = CHUNK_BUDGET_BYTES if budget_bytes is None else budget_bytes
     per_row = 8 * (LINE_ARRAYS_PER_ROW * len(inputs.planned)
                    + ORG_ARRAYS_PER_ROW * len(inputs.org_ids) + 4 * len(inputs.scheme_ids))
-    return int(max(1, min(MAX_CHUNK_ROWS, budget_bytes // per_row)))
+    return int(max(1, min(MAX_CHUNK_ROWS, budget // per_row)))
 
 
 def chosen_schemes(inputs: YearInputs, scenario: Scenario) -> np.ndarray:
@@ -273,6 +274,9 @@ class Money:
         return self.contract_payments + self.scheme_spend + self.provision_cost + self.other_spend
 
 
+# numpy's warnings (overflow, invalid values) are silenced here: _check_finite turns any
+# non-finite result into one clear error instead of a warning and a NaN on a chart.
+@np.errstate(all="ignore")
 def compute_year(inputs: YearInputs, scenario: Scenario, *,
                  demand_noise: np.ndarray | None = None,
                  delivered: np.ndarray | None = None,
