@@ -50,6 +50,7 @@ MAX_UNIT_PRICE_GBP = 10_000_000.0  # £10m for one unit of activity
 MAX_ACTIVITY = 1_000_000_000.0  # a billion units a year
 # Rows a table may hold: about 4 times the largest system tried (500 organisations, 20,000
 # service lines); beyond, a file is more likely a wrong one (or a hostile one) than a system.
+MAX_ID_CHARS = 64  # an identifier is a short name: a longer one is a mistake (or a payload)
 MAX_ORGANISATIONS = 2_000
 MAX_SERVICE_LINES = 50_000
 MAX_SCHEMES = 200
@@ -79,7 +80,8 @@ class Column:
             return "TRUE or FALSE"
         if self.kind in ("id", "ref"):
             extra = f" naming a row of {self.refers_to}" if self.refers_to else ""
-            return "a lowercase identifier (letters, digits, _)" + extra
+            return (f"a lowercase identifier (letters, digits, _; at most {MAX_ID_CHARS} "
+                    "characters)" + extra)
         if self.kind in ("number", "share"):
             low = "" if self.minimum is None else _number(self.minimum)
             high = "" if self.maximum is None else _number(self.maximum)

@@ -32,13 +32,13 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError
-from .schema import COST_SHARES, PAYER_KINDS, TABLES, Column, Table
+from .schema import COST_SHARES, MAX_ID_CHARS, PAYER_KINDS, TABLES, Column, Table
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 BUNDLED = DATA_DIR / "bradford"
 SYSTEM_ENV = "CASESTUDY_SYSTEM"
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
-_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_ID = re.compile(rf"^[a-z][a-z0-9_]{{0,{MAX_ID_CHARS - 1}}}$")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 SHARE_TOLERANCE = 1e-6
 # Warnings, not errors. A price more than this factor away from the bundled system's median
@@ -590,7 +590,8 @@ def _parse_column(frame: pd.DataFrame, col: Column, place: str,
             if _ID.match(text):
                 out.append(text)
             else:
-                hint = " (use lowercase letters)" if _ID.match(text.lower()) else ""
+                hint = (" (use lowercase letters)" if _ID.match(text.lower()) else
+                        f" ({len(text):,} characters)" if len(text) > MAX_ID_CHARS else "")
                 problems.append(Problem(place, row, col.name,
                                         f"'{text}' is not an identifier{hint}; expected "
                                         f"{col.allowed()}"))
