@@ -60,8 +60,8 @@ def saved_text(**changes: object) -> str:
 # --------------------------------------------------------------------------- the cases
 
 @pytest.mark.parametrize(("text", "reason"), [
-    ('{"payment":{"elective":{"rule":[]}}}', r"payment\['elective'\] = \{'rule': \[\]\} is not a "
-                                             "payment rule; expected one of activity_based"),
+    ('{"payment":{"elective":{"rule":[]}}}', (r"payment\['elective'\] = \{'rule': \[\]\} is not a "
+                                             "payment rule; expected one of activity_based")),
     ('{"payment":{"elective":{"rule":{"a":1}}}}', "is not a payment rule"),
     ('{"payment":{"elective":{"rule":"blended","rate_above_plan":[0.2]}}}',
      r"rate_above_plan = \[0.2\] is outside the allowed range 0 to 1"),
@@ -69,18 +69,18 @@ def saved_text(**changes: object) -> str:
      "blended has no setting 'x', 'y'"),
     (DEEP, f"nests 5,000 levels deep; a scenario needs at most {MAX_DEPTH}"),
     ('{"payment":' + "{" * 40 + "}" * 40 + "}", "nests 41 levels deep"),
-    ('{"seed":' + "9" * 4_301 + "}", r"a whole number of 4,301 digits is far too long \(at most "
-                                     "30 digits"),
+    ('{"seed":' + "9" * 4_301 + "}", (r"a whole number of 4,301 digits is far too long \(at most "
+                                     "30 digits")),
     ('{"risk_share":NaN}', "NaN is not a number JSON allows"),
     ('{"risk_share":-Infinity}', "-Infinity is not a number JSON allows"),
     ('{"risk_share":1e999}', r"1e999 is too large for a number \(it would be infinite\)"),
     ('{"risk_share":0.1,"risk_share":0.2}', "the key 'risk_share' appears twice"),
-    ('{"schemes":' + json.dumps(["s"] * 201) + "}", "schemes names 201 schemes; a system has at "
-                                                   "most 200"),
-    ("[" + "0," * 60_000 + "0]", r"the scenario is 120,003 characters long, far too long for a "
-                                 r"scenario \(at most 100,000\)"),
-    ('{"' + "x" * 5_000 + '":1}', r"unknown scenario field\(s\) 'xxx.*' \(5,000 characters\); "
-                                  "fields are"),
+    ('{"schemes":' + json.dumps(["s"] * 201) + "}", ("schemes names 201 schemes; a system has at "
+                                                   "most 200")),
+    ("[" + "0," * 60_000 + "0]", (r"the scenario is 120,003 characters long, far too long for a "
+                                 r"scenario \(at most 100,000\)")),
+    ('{"' + "x" * 5_000 + '":1}', (r"unknown scenario field\(s\) 'xxx.*' \(5,000 characters\); "
+                                  "fields are")),
     ('{"years":true}', "years = True is not a whole number"),
     ('{"payment":{"elective":"blended","dentistry":"fixed_income"}}', "'dentistry' is not a service"),
     (b"\xff\xfe{}", "the scenario is not UTF-8 text"),
@@ -99,8 +99,8 @@ def test_scenario_text_that_crashed_is_refused_with_its_reason(text: object, rea
     ({"seed": 10**5000}, "seed = <a whole number of about 5,000 digits> is outside the allowed"),
     ({"risk_share": 10**400}, "risk_share = <a whole number of about 400 digits> is outside"),
     ({"schemes": ["a", "b", "a"]}, r"names a scheme twice \('a'\)"),
-    ({"rebase_fixed_income": "x" * 10_000}, r"rebase_fixed_income = 'x.*' \(10,000 characters\) "
-                                            "must be true or false"),
+    ({"rebase_fixed_income": "x" * 10_000}, (r"rebase_fixed_income = 'x.*' \(10,000 characters\) "
+                                            "must be true or false")),
 ])
 def test_python_data_that_crashed_is_refused_with_its_reason(data: dict, reason: str) -> None:
     with pytest.raises(ScenarioError, match=reason):

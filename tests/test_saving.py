@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from casestudy import Scenario, ScenarioError
-from casestudy import workshop
+from casestudy import Scenario, ScenarioError, workshop
 from casestudy.workshop import MAX_STEM_BYTES, load_saved, load_scenario, save_scenario
 
 
