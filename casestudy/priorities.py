@@ -67,7 +67,10 @@ def delivery_share(chosen: np.ndarray, load: np.ndarray, probability: np.ndarray
                    capacity: float) -> np.ndarray:
     """Expected share of each scheme's effect delivered; ``chosen`` is [s] or [d, s] of 0/1."""
     total = (chosen * load).sum(axis=-1, keepdims=True)
-    strain = np.minimum(1.0, capacity / np.where(total > 0, total, 1.0)) ** OVERLOAD_ELASTICITY
+    # min(1, capacity / total), written so that a tiny load cannot overflow the division:
+    # the same number (capacity / capacity is exactly 1 where the portfolio fits).
+    strain = (capacity / np.maximum(np.where(total > 0, total, 1.0), capacity)
+              ) ** OVERLOAD_ELASTICITY
     return probability * np.where(total > 0, strain, 1.0)
 
 

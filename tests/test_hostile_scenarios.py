@@ -243,3 +243,15 @@ def test_shown_never_fails_and_stays_short() -> None:
     assert len(shown({"k" * 1000: ["v" * 1000] * 1000})) < 200
     assert len(shown(list(range(10**5)))) < 100
     assert MAX_SCENARIO_JSON_CHARS == 100_000
+
+
+@pytest.mark.parametrize("folder", ["/tmp/no\x00such", "~no_such_user_here/x", "x" * 5_000])
+def test_a_folder_that_cannot_be_read_is_a_reason_not_a_crash(folder: str,
+                                                               bundled_system: cs.System) -> None:
+    from casestudy.ui.compare import ComparePanel
+
+    panel = ComparePanel(bundled_system, folder="/nonexistent-start")
+    panel.folder.value = folder
+    result = panel.refresh()
+    assert list(result.teams.team) == ["Baseline"]
+    assert len(result.refused) <= 1  # the folder itself, with its reason (or "not made yet")

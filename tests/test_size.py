@@ -20,7 +20,7 @@ import pytest
 from big import big_system, big_tables
 
 import casestudy as cs
-from casestudy import engine, risk
+from casestudy import engine, risk, schema
 from casestudy.engine import LineOwner, inputs_for, rows_per_chunk
 from casestudy.template import write_csv
 
@@ -165,3 +165,39 @@ def test_a_non_finite_figure_never_leaves_the_engine(bundled_system: cs.System) 
             run()
     # The same check on a system within the limits passes: it is not a check that always fails.
     assert np.isfinite(cs.run_year(bundled_system, scenario).organisations.position_gbp_m).all()
+
+
+def test_figures_at_every_limit_stay_finite_through_every_model(tmp_path: Path) -> None:
+    # The claim behind the limits: a system with every figure at its largest allowed value
+    # (all at once) still gives finite numbers everywhere. 1e16 pounds a line, 60 lines.
+    tables = big_tables(orgs=12, lines=60, schemes=3)
+    orgs, lines, schemes = (tables[n] for n in ("organisations", "service_lines", "schemes"))
+    for column in ("allocation_gbp_m", "other_spend_gbp_m", "other_income_gbp_m",
+                   "incentive_fund_gbp_m"):
+        orgs[column] = schema.MAX_MONEY_GBP_M
+    providers = ~orgs.kind.isin(["commissioner", "local_authority"])
+    orgs.loc[providers, "cost_base_gbp_m"] = schema.MAX_MONEY_GBP_M  # payers have none
+    orgs["control_total_gbp_m"] = [(-1) ** k * schema.MAX_MONEY_GBP_M for k in range(len(orgs))]
+    lines["planned_activity"] = schema.MAX_ACTIVITY
+    lines["unit_price_gbp"] = schema.MAX_UNIT_PRICE_GBP
+    lines["demand_growth"] = 0.5
+    lines["demand_cv"] = 1.0
+    schemes["cost_gbp_m"] = schema.MAX_MONEY_GBP_M
+    schemes["leadership_load"] = 5e-324  # the smallest load there is
+    system = cs.load_system(write_csv(tables, tmp_path))
+    scenario = cs.Scenario.preset("blended", demand_shock=0.3, cost_inflation=0.15,
+                                  price_uplift=0.15, risk_share=1.0, incentive_fund_scale=2.0,
+                                  social_care_budget_change=-0.3, schemes=("scheme_0",))
+    frames = {
+        "run_year": cs.run_year(system, scenario).organisations,
+        "simulate": cs.simulate(system, scenario, draws=200, seed=3),
+        "project": cs.project(system, scenario, years=15),
+        "best_portfolios": cs.best_portfolios(system, scenario),
+        "bridge_table": cs.bridge_table(system, scenario),
+        "contingency_reserves": cs.contingency_reserves(system, scenario, draws=200),
+    }
+    for name, frame in frames.items():
+        values = frame.select_dtypes("number").to_numpy(dtype=float)
+        assert np.isfinite(values).all(), name
+    # Sizes as intended: a line is 1e9 units x £1e7 (x the year's growth) = about £1e10m.
+    assert frames["run_year"].contract_income_gbp_m.max() > 1e10
