@@ -100,8 +100,10 @@ def parse(text: Any, *, max_chars: int, what: str = "the text") -> Any:
         raise ScenarioError(f"{what} nests {nesting:,} levels deep; a scenario needs at most "
                             f"{MAX_DEPTH}")
     try:
-        return json.loads(text, parse_int=_integer, parse_float=_float,
-                          parse_constant=_constant, object_pairs_hook=_object)
+        value = json.loads(text, parse_int=_integer, parse_float=_float,
+                           parse_constant=_constant, object_pairs_hook=_object)
+        _check_unicode(value)
+        return value
     except _Refused as exc:
         raise ScenarioError(str(exc)) from None
     except json.JSONDecodeError as exc:
@@ -109,6 +111,24 @@ def parse(text: Any, *, max_chars: int, what: str = "the text") -> Any:
                             f"{exc.msg})") from None
     except (RecursionError, ValueError) as exc:  # a limit of Python's parser not foreseen here
         raise ScenarioError(f"{what} cannot be read as JSON ({type(exc).__name__})") from None
+
+
+def _check_unicode(value: Any) -> None:
+    """Refuse a lone surrogate (``"\\ud800"`` is valid JSON, but not Unicode text: it could
+    not be written to a file, a page or a code). The nesting is already bounded."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise _Refused("a text holds a lone surrogate (such as \\ud800): it is not valid "
+                           "Unicode") from None
+    elif isinstance(value, list):
+        for item in value:
+            _check_unicode(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_unicode(key)
+            _check_unicode(item)
 
 
 def _too_long(what: str, size: int, limit: int) -> str:

@@ -290,8 +290,9 @@ def test_fuzz_scenario_files(data: bytes) -> None:
                 refused("scenario files", error)
                 return
     assert isinstance(saved, SavedScenario) and isinstance(saved.team, str)
-    # What loads is what a text parse gives, and it runs.
+    # What loads is what a text parse gives; it travels on as a code; and it runs.
     assert parse_saved(data.decode("utf-8-sig")).scenario == saved.scenario
+    assert decode_code(saved.code()).scenario == saved.scenario
     check_scenario("scenario files", lambda: saved.scenario)
 
 
@@ -338,6 +339,8 @@ def test_fuzz_scenario_codes(code: str) -> None:
         except Exception as error:  # noqa: BLE001
             refused("scenario codes", error)
             return
+    again = decode_code(saved.code())  # what was read can be written again (no lone surrogate)
+    assert (again.scenario, again.team) == (saved.scenario, saved.team)
     check_scenario("scenario codes", lambda: saved.scenario)
 
 

@@ -127,12 +127,16 @@ def test_forged_codes_whose_checksum_matches_are_refused_with_their_reason() -> 
                                                                "the kit writes",
         '{"k":"0.1","f":{},"t":NaN}': "NaN is not a number",
         '{"k":[1],"f":{}}': r"made with kit version \[1\]",
+        '{"k":"0.1","f":{},"t":"\\ud800"}': "a lone surrogate",
     }
     for payload, reason in cases.items():
         with pytest.raises(ScenarioError, match=reason):
             from_code(forged_code(payload))
     # The forgery itself is sound: a well-formed forged payload decodes.
     assert from_code(forged_code('{"k":"0.1","f":{"risk_share":0.5}}')).risk_share == 0.5
+    # A team's name with a right-to-left override is shown without it, as a save keeps it.
+    assert decode_code(forged_code('{"k":"0.1","f":{},"t":"Red\\u202e \\n Blue"}')).team == \
+        "Red Blue"
 
 
 def test_a_code_longer_than_any_code_is_refused_before_it_is_read() -> None:
