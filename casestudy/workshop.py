@@ -65,6 +65,10 @@ WINDOWS_RESERVED = frozenset({"con", "prn", "aux", "nul", "conin$", "conout$",
 # Joiners are letters' glue in Persian, Indic scripts and emoji sequences; every other
 # invisible format character (right-to-left overrides above all) can disguise a name.
 _JOINERS = {"\u200c", "\u200d"}
+# The permissions a file made with open() gets (mkstemp makes its files private): read once,
+# at import, as reading the mask means setting it.
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
 _FILE_KEYS = {"format", "kit_version", "team", "system", "seed", "saved_at", "changes",
               "scenario", "checksum"}
 _CODE_KEYS = {"k", "f", "t", "s"}
@@ -163,6 +167,8 @@ def _write_new(folder: Path, stem: str, data: bytes) -> Path:
     """
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=".saving-", suffix=".tmp")
     try:
+        if hasattr(os, "fchmod"):  # readable as any saved file is, not private as a temporary
+            os.fchmod(handle, 0o666 & ~_UMASK)
         with os.fdopen(handle, "wb") as out:
             out.write(data)
             out.flush()

@@ -154,3 +154,9 @@ def test_a_name_with_nothing_to_name_a_file_with_is_refused(tmp_path: Path) -> N
         with pytest.raises(ScenarioError, match="no letters or digits to name a file"):
             save_scenario(Scenario(), tmp_path, name)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_saved_file_has_the_permissions_of_any_file_made_here(tmp_path: Path) -> None:
+    (tmp_path / "plain.txt").write_text("x")  # made by open(), under this process's umask
+    path = save_scenario(Scenario(), tmp_path, "Red")
+    assert path.stat().st_mode & 0o777 == (tmp_path / "plain.txt").stat().st_mode & 0o777
