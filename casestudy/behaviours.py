@@ -166,7 +166,7 @@ def shift_inputs(system: System, scenario: Scenario, shift: Shift) -> YearInputs
     for org in (shift.acute_id, shift.funder_id, shift.deliverer_id):
         if org not in index:
             raise ScenarioError(f"shift: organisation {org!r} is not in this system")
-    acute = inputs.provider_of[:, index[shift.acute_id]] > 0
+    acute = inputs.provider.index == index[shift.acute_id]
     lines = acute & inputs.is_non_elective
     effect = np.where(lines, -shift.share, 0.0)[None, :]
     # Paid for the admissions it plans to avoid: the contract is set before the year.
@@ -350,7 +350,7 @@ def stranded_cost(system: System, scenario: Scenario, shift: Shift) -> StrandedC
                        variable_share=all_variable(inputs.variable_share, 1.0))
     average = -_change(_money(variable, scenario), "provision_cost")[k]
     released = -_change(actual, "provision_cost")[k]
-    avoided = ((actual.actual[0] - actual.actual[1]) * inputs.provider_of[:, k]
+    avoided = ((actual.actual[0] - actual.actual[1]) * (inputs.provider.index == k)
                * inputs.is_non_elective).sum()
     return StrandedCost(admissions_avoided=float(avoided),
                         scheme_cost_gbp_m=float(inputs.scheme_cost[0]),

@@ -29,7 +29,6 @@ from pathlib import Path
 import pandas as pd
 
 from .engine import run_year
-from .errors import ScenarioError
 from .scenario import Scenario, _show, field_info
 from .system import System
 from .workshop import SavedScenario, UnreadableScenario, decode_code, load_saved, scenario_code
@@ -96,24 +95,30 @@ def read_folder(folder: str | os.PathLike) -> tuple[list[SavedScenario], list[Re
     Hidden files (``.DS_Store``, ``._x.json`` left by a Mac on a USB stick) are skipped;
     any other file that is not ``.json`` is listed as refused, so nothing vanishes silently.
     """
-    folder = Path(folder).expanduser()
-    if not folder.is_dir():
-        reason = "no such folder" if not folder.exists() else "not a folder"
-        return [], [Refused(name=str(folder), reason=reason)]
+    try:
+        folder = Path(folder).expanduser()
+        if not folder.is_dir():
+            reason = "no such folder" if not folder.exists() else "not a folder"
+            return [], [Refused(name=str(folder), reason=reason)]
+        paths = sorted(folder.iterdir(), key=lambda p: p.name.lower())
+    except (OSError, ValueError, RuntimeError) as exc:  # unreadable, a NUL, an unknown ~user
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        return [], [Refused(name=str(folder), reason=f"could not be read ({reason})")]
     saved: list[SavedScenario] = []
     refused: list[Refused] = []
-    for path in sorted(folder.iterdir(), key=lambda p: p.name.lower()):
-        if path.name.startswith(".") or path.is_dir():
-            continue
-        if path.suffix.lower() != ".json":
-            refused.append(Refused(name=path.name, reason="not a .json scenario file"))
-            continue
+    for path in paths:
         try:
+            if path.name.startswith(".") or path.is_dir():
+                continue
+            if path.suffix.lower() != ".json":
+                refused.append(Refused(name=path.name, reason="not a .json scenario file"))
+                continue
             saved.append(load_saved(path))
         except UnreadableScenario as exc:
             refused.append(Refused(name=path.name, reason=exc.reason))
-        except OSError as exc:
-            refused.append(Refused(name=path.name, reason=f"could not be read ({exc.strerror})"))
+        except (OSError, ValueError) as exc:  # one file's trouble never stops the others
+            reason = getattr(exc, "strerror", None) or str(exc)
+            refused.append(Refused(name=path.name, reason=f"could not be read ({reason})"))
     return saved, refused
 
 
@@ -171,7 +176,7 @@ def compare_saved(system: System, saved: Sequence[SavedScenario],
         try:
             year = run_year(system, scenario)
             years[index] = (year.organisations, year.system)
-        except ScenarioError as exc:  # e.g. a scheme this system does not have
+        except ValueError as exc:  # a scheme this system does not have; a figure not finite
             refused.append(Refused(name=source or label, reason=str(exc)))
     entries = [entry for index, entry in enumerate(entries) if index in years]
     changed_fields = _changed_fields([scenario for *_, scenario in entries], baseline)

@@ -25,17 +25,20 @@ planned units) and 70% of price above it: 94 x 1,000 + 0.7 x (110 - 94) x 1,000 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 import numpy as np
 
 from .errors import ScenarioError
+from .jsontext import shown
 
 
 def _check_share(rule: str, name: str, value: float, low: float = 0.0, high: float = 1.0) -> None:
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not low <= value <= high:
-        raise ScenarioError(f"{rule}.{name} = {value!r} is outside the allowed range {low:g} to {high:g}")
+        raise ScenarioError(f"{rule}.{name} = {shown(value)} is outside the allowed range "
+                            f"{low:g} to {high:g}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -165,14 +168,17 @@ def rule_from_dict(data: Any, where: str = "payment") -> Rule:
         return data
     if isinstance(data, str):
         data = {"rule": data}
-    if not isinstance(data, dict) or data.get("rule") not in RULES:
+    # The name is checked as text first: a list or an object there is not hashable.
+    name = data.get("rule") if isinstance(data, Mapping) else None
+    if not isinstance(name, str) or name not in RULES:
         raise ScenarioError(
-            f"{where} = {data!r} is not a payment rule; expected one of {', '.join(RULES)}"
+            f"{where} = {shown(data)} is not a payment rule; expected one of {', '.join(RULES)}"
         )
-    cls = RULES[data["rule"]]
+    cls = RULES[name]
     allowed = {f.name for f in fields(cls)}
-    extra = set(data) - allowed - {"rule"}
+    extra = [key for key in data if key not in allowed and key != "rule"]
     if extra:
-        raise ScenarioError(f"{where}: {data['rule']} has no setting {sorted(extra)}; "
+        raise ScenarioError(f"{where}: {name} has no setting "
+                            f"{', '.join(shown(key) for key in extra[:5])}; "
                             f"its settings are {sorted(allowed) or 'none'}")
     return cls(**{k: v for k, v in data.items() if k != "rule"})

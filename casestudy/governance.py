@@ -139,8 +139,8 @@ def _stage_money(system: System, stage: _Stage, plan: Scenario) -> Money:
     if stage.last_year_activity:
         last_year = system.service_lines.planned_activity.to_numpy(dtype=float)
         before, after = last_year * inputs.price_gbp, inputs.planned * inputs.price_gbp
-        provider_growth = _growth_of(before, after, inputs.provider_of)
-        payer_growth = _growth_of(before, after, inputs.payer_of)
+        provider_growth = _growth_of(before, after, inputs.provider)
+        payer_growth = _growth_of(before, after, inputs.payer)
         # Only the part of the cost base that moves with commissioned activity grew with it.
         inputs = replace(inputs, planned=last_year, contract_planned=last_year,
                          cost_base=matched + (inputs.cost_base - matched) / (1 + provider_growth),

@@ -67,7 +67,10 @@ def delivery_share(chosen: np.ndarray, load: np.ndarray, probability: np.ndarray
                    capacity: float) -> np.ndarray:
     """Expected share of each scheme's effect delivered; ``chosen`` is [s] or [d, s] of 0/1."""
     total = (chosen * load).sum(axis=-1, keepdims=True)
-    strain = np.minimum(1.0, capacity / np.where(total > 0, total, 1.0)) ** OVERLOAD_ELASTICITY
+    # min(1, capacity / total), written so that a tiny load cannot overflow the division:
+    # the same number (capacity / capacity is exactly 1 where the portfolio fits).
+    strain = (capacity / np.maximum(np.where(total > 0, total, 1.0), capacity)
+              ) ** OVERLOAD_ELASTICITY
     return probability * np.where(total > 0, strain, 1.0)
 
 
@@ -326,8 +329,12 @@ class _Search(Mapping):
         self.engine_rows = len(funded)
         self.nhs_rows = np.empty(len(funded))
         self.place_rows = np.empty(len(funded))
-        for start in range(0, len(funded), SUBSETS_PER_CALL):
-            part = slice(start, start + SUBSETS_PER_CALL)
+        from .engine import rows_per_chunk
+
+        # At most SUBSETS_PER_CALL rows a call, fewer for a big system (its memory budget).
+        step = min(SUBSETS_PER_CALL, rows_per_chunk(inputs))
+        for start in range(0, len(funded), step):
+            part = slice(start, start + step)
             position = _positions(inputs, scenario, funded[part], delivered[part])
             self.nhs_rows[part] = position[:, inputs.in_nhs].sum(axis=1)
             self.place_rows[part] = position.sum(axis=1)

@@ -59,6 +59,7 @@ import pandas as pd
 
 from .engine import (
     TOLERANCE_GBP_M,
+    LineOwner,
     Money,
     YearInputs,
     compute_year,
@@ -91,10 +92,10 @@ def _years(scenario: Scenario, years: object) -> int:
 
 
 def _growth_of(weights_before: np.ndarray, weights_after: np.ndarray,
-               owner_of: np.ndarray) -> np.ndarray:
+               owner: LineOwner) -> np.ndarray:
     """[n] price-weighted growth of each organisation's lines (0 where it has none)."""
-    before = weights_before @ owner_of
-    after = weights_after @ owner_of
+    before = owner.sum(weights_before)
+    after = owner.sum(weights_after)
     return np.where(before > 0, after / np.where(before > 0, before, 1.0) - 1.0, 0.0)
 
 
@@ -104,9 +105,9 @@ def next_year(inputs: YearInputs, money: Money, scenario: Scenario, *,
     s = scenario
     planned = inputs.planned * (1 + demand_growth)
     demand_cost = _growth_of(inputs.planned * inputs.price_gbp, planned * inputs.price_gbp,
-                             inputs.provider_of)
+                             inputs.provider)
     spend_growth = _growth_of(inputs.planned * inputs.price_gbp, planned * inputs.price_gbp,
-                              inputs.payer_of)
+                              inputs.payer)
     # The recurrent part of this year's savings stays out of next year's cost base. NHS
     # providers' costs rise by inflation and the pressures above it; only the part of the
     # cost base that moves with commissioned activity grows with its planned demand.

@@ -31,9 +31,13 @@ from .contracts import (
     rule_to_dict,
 )
 from .errors import ScenarioError
-from .schema import SERVICES
+from .jsontext import parse, shown
+from .schema import MAX_ID_CHARS, MAX_SCHEMES, SERVICES
 
 KIT_VERSION = "0.1"
+# A scenario is about 1 kB of JSON; a custom payment mapping and every scheme of the largest
+# system the loader takes (200 ids) stay far below this.
+MAX_SCENARIO_JSON_CHARS = 100_000
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -342,7 +346,8 @@ class Scenario:
                 object.__setattr__(self, "schemes", _normalise_schemes(value))
             elif f.name == "rebase_fixed_income":
                 if not isinstance(value, bool):
-                    raise ScenarioError(f"rebase_fixed_income = {value!r} must be true or false")
+                    raise ScenarioError(f"rebase_fixed_income = {shown(value)} must be true or "
+                                        "false")
             else:
                 _check_number(f, value)
         # Rules are built here so a bad rate fails now, naming the field.
@@ -437,21 +442,31 @@ class Scenario:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Scenario:
+        """A scenario from plain data; anything malformed raises ``ScenarioError`` saying why."""
         if not isinstance(data, Mapping):
             raise ScenarioError(f"a scenario must be a JSON object, not {type(data).__name__}")
         names = {f.name for f in fields(cls)}
+        not_text = [key for key in data if not isinstance(key, str)]
+        if not_text:
+            raise ScenarioError(f"scenario field names are text, not {shown(not_text[0])}")
         unknown = sorted(set(data) - names)
         if unknown:
-            raise ScenarioError(f"unknown scenario field(s) {', '.join(unknown)}; "
+            listed = ", ".join(shown(name) for name in unknown[:5])
+            more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+            raise ScenarioError(f"unknown scenario field(s) {listed}{more}; "
                                 f"fields are {', '.join(sorted(names))}")
-        return cls(**dict(data))
+        try:
+            return cls(**dict(data))
+        except ScenarioError:
+            raise
+        except (TypeError, ValueError, RecursionError) as exc:  # a check not foreseen
+            raise ScenarioError(f"a scenario field has the wrong type or value "
+                                f"({type(exc).__name__}: {shown(str(exc))})") from None
 
     @classmethod
     def from_json(cls, text: str) -> Scenario:
-        try:
-            data = json.loads(text)
-        except (TypeError, json.JSONDecodeError) as exc:
-            raise ScenarioError(f"not a scenario: the text is not valid JSON ({exc})") from None
+        """A scenario from its JSON (``to_json``), read within ``jsontext``'s bounds."""
+        data = parse(text, max_chars=MAX_SCENARIO_JSON_CHARS, what="the scenario")
         return cls.from_dict(data)
 
     # ------------------------------------------------------------------ for people
@@ -501,10 +516,10 @@ def _check_number(f: dataclasses.Field, value: Any) -> None:
         ok_type = False
     if not ok_type or (isinstance(value, float) and not math.isfinite(value)):
         kind = "a whole number" if integral else "a number"
-        raise ScenarioError(f"{f.name} = {value!r} is not {kind}; allowed range "
+        raise ScenarioError(f"{f.name} = {shown(value)} is not {kind}; allowed range "
                             f"{_bound(meta['min'])} to {_bound(meta['max'])} ({meta['help']})")
     if not meta["min"] <= value <= meta["max"]:
-        raise ScenarioError(f"{f.name} = {value!r} is outside the allowed range "
+        raise ScenarioError(f"{f.name} = {shown(value)} is outside the allowed range "
                             f"{_bound(meta['min'])} to {_bound(meta['max'])} ({meta['help']})")
 
 
@@ -517,16 +532,16 @@ def _normalise_payment(value: Any) -> str | Mapping[str, Any]:
     if isinstance(value, str):
         value = PRESET_ALIASES.get(value, value)
         if value not in PRESETS:
-            raise ScenarioError(f"payment = {value!r} is not one of {', '.join(PRESETS)} "
+            raise ScenarioError(f"payment = {shown(value)} is not one of {', '.join(PRESETS)} "
                                 "(or a mapping from service to rule)")
         return value
     if not isinstance(value, Mapping) or not value:
-        raise ScenarioError(f"payment = {value!r} must be a preset name or a mapping "
+        raise ScenarioError(f"payment = {shown(value)} must be a preset name or a mapping "
                             "from service to rule")
     out = {}
     for service, spec in value.items():
-        if service not in SERVICES:
-            raise ScenarioError(f"payment: {service!r} is not a service; services are "
+        if not isinstance(service, str) or service not in SERVICES:
+            raise ScenarioError(f"payment: {shown(service)} is not a service; services are "
                                 f"{', '.join(SERVICES)}")
         out[service] = rule_to_dict(rule_from_dict(spec, where=f"payment[{service!r}]"))
     return _FrozenMapping(sorted(out.items()))
@@ -534,11 +549,20 @@ def _normalise_payment(value: Any) -> str | Mapping[str, Any]:
 
 def _normalise_schemes(value: Any) -> tuple[str, ...]:
     if isinstance(value, str) or not isinstance(value, (list, tuple)):
-        raise ScenarioError(f"schemes = {value!r} must be a list of scheme ids")
+        raise ScenarioError(f"schemes = {shown(value)} must be a list of scheme ids")
     if not all(isinstance(v, str) for v in value):
-        raise ScenarioError(f"schemes = {value!r} must hold scheme ids (text)")
+        raise ScenarioError(f"schemes = {shown(value)} must hold scheme ids (text)")
+    too_long = next((v for v in value if len(v) > MAX_ID_CHARS), None)
+    if too_long is not None:
+        raise ScenarioError(f"schemes: {shown(too_long)} is not a scheme id (at most "
+                            f"{MAX_ID_CHARS} characters)")
+    if len(value) > MAX_SCHEMES:
+        raise ScenarioError(f"schemes names {len(value):,} schemes; a system has at most "
+                            f"{MAX_SCHEMES}")
     if len(set(value)) != len(value):
-        raise ScenarioError(f"schemes = {list(value)!r} names a scheme twice")
+        twice = next(v for v in value if value.count(v) > 1)
+        raise ScenarioError(f"schemes = {shown(list(value))} names a scheme twice "
+                            f"({shown(twice)})")
     return tuple(value)
 
 

@@ -208,12 +208,14 @@ def _validation(col: Column, keys: Mapping[str, str]):
         # A drop-down of the ids in the table the column names.
         return DataValidation(type="list", formula1=keys[col.refers_to], **common)
     if col.kind in ("number", "share"):
+        # In full (1000000000, not 1e+09): a plain number is what every spreadsheet reads.
         if col.minimum is not None and col.maximum is not None:
-            return DataValidation(type="decimal", operator="between", formula1=f"{col.minimum:g}",
-                                  formula2=f"{col.maximum:g}", **common)
+            return DataValidation(type="decimal", operator="between",
+                                  formula1=f"{col.minimum:.15g}", formula2=f"{col.maximum:.15g}",
+                                  **common)
         if col.minimum is not None:
             return DataValidation(type="decimal", operator="greaterThanOrEqual",
-                                  formula1=f"{col.minimum:g}", **common)
+                                  formula1=f"{col.minimum:.15g}", **common)
         return DataValidation(type="decimal", operator="between", formula1="-1E+300",
                               formula2="1E+300", **common)
     return None

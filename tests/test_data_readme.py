@@ -139,6 +139,9 @@ def column_problems(text: str) -> list[str]:
                 out.append(
                     f"{table.file}: {column.name} unit {row['unit']!r}, schema {column.unit!r}"
                 )
+            elif row["allowed values"] != column.allowed():
+                out.append(f"{table.file}: {column.name} allows {row['allowed values']!r}, "
+                           f"schema {column.allowed()!r}")
         out += [f"{table.file}: column {name} is not in schema.py" for name in listed]
     return out
 
@@ -406,3 +409,11 @@ def test_each_check_catches_a_drift(readme: str, check: str) -> None:
     mutated = MUTATIONS[check](readme)
     assert mutated != readme
     assert CHECKS[check](mutated) != []
+
+
+def test_the_column_check_catches_a_limit_that_drifted(readme: str) -> None:
+    mutated = readme.replace("| a number from 0 to 10,000,000 |", "| a number of at least 0 |", 1)
+    assert mutated != readme
+    assert column_problems(mutated) == [(
+        "service_lines.csv: unit_price_gbp allows 'a number of at least 0', "
+        "schema 'a number from 0 to 10,000,000'")]

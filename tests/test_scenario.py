@@ -294,7 +294,7 @@ def test_malformed_json_is_refused(text, words):
 
 
 def test_from_json_refuses_something_that_is_not_text():
-    with pytest.raises(ScenarioError, match="not valid JSON"):
+    with pytest.raises(ScenarioError, match=r"must be text \(JSON\), not NoneType"):
         Scenario.from_json(None)  # type: ignore[arg-type]
 
 

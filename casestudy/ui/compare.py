@@ -71,7 +71,10 @@ class ComparePanel:
     def refresh(self) -> TeamComparison:
         folder = self.folder.value.strip()
         # A folder that does not exist yet is not an error: no table has saved there yet.
-        missing = bool(folder) and not Path(folder).expanduser().exists()
+        try:
+            missing = bool(folder) and not Path(folder).expanduser().exists()
+        except (OSError, ValueError, RuntimeError):  # a NUL, an unknown ~user: read_folder says
+            missing = False
         read = folder if folder and not missing else None
         self.comparison = result = compare_teams(self.system, folder=read,
                                                  codes=self.codes.value, baseline=self.baseline)
@@ -141,7 +144,11 @@ def refused_html(refused: pd.DataFrame) -> str:
 def not_saved_yet_html(folder: Path) -> str:
     """What to say when the folder to read does not exist yet: calmly, and where files go."""
     saves = default_scenario_folder().expanduser()
-    if folder.resolve() == saves.resolve():
+    try:
+        same = folder.resolve() == saves.resolve()
+    except (OSError, ValueError, RuntimeError):  # a path no file system holds (a NUL in it)
+        same = False
+    if same:
         return (f"No scenario file has been saved yet: the files will appear in "
                 f"<code>{html.escape(str(folder))}</code> when a table presses <b>Save</b>")
     return (f"No scenario file in <code>{html.escape(str(folder))}</code> yet: that folder "
