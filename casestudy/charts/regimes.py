@@ -21,8 +21,9 @@ LATER_MARK = "*"  # after the header of a later rule run on this system
 LATER_NOTE = (f"{LATER_MARK} A later rule, run here on this system's organisations and funds: "
               "a thought experiment.")
 KEY = "Position before incentive funds, against fixed income in the same year: blue gains, vermilion loses."
-LABEL_WIDTH = 320  # the longest bundled name (an Airedale, Wharfedale and Craven CCG) whole
-CELL_WIDTH = 80  # seven presets and the names: under 900 pixels in all
+LABEL_WIDTH = 290  # the longest bundled name (Airedale, Wharfedale and Craven CCG's, 275 px) whole
+CELL_WIDTH = 78  # seven presets and the names: 836 pixels, under 900 with the chart's padding
+WIDTH_PX = 880  # the widest of the two charts as drawn, with its padding and actions button
 CELL_HEIGHT = 34
 YEAR_WIDTH_PX = 600  # the years chart's cells share this, up to CELL_WIDTH each
 STRONG_SHARE = 0.55  # cells beyond this share of the largest change get white figures
@@ -119,7 +120,7 @@ def winners_figure(changes: pd.DataFrame, year: int | None = None, chosen: str |
 
     def draw(data: pd.DataFrame) -> alt.LayerChart:
         x = alt.X("header:N", sort=list(shape[0]), title=None,
-                  axis=alt.Axis(orient="top", labelAngle=0, labelFontSize=FONT - 1,
+                  axis=alt.Axis(orient="top", labelAngle=0, labelFontSize=FONT,
                                 labelExpr=TWO_LINES, labelLimit=CELL_WIDTH, ticks=False,
                                 domain=False, labelPadding=FONT + 6))
         return _table(data, x, list(shape[1]), alt.Step(CELL_WIDTH), outline=shape[2])

@@ -18,12 +18,14 @@ import dataclasses
 import html
 from typing import Any
 
+import ipywidgets as widgets
 import pandas as pd
 from IPython.display import Markdown
 
 from ..charts import money
 from ..charts.distribution import records
-from ..charts.regimes import SAME_GBP_M, cell_text, header, preset_years_figure, winners_figure
+from ..charts.regimes import SAME_GBP_M, cell_text, preset_years_figure, winners_figure
+from ..charts.regimes import WIDTH_PX as CHARTS_WIDTH_PX
 from ..incentives import elective_shortfall, largest_acute_trust, main_commissioner
 from ..projection import (
     SYSTEM_ID,
@@ -77,6 +79,11 @@ def _signed(value: float) -> str:
     """``+£1.2m``, a minus that stays with its figure, or ``£0.0m``."""
     text = money(value)
     return text if text.startswith("-") or abs(value) < SAME_GBP_M else "+" + text
+
+
+def _amount(value: float) -> str:
+    """``nothing`` for a change under £50k, else the signed figure."""
+    return "nothing" if abs(value) < SAME_GBP_M else _signed(value)
 
 
 def _demand_words(shock: float) -> str:
@@ -198,8 +205,8 @@ def what_this_means(system: System | None = None) -> Markdown:
         f"{preset_phrase(NOW)}, {name} gets {_signed(now_up[trust])} against fixed income in a "
         f"year when demand runs {_pct(DEMAND_CHECK)} above plan, and {_signed(now_down[trust])} "
         f"when it runs {_pct(DEMAND_CHECK)} below; {payer_name} carries the other side. In "
-        f"2022/23, with nothing taken back below plan, the trust's change below plan was "
-        f"{_signed(old_down[trust])}."),
+        f"2022/23 nothing was taken back below plan: the trust's change with demand below plan "
+        f"was {_amount(old_down[trust])}."),
         (f"- **The next rule caps it.** Under {preset_phrase(NEXT)}, elective work above the "
         f"contracted plan earns nothing and emergency care a share of its price: "
         f"{_signed(next_up[trust])} for {name} with demand {_pct(DEMAND_CHECK)} above plan. "
@@ -213,6 +220,14 @@ def what_this_means(system: System | None = None) -> Markdown:
 
 # --------------------------------------------------------------------------- the panel
 
+
+MENU_COLUMN_PX = 400  # the controls' column, wider than the kit's 350 px for the rules' labels
+MENU_CSS = """
+<style>
+.cs-menu-label { font-size: 15px; margin: 2px 0 0 2px; }
+.cs-panel .widget-dropdown select { font-size: 14px; }
+</style>
+"""
 
 ERA_CSS = """
 <style>
@@ -238,6 +253,27 @@ class RegimesPanel(Panel):
         self._cache: dict[Scenario, pd.DataFrame] = {}
         self.era = ""  # the thought-experiment note of the rule shown, or ""
 
+    @property
+    def widget(self) -> Any:
+        """The panel, its charts' column never narrower than its charts: beside the controls
+        on a 1366-pixel screen, below them on a 1024-pixel projector (a chart in a scrolling
+        output area asks for no width of its own, so the column is told)."""
+        built = getattr(self, "_widget", None) is not None
+        box = super().widget
+        if not built:
+            left, right = box.children[-1].children
+            right.layout.min_width = f"{CHARTS_WIDTH_PX}px"
+            # The menu as wide as the column, its label above it, so that a rule's full
+            # label ("Aligned payment and incentive (2023/24-2025/26)") is not cut short.
+            menu = self.controls["payment"]
+            label = widgets.HTML(f'<div class="cs-menu-label">{html.escape(menu.description)}</div>')
+            menu.description = ""
+            left.layout.width = left.layout.flex_basis = f"{MENU_COLUMN_PX}px"
+            left.layout.flex = f"0 0 {MENU_COLUMN_PX}px"
+            menu.layout.width = f"{MENU_COLUMN_PX - 10}px"
+            left.children = (widgets.HTML(MENU_CSS), label, *left.children)
+        return box
+
     def changes_for(self, scenario: Scenario) -> pd.DataFrame:
         """:func:`change_by_preset` of every preset (the chosen one does not change it, so
         moving the dropdown costs no projection); the last few kept."""
@@ -257,7 +293,7 @@ class RegimesPanel(Panel):
             winners_figure(shown, last, preset,
                            chart_title=f"Who wins and who loses in year {last}"),
             preset_years_figure(shown, preset,
-                                chart_title=f"{header(preset).rstrip('*')}, year by year"),
+                                chart_title=f"{PRESET_INFO[preset].label}, year by year"),
         ]
         self.era = era_note(self.system, preset) or ""
         mine = records(frame[frame.payment == preset],
@@ -432,9 +468,8 @@ def checks(system: System | None = None) -> list[Quiz]:
         Quiz(
             "After July 2022, what took the place of Bradford's system control total?",
             ["Nothing: control totals ended with the COVID block contracts",
-             ("A duty in law: each ICB and its partner trusts must keep the system's spending "
-             "within NHS England's limits and seek a balanced system, set out in a system "
-             "financial plan"),
+             ("A duty in law on each ICB and its partner trusts to keep the system within "
+              "NHS England's limits and in balance"),
              "A national risk-share agreement that every system must sign",
              "A sustainability fund paid to each system that meets its control total"],
             correct=1,
