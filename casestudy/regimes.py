@@ -195,7 +195,7 @@ THEN_AND_NOW: tuple[Mapping, ...] = (
         now="Statutory duties on the ICB and its partner trusts, a system financial plan, "
             "deficit support to be withdrawn",
         lesson="The target became law; the cushion is being taken away (lessons 3 and 4)",
-        sources=("R95", "R94", "R48", "R156", "R157", "R160")),
+        sources=("R95", "R94", "R48", "R156", "R157", "R158", "R160")),
     Mapping(
         idea="Sharing risk",
         then="Risk pooled by agreement: no winners and losers",
