@@ -253,3 +253,20 @@ def test_checks_are_answered_by_the_model(system):
     for check in checks:
         assert check.choose(check.correct) is True
         assert check.choose((check.correct + 1) % len(check.options)) is False
+
+
+def test_fifteen_years_still_fit_and_read(system, panel):
+    panel.controls["years"].value = 15
+    try:
+        data = panel.figures[1].data
+        assert sorted(set(data.year)) == list(range(1, 16))
+        assert not data.label.str.contains("£").any()  # £m said once, in the key
+        assert "Figures in £m." in panel.figures[1].subtitle[0]
+        spec = panel.specs[1]
+        assert spec["width"]["step"] * 15 + 290 <= 900
+        assert_spec_sound(spec)
+        row = data[(data.year == 15) & (data.org_id == SYSTEM_ID)].iloc[0]
+        assert row.label == "0"
+    finally:
+        panel.reset()
+    assert "£" in panel.figures[1].data.label.iloc[0] or panel.figures[1].data.label.iloc[0] == "0"

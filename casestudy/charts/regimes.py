@@ -55,18 +55,27 @@ COLUMNS = ["payment", "year", "org_id", "name", "kind", "change_gbp_m", "fund_ch
            "position_before_incentive_gbp_m"]
 
 
-def _cells(rows: list[dict]) -> pd.DataFrame:
+def short_text(value: float) -> str:
+    """A narrow cell's figure, in £m without the unit: ``+3.3``, ``-1.4``, ``0``."""
+    if abs(value) < SAME_GBP_M:
+        return "0"
+    text = f"{value:+.1f}"
+    return text.replace("-", MINUS, 1)
+
+
+def _cells(rows: list[dict], short: bool = False) -> pd.DataFrame:
     """The rows with their header, figure and figure colour (white on a strong colour)."""
     largest = max([abs(r["change_gbp_m"]) for r in rows] + [SAME_GBP_M])
+    text = short_text if short else cell_text
     for r in rows:
         r["header"] = header(r["payment"])
-        r["label"] = cell_text(r["change_gbp_m"])
+        r["label"] = text(r["change_gbp_m"])
         r["strong"] = abs(r["change_gbp_m"]) > STRONG_SHARE * largest
     return pd.DataFrame(rows, columns=[*COLUMNS, "header", "label", "strong", "chosen"])
 
 
 def _table(data: pd.DataFrame, x: alt.X, names: list[str], width: alt.Step,
-           outline: bool) -> alt.LayerChart:
+           outline: bool, font: int = FONT) -> alt.LayerChart:
     """Coloured cells with their figures, rows by organisation; the chosen cells outlined."""
     y = alt.Y("name:N", sort=names, title=None,
               axis=alt.Axis(labelFontSize=FONT, labelLimit=LABEL_WIDTH, ticks=False, domain=False))
@@ -82,7 +91,7 @@ def _table(data: pd.DataFrame, x: alt.X, names: list[str], width: alt.Step,
                            title="Position before incentive funds (£m)", format="+,.1f")]
     cells = alt.Chart().mark_rect(stroke="#FFFFFF", strokeWidth=2).encode(
         x=x, y=y, color=colour, tooltip=tooltip)
-    figures = alt.Chart().mark_text(fontSize=FONT, fontWeight="bold").encode(
+    figures = alt.Chart().mark_text(fontSize=font, fontWeight="bold").encode(
         x=x, y=y, text="label:N", tooltip=tooltip,
         color=alt.condition("datum.strong", alt.value("#FFFFFF"), alt.value("#000000")))
     layers = [cells, figures]
@@ -145,8 +154,12 @@ def preset_years_figure(changes: pd.DataFrame, preset: str,
     rows = records(changes[changes.payment == preset], COLUMNS)
     for r in rows:
         r["chosen"] = False
-    data = _cells(rows)
-    years = sorted(set(data.year))
+    years = sorted({r["year"] for r in rows})
+    # Up to seven years at the full cell width; more share YEAR_WIDTH_PX, with their figures
+    # in £m without the unit and a size smaller, so that fifteen years still read.
+    step = max(36, min(CELL_WIDTH, YEAR_WIDTH_PX // max(len(years), 1)))
+    short = step < CELL_WIDTH
+    data = _cells(rows, short)
     names = list(dict.fromkeys(data.name))
     last = [r for r in rows if r["year"] == years[-1]] if years else []
     moved = [f"{r['name']} {cell_text(r['change_gbp_m'])}" for r in last
@@ -154,16 +167,17 @@ def preset_years_figure(changes: pd.DataFrame, preset: str,
     summary = (f"{PRESET_INFO[preset].label}, against fixed income, years 1 to "
                f"{years[-1] if years else 0}; in the last year "
                + (", ".join(moved) if moved else "no organisation's position changes") + ".")
-    step = max(36, min(CELL_WIDTH, YEAR_WIDTH_PX // max(len(years), 1)))
-    shape = (tuple(names), len(years), step)
+    shape = (tuple(names), len(years), step, short)
 
     def draw(data: pd.DataFrame) -> alt.LayerChart:
         x = alt.X("year:O", title="Year", axis=alt.Axis(
             orient="top", labelAngle=0, labelFontSize=FONT, ticks=False, domain=False))
-        return _table(data, x, list(shape[0]), alt.Step(shape[2]), outline=False)
+        return _table(data, x, list(shape[0]), alt.Step(shape[2]), outline=False,
+                      font=FONT - 2 if shape[3] else FONT)
 
     later = PRESET_INFO[preset].era == "later"
-    subtitle = (KEY, LATER_NOTE) if later else KEY
+    key = KEY + (" Figures in £m." if short else "")
+    subtitle = (key, LATER_NOTE) if later else key
     return Figure(data, summary, draw, shape, chart_title, subtitle)
 
 
