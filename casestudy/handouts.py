@@ -52,8 +52,8 @@ from .engine import run_year
 from .errors import ScenarioError
 from .names import MATHJAX_IGNORE, html_text, script_json, write_csv
 from .priorities import scheme_table
-from .scenario import (BRADFORD_ACTIVITY_PRESET, BRADFORD_PRESETS, PRESET_LABELS, Scenario,
-                       field_info)
+from .scenario import (BRADFORD_ACTIVITY_PRESET, BRADFORD_PRESETS, PRESET_LABELS, PRESETS,
+                       Scenario, field_info)
 from .system import System, load_system
 from .workshop import scenario_code
 
@@ -214,6 +214,16 @@ def lesson_grids(system: System) -> dict[str, list[Grid]]:
                         values=tuple(round(-0.3 + 0.05 * k, 2) for k in range(13))),
                    Knob(field="social_care_knock_on", values=(0.0, 0.1, 0.2, 0.5))),
             start=(-0.1, 0.1))],
+        "07": [Grid(
+            key="regimes", title="The same system under every payment rule, 2016 to 2026",
+            question="Move demand above and below plan and switch the rule: who gains and who "
+                     "loses, and does the NHS system? The aligned payment and incentive and NHS "
+                     "Payment Scheme rules came after the Bradford years: run on this system's "
+                     "CCGs and incentive funds, they are a thought experiment.",
+            knobs=(Knob(field="payment", values=PRESETS,
+                        shown=tuple(PRESET_LABELS[p] for p in PRESETS)),
+                   Knob(field="demand_shock", values=shocks)),
+            start=(PRESET_LABELS["api_2023"], 0.04))],
     }
     return grids
 
@@ -697,7 +707,7 @@ def _first_heading(blocks: list[Block]) -> str:
 
 
 def lesson_notebooks(folder: Path = NOTEBOOKS) -> list[Path]:
-    """The lesson notebooks, in order: ``00_start_here`` to ``06_sandbox``."""
+    """The lesson notebooks, in order: ``00_start_here`` to ``07_then_and_now``."""
     return sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb"))
 
 

@@ -48,7 +48,7 @@ def test_knob_checks_and_slider_steps():
     assert payment.slider_step is None and payment.shown_values == ("Fixed income", "Blended")
 
 
-@pytest.mark.parametrize("lesson", ["01", "02", "03", "04", "05"])
+@pytest.mark.parametrize("lesson", ["01", "02", "03", "04", "05", "07"])
 def test_each_lesson_grid_covers_every_combination_and_each_cell_is_run_year(lesson,
                                                                              bundled_system):
     for grid in lesson_grids(bundled_system)[lesson]:

@@ -36,12 +36,16 @@ to these bars when demand, contracts and shared decisions change."""),
     new_code_cell("start.lessons()"),
     new_markdown_cell("""## Going further
 
+- **Then and now** ([notebook 7](07_then_and_now.ipynb)): what replaced the CCGs, the national
+  tariff and the system control total, and the same system under every payment rule since.
 - **Your own system**: put your organisations' figures into `data/template.xlsx`, check them with
   `python -m casestudy check my_system.xlsx`, and set `CASESTUDY_SYSTEM=my_system.xlsx` before
   `make lab`: every lesson then runs on your figures (see the README).
 - **The data and its sources**: [`data/README.md`](../data/README.md).
 - **The model**: `casestudy/engine.py` is the one place where money moves between organisations."""),
 ]
+for number, cell in enumerate(cells):  # stable ids, so a regenerated notebook diffs cleanly
+    cell["id"] = f"start-{number:02d}"
 nb = new_notebook(cells=cells, metadata={
     "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
     "language_info": {"name": "python"},

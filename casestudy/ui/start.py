@@ -35,6 +35,9 @@ LESSONS = (
      "Follow a social care budget change into hospital demand and delayed discharges."),
     ("06_sandbox.ipynb", "Sandbox", 15,
      "Every knob, two scenarios side by side; save and load your scenarios."),
+    ("07_then_and_now.ipynb", "Then and now: Bradford's lessons under today's rules", 15,
+     ("From CCGs and the tariff to ICBs and the NHS Payment Scheme; the same system under "
+      "every payment rule, year by year: who wins, who loses.")),
 )
 
 
@@ -92,6 +95,7 @@ def lessons() -> Markdown:
                      for i, (nb, title, minutes, what) in enumerate(LESSONS, start=1))
     total = sum(minutes for *_, minutes, _ in LESSONS)
     return Markdown("| | Lesson | Time | What you do |\n|---|---|---|---|\n" + rows
-                    + f"\n\nAll six notebooks (the five lessons and the sandbox) take about "
+                    + f"\n\nAll {len(LESSONS)} notebooks (the case study's five lessons, the "
+                      "sandbox, and then and now) take about "
                       f"{total // 60} hours {total % 60} minutes; "
                       "each stands on its own.")
