@@ -27,6 +27,7 @@ from ..charts.distribution import records
 from ..charts.regimes import SAME_GBP_M, cell_text, preset_years_figure, winners_figure
 from ..charts.regimes import WIDTH_PX as CHARTS_WIDTH_PX
 from ..incentives import elective_shortfall, largest_acute_trust, main_commissioner
+from ..names import markdown_text as md
 from ..projection import (
     SYSTEM_ID,
     change_by_preset,
@@ -142,7 +143,7 @@ def the_model(system: System | None = None) -> Markdown:
     worked = ""
     if parts:
         worked = (f" For example, with {_demand_words(DEFAULT.demand_shock)}, "
-                  f"{preset_phrase(NOW)} pays {system.org_name(trust)} "
+                  f"{preset_phrase(NOW)} pays {md(system.org_name(trust))} "
                   f"{money(mine.sum())} more than fixed income in the first year: "
                   + " and ".join(parts) + ", the lines whose rule differs.")
     return Markdown(
@@ -182,7 +183,7 @@ def what_happened_next(system: System | None = None) -> Markdown:
         "the system envelopes came and went, and the payment rules changed in 2022 and again in "
         "2023; the underlying deficit stayed. "
         f"That is lesson 4's point. In this kit's illustrative system "
-        f"({system.name.replace('_', ' ').title()}), under "
+        f"({md(system.name.replace('_', ' ').title())}), under "
         f"fixed income with demand on plan, the NHS organisations report {money(reported)} in "
         f"year {last} but their underlying position is {money(under)}: the figures are the "
         "model's, not Bradford's accounts.")
@@ -200,7 +201,7 @@ def what_this_means(system: System | None = None) -> Markdown:
     now_down = _by_org(down, NOW, 1).change_gbp_m
     next_up = _by_org(up, NEXT, 1).change_gbp_m
     old_down = _by_org(down, "api_2022", 1).change_gbp_m
-    name, payer_name = system.org_name(trust), system.org_name(payer)
+    name, payer_name = md(system.org_name(trust)), md(system.org_name(payer))
     return Markdown("\n".join([
         (f"- **Volume risk is back with the commissioner, for planned care.** Under "
         f"{preset_phrase(NOW)}, {name} gets {_signed(now_up[trust])} against fixed income in a "
@@ -272,7 +273,7 @@ class RegimesPanel(Panel):
             left.layout.width = left.layout.flex_basis = f"{MENU_COLUMN_PX}px"
             left.layout.flex = f"0 0 {MENU_COLUMN_PX}px"
             menu.layout.width = f"{MENU_COLUMN_PX - 10}px"
-            left.children = (widgets.HTML(MENU_CSS), label, *left.children)
+            left.children = (widgets.HTML(MENU_CSS + ERA_CSS), label, *left.children)
         return box
 
     def changes_for(self, scenario: Scenario) -> pd.DataFrame:
@@ -305,7 +306,7 @@ class RegimesPanel(Panel):
         super().update(change)
         if not self._paused and self.era:  # above the charts, where the eye goes first
             lead, rest = lead_and_rest(self.era)
-            self.changes.value += (ERA_CSS + f'<div class="cs-era"><b>{html.escape(lead)}</b>'
+            self.changes.value += (f'<div class="cs-era"><b>{html.escape(lead)}</b>'
                                    f"{html.escape(rest)}</div>")
 
     def _words(self, scenario: Scenario, preset: str, rows: list[dict], last: int) -> str:
