@@ -1,0 +1,145 @@
+"""The workshop's Voila application (``python -m casestudy.serve``, which ``make workshop`` runs).
+
+It is Voila 0.5 serving ``notebooks/`` with the kit's settings (``share/voila/voila.py``),
+and three additions a room needs:
+
+- **The glossary and the data notes open.** The lessons' links ``glossary.md#term`` and
+  ``../data/README.md`` reach ``/voila/render/glossary.md`` and ``/voila/data/README.md``
+  from a dashboard; Voila answers 403 and 404 there. ``MarkdownPageHandler`` answers with
+  the files rendered as pages (``pages.py``).
+- **A page closed gives its kernel back.** Voila's page asks the server to shut its kernel
+  down when the page is closed, with the ``_xsrf`` cookie as proof, but Voila never sets that
+  cookie, so every request was refused (403) and every page closed left its kernel running
+  (45 kernels, 5.3 GiB, after one run through the lessons). The dashboard handler sets it.
+- **A limit on pages open at once.** Beyond ``KitKernelManager.max_kernels`` a page is
+  answered at once with a short page that says why and tries again by itself, instead of
+  starting one more kernel (``kernels.py``).
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import tornado.web
+from jupyter_server.base.handlers import JupyterHandler
+from voila.app import Voila
+from voila.tornado.handler import TornadoVoilaHandler
+
+from .kernels import KernelLimitReached
+from .pages import PageCache, page_file
+
+RETRY_S = 20  # how often a page refused for the limit asks again
+
+
+class KitVoilaHandler(TornadoVoilaHandler):
+    """Voila's dashboard page, with the ``_xsrf`` cookie set and the kernel limit applied."""
+
+    @tornado.web.authenticated
+    async def get(self, path=None):
+        # Sets the _xsrf cookie (tornado makes one on first use) that Voila's page sends back
+        # when it is closed, asking the server to shut its kernel down.
+        self.xsrf_token  # noqa: B018 - read for its side effect
+        manager = self.kernel_manager
+        reserve = getattr(manager, "reserve", None)
+        reservation = reserve() if reserve else None
+        if reserve and reservation is None:
+            self.write_limit_page(manager.max_kernels)
+            return
+        token = manager.activate(reservation) if reservation else None
+        try:
+            await super().get(path)
+        except KernelLimitReached:
+            if self._headers_written:
+                raise
+            self.write_limit_page(manager.max_kernels)
+        finally:
+            if reservation:
+                manager.deactivate(token)
+                reservation.release()
+
+    def write_limit_page(self, limit: int) -> None:
+        self.clear()
+        self.set_status(503)
+        self.set_header("Retry-After", str(RETRY_S))
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(limit_page(limit, RETRY_S))
+
+
+def limit_page(limit: int, retry_s: int = RETRY_S) -> str:
+    """The page a table sees when the laptop already runs as many pages as it may.
+
+    >>> "12 pages" in limit_page(12) and 'http-equiv="refresh"' in limit_page(12)
+    True
+    """
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="refresh" content="{int(retry_s)}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="icon" href="data:;base64,=">
+<title>The workshop is full for a moment</title>
+<style>body {{ font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans",
+  sans-serif; max-width: 720px; margin: 48px auto; padding: 0 24px; font-size: 19px;
+  line-height: 1.5; color: #1a1a1a; }} h1 {{ font-size: 30px; font-weight: 600; }}</style>
+</head><body><main>
+<h1>The workshop is full for a moment</h1>
+<p>The laptop running this workshop has {int(limit)} pages open already, as many as it can
+run at once. Each open page keeps its own copy of the model in the laptop's memory.</p>
+<p>Close any lesson tab you have finished with. This page tries again by itself every
+{int(retry_s)} seconds; nothing you did is lost.</p>
+<p>Facilitator: the limit is set when the server starts (<code>python -m casestudy.serve
+--max-pages N</code>); pages closed give their place back at once, and pages left without a
+browser are closed after a few minutes.</p>
+</main></body></html>
+"""
+
+
+class MarkdownPageHandler(JupyterHandler):
+    """The kit's Markdown files (glossary, data notes, guide) as HTML pages."""
+
+    cache = PageCache()
+
+    @tornado.web.authenticated
+    def get(self, address: str) -> None:
+        path = page_file(address, self.settings["kit_notebooks"])
+        if path is None:
+            raise tornado.web.HTTPError(404)
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header("Cache-Control", "no-cache")
+        self.finish(self.cache.get(path, self.base_url))
+
+    def write_error(self, status_code: int, **kwargs) -> None:
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish(f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+                    f"<title>Not found</title></head><body><p>No such page "
+                    f"(HTTP {int(status_code)}). <a href=\"{html.escape(self.base_url)}\">The "
+                    "workshop's start page</a></p></body></html>")
+
+
+class KitVoila(Voila):
+    """Voila with the kit's handlers in front of its own."""
+
+    name = "voila"  # the same config files and command-line names as Voila
+
+    def init_settings(self) -> dict:
+        settings = super().init_settings()
+        settings["kit_notebooks"] = Path(self.root_dir)
+        manager = self.kernel_manager
+        limit = getattr(manager, "max_kernels", 0)
+        idle = getattr(manager, "cull_idle_timeout", 0)
+        self.log.info("At most %s dashboard pages open at once; a page's kernel ends when the "
+                      "page is closed%s.", limit or "any number of",
+                      f", or after {idle / 60:g} minutes with no browser connected" if idle else "")
+        return settings
+
+    def init_handlers(self) -> list:
+        handlers = [(url, KitVoilaHandler if handler is TornadoVoilaHandler else handler, *rest)
+                    for url, handler, *rest in super().init_handlers()]
+        base = self.server_url.rstrip("/")
+        pages = [(base + r"/(voila/render/.+\.md)", MarkdownPageHandler),
+                 (base + r"/(voila/data/README\.md)", MarkdownPageHandler)]
+        return pages + handlers
+
+
+main = KitVoila.launch_instance
