@@ -55,6 +55,8 @@ def voila_argv(args: argparse.Namespace) -> list[str]:
         argv.append(f"--KitKernelManager.max_kernels={args.max_pages}")
     if args.idle_minutes is not None:
         argv.append(f"--MappingKernelManager.cull_idle_timeout={round(args.idle_minutes * 60)}")
+    if args.kernels == "fresh":
+        argv.append("--KitVoila.fork_kernels=False")
     if args.cull_interval is not None:
         argv.append(f"--MappingKernelManager.cull_interval={args.cull_interval}")
     return [*argv, *args.voila_option, str(args.root)]
@@ -76,6 +78,10 @@ def parser() -> argparse.ArgumentParser:
                             "for this long (default in share/voila/voila.py)")
     parse.add_argument("--cull-interval", type=int, default=None,
                        help="seconds between checks for idle kernels (default in voila.py)")
+    parse.add_argument("--kernels", choices=("fork", "fresh"), default="fork",
+                       help="fork: each page's kernel forks from a process that has imported "
+                            "the kit (default; starts in a fraction of a second); fresh: a new "
+                            "Python each time, as Voila does")
     parse.add_argument("--voila-option", action="append", default=[],
                        help="any other Voila setting, e.g. --voila-option=--debug")
     parse.add_argument("root", nargs="?", type=Path, default=NOTEBOOKS,

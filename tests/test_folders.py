@@ -64,8 +64,8 @@ def test_every_way_out_is_refused_with_one_message_that_says_what_is_allowed(roo
             inside(root, typed)
         said.add(str(caught.value))
     # The same words whatever was typed: nothing tells whether a path outside exists.
-    assert said == {"only files in the scenarios folder can be loaded: type a file's name as "
-                    "Save showed it (such as Table-3.json), or paste a code (BK1-...)"}
+    assert said == {("only files in the scenarios folder can be loaded: type a file's name as "
+                     "Save showed it (such as Table-3.json), or paste a code (BK1-...)")}
     for typed in ["/etc/ssh", "/", "..", "../elsewhere", "out", str(outside), "~"]:
         with pytest.raises(OutsideScenarios, match="only folders in the scenarios folder"):
             inside(root, typed, folder=True)

@@ -18,18 +18,58 @@ and three additions a room needs:
 
 from __future__ import annotations
 
+import atexit
 import html
 from pathlib import Path
 
+import jinja2
+import jinja2.bccache
 import tornado.web
 from jupyter_server.base.handlers import JupyterHandler
+from traitlets import Bool
 from voila.app import Voila
+from voila.exporter import VoilaExporter
 from voila.tornado.handler import TornadoVoilaHandler
 
+from .forkserver import ForkServer
 from .kernels import KernelLimitReached
 from .pages import PageCache, page_file
 
 RETRY_S = 20  # how often a page refused for the limit asks again
+
+
+class MemoryBytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates kept in memory for the server's life. Voila makes a new template
+    environment for every page it renders, so without it each page compiled Voila's and
+    nbconvert's templates again (about 16 of them: 0.1-0.3 s of the server's one thread per
+    page). Jinja checks each entry against its template's source, so an edited template is
+    compiled again."""
+
+    def __init__(self) -> None:
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CACHE = MemoryBytecodeCache()
+
+
+def _cached_environment(create):
+    def create_environment(self):
+        environment = create(self)
+        environment.bytecode_cache = TEMPLATE_CACHE
+        return environment
+    create_environment.kit_cached = True
+    return create_environment
+
+
+if not getattr(VoilaExporter._create_environment, "kit_cached", False):
+    VoilaExporter._create_environment = _cached_environment(VoilaExporter._create_environment)
 
 
 class KitVoilaHandler(TornadoVoilaHandler):
@@ -118,13 +158,20 @@ class MarkdownPageHandler(JupyterHandler):
 
 
 class KitVoila(Voila):
-    """Voila with the kit's handlers in front of its own."""
+    """Voila with the kit's handlers in front of its own, and its kernels forked from a
+    process that has imported the kit already (``fork_kernels``; see ``forkserver.py``)."""
 
     name = "voila"  # the same config files and command-line names as Voila
+    fork_kernels = Bool(True, config=True, help="Start each page's kernel as a fork of a "
+                        "process that has imported the kit (False: a fresh Python each time)")
+    fork_server: ForkServer | None = None
 
     def init_settings(self) -> dict:
         settings = super().init_settings()
         settings["kit_notebooks"] = Path(self.root_dir)
+        if self.fork_kernels and KitVoila.fork_server is None:
+            KitVoila.fork_server = ForkServer()
+            atexit.register(KitVoila.fork_server.stop)
         manager = self.kernel_manager
         limit = getattr(manager, "max_kernels", 0)
         idle = getattr(manager, "cull_idle_timeout", 0)
@@ -132,6 +179,14 @@ class KitVoila(Voila):
                       "page is closed%s.", limit or "any number of",
                       f", or after {idle / 60:g} minutes with no browser connected" if idle else "")
         return settings
+
+    def stop(self) -> None:
+        try:
+            super().stop()
+        finally:
+            if KitVoila.fork_server is not None:
+                KitVoila.fork_server.stop()
+                KitVoila.fork_server = None
 
     def init_handlers(self) -> list:
         handlers = [(url, KitVoilaHandler if handler is TornadoVoilaHandler else handler, *rest)

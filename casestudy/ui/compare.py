@@ -21,8 +21,9 @@ from ..charts.compare import team_order, team_outcomes_figure, team_positions_fi
 from ..compare import TeamComparison, compare_teams, example_codes
 from ..folders import OutsideScenarios, inside
 from ..scenario import Scenario
-from ..system import System, load_system
+from ..system import System
 from .common import PANEL_CSS, chart_outputs
+from .default import default_system
 from .scenario_io import SCENARIOS_ENV, default_scenario_folder
 
 TABLE_CSS = """
@@ -42,7 +43,7 @@ class ComparePanel:
 
     def __init__(self, system: System | None = None, baseline: Scenario | None = None, *,
                  folder: str | os.PathLike | None = None, codes: str = "") -> None:
-        self.system = system if system is not None else load_system()
+        self.system = system if system is not None else default_system()
         self.baseline = baseline if baseline is not None else Scenario()
         # The folder given here (or the scenarios folder) is the one the box may read, with
         # the folders inside it.

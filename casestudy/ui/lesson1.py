@@ -31,9 +31,10 @@ from ..priorities import (
     delivery_share,
 )
 from ..scenario import PRESET_LABELS, Scenario
-from ..system import System, load_system
+from ..system import System
 from ..workshop import save_scenario
 from .common import Panel, Prediction, people_table
+from .default import default_system
 from .scenario_io import default_scenario_folder
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ DEFAULT = Scenario.preset("fixed_income")  # the panels' baseline, as in every l
 
 
 def _system(system: System | None) -> System:
-    return system if system is not None else load_system()
+    return system if system is not None else default_system()
 
 
 def largest_provider(system: System) -> str:

@@ -38,14 +38,15 @@ from ..charts import money
 from ..charts.behaviours import contracting_figure, gain_share_figure, shift_by_rule_figure
 from ..errors import ScenarioError
 from ..scenario import PRESET_LABELS, Scenario
-from ..system import System, load_system
+from ..system import System
 from .common import CONTROL_WIDTH, SLIDER_LABEL_WIDTH, FloatSlider, Panel, Prediction
+from .default import default_system
 
 DEFAULT = Scenario.preset("fixed_income")  # the panels' baseline, as in every lesson
 
 
 def _system(system: System | None) -> System:
-    return system if system is not None else load_system()
+    return system if system is not None else default_system()
 
 
 def _shift(system: System, share: float = SHIFT_SHARE["default"]) -> tuple[Shift | None, str]:

@@ -42,8 +42,9 @@ from ..incentives import (
 )
 from ..projection import project, project_columns, system_totals
 from ..scenario import PRESET_LABELS, PRESETS, Scenario
-from ..system import System, load_system
+from ..system import System
 from .common import CONTROL_WIDTH, SLIDER_LABEL_WIDTH, FloatSlider, Panel, Prediction, Quiz
+from .default import default_system
 
 DEFAULT = Scenario.preset("fixed_income")  # the panels' baseline, as in every lesson
 # The years panel starts with demand 2% above plan every year: with demand on plan every
@@ -59,7 +60,7 @@ SAME_GBP_M = 0.05  # differences below this (£50k) read as "the same" (shown to
 
 
 def _system(system: System | None) -> System:
-    return system if system is not None else load_system()
+    return system if system is not None else default_system()
 
 
 def _name(system: System, org_id: str | None) -> str:

@@ -35,6 +35,11 @@ c.MappingKernelManager.cull_idle_timeout = 600
 c.MappingKernelManager.cull_interval = 60
 c.MappingKernelManager.cull_connected = False
 c.MappingKernelManager.cull_busy = False
+# A page's kernel is a fork of a process that has already imported the kit
+# (casestudy/serving/forkserver.py): it starts in milliseconds instead of 2 s of CPU, and
+# shares that memory with the other kernels. `python -m casestudy.serve --kernels fresh`
+# starts each one as a new Python instead, as Voila does.
+c.KernelProvisionerFactory.default_provisioner_name = "kit-fork-provisioner"
 # At most this many pages at once (half the machine's memory at 150 MiB a page, 4 to 60);
 # beyond it a table is told to wait. `python -m casestudy.serve --max-pages N` overrides it.
 c.KitKernelManager.max_kernels = default_max_kernels()

@@ -21,8 +21,8 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from html import unescape as html_unescape
+from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from casestudy import serve  # the command `make workshop` runs
