@@ -5,10 +5,13 @@ For each N (1, 6 and 12 by default) it starts a fresh workshop server (the comma
 ``make workshop`` runs), waits until it is ready and quiet (with preheated kernels: until
 their pools are full and idle), then opens the lesson in N browser pages at the same moment:
 one Chromium process, one context per table (no shared cache or cookies, as N laptops), at
-1366x768, with every request to another host blocked. It measures:
+1366x768, with every request to another host reported. It measures:
 
 - **time to charts**: from the moment the N pages are asked for to the moment a page shows
   every cell's output and every chart drawn (as many charts as the lesson shows alone);
+- with ``--warm``, each table's browser first opens the start page's dashboard and leaves
+  it, as a table that has opened a lesson before (Voila's scripts cached); without it, the
+  browsers have never opened a dashboard;
 - **move latency**: every page then presses an arrow key on the same slider at the same
   moment, ``--moves`` times; from a page's key press to the last chart of that panel drawn
   again (``kit_browser.move_slider``'s measure);
@@ -21,7 +24,8 @@ measured (and as the issue's target counts them), so a busy machine gives slow f
 how busy it was. ``--json FILE`` keeps every figure.
 
     python benchmarks/room_load.py [--tables 1 6 12] [--lesson 02_no_winners_and_losers]
-                                   [--moves 5] [--json room.json]
+                                   [--moves 5] [--warm] [--json room.json]
+                                   [--serve-option=--kernels=fresh]
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ import kit_browser as kb
 
 DEFAULT_LESSON = "02_no_winners_and_losers"
 FORK_SERVER = "casestudy.serving.forkserver"
+WARM_PAGE = "voila/render/00_start_here.ipynb"  # the lightest dashboard: no panel
 QUIET_CPU_PERCENT = 15.0  # the server and its kernels together, over a 2 s window
 
 # A page is ready when Voila shows it with every cell's output in (no spinner, no cell still
@@ -189,20 +194,14 @@ def machine_load() -> str:
 
 
 async def new_table(browser):
-    """A page of its own context (a table's laptop), external requests blocked."""
+    """A page of its own context (a table's laptop). Requests to other hosts are listed as
+    problems, not blocked: Playwright's blocking intercepts every request, and a request
+    intercepted while a page is left (Voila's "end my kernel" beacon) is lost."""
     context = await browser.new_context(viewport=kb.VIEWPORT)
     problems: list[str] = []
-
-    async def route(route):
-        host = (route.request.url.split("/")[2].split(":")[0] if "://" in route.request.url
-                else "")
-        if host in kb.LOOPBACK or route.request.url.startswith(("data:", "blob:")):
-            await route.continue_()
-        else:
-            await route.abort("internetdisconnected")
-
-    await context.route("**/*", route)
     page = await context.new_page()
+    page.on("request", lambda r: kb._external(r.url) and r.url.startswith("http")
+            and problems.append(f"request to another host: {r.url}"))
     page.on("response", lambda r: r.status >= 400 and problems.append(f"HTTP {r.status} {r.url}"))
     page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text[:200]}"))
     page.on("pageerror", lambda e: problems.append(f"page error: {str(e)[:200]}"))
@@ -295,9 +294,22 @@ def browser_pid(browser) -> int | None:
     return found[0].pid if found else None
 
 
+async def warm(page, url: str) -> None:
+    """Open ``url`` (a dashboard) in the table's browser and leave it as a learner leaves a
+    page: its scripts are then in that browser's cache, as on a laptop that has opened a
+    lesson before. Leaving runs the page's unload, which ends its kernel."""
+    await page.goto(url, wait_until="commit")
+    await page.wait_for_function(READY_JS, arg=0, polling=200, timeout=kb.PAGE_TIMEOUT_S * 1000)
+    await page.goto("about:blank")
+
+
 async def room(browser, url: str, tables: int, charts: int, moves: int,
-               server: kb.Server) -> dict:
+               server: kb.Server, warm_url: str | None = None) -> dict:
     pages = [await new_table(browser) for _ in range(tables)]
+    if warm_url:
+        for page, _ in pages:
+            await warm(page, warm_url)
+        wait_quiet(server)
     chromium = browser_pid(browser)
     cpu_before = {"server": cpu_seconds(server.process.pid),
                   "browser": cpu_seconds(chromium) if chromium else 0.0}
@@ -326,11 +338,12 @@ async def room(browser, url: str, tables: int, charts: int, moves: int,
 
 
 async def measure(lesson: str, counts: list[int], moves: int,
-                  options: tuple[str, ...] = ()) -> dict:
+                  options: tuple[str, ...] = (), warm_first: bool = False) -> dict:
     from playwright.async_api import async_playwright
 
     relative = f"voila/render/{lesson}.ipynb"
-    results: dict = {"lesson": lesson, "rooms": [], "server_options": list(options)}
+    results: dict = {"lesson": lesson, "rooms": [], "server_options": list(options),
+                     "warm": warm_first}
     async with async_playwright() as playwright:
         # One page alone first, on a server of its own: the charts a page shows when the
         # machine is quiet (the target for the rooms), and every chart shape compiled.
@@ -357,17 +370,20 @@ async def measure(lesson: str, counts: list[int], moves: int,
                 load = machine_load()
                 browser = await playwright.chromium.launch(
                     executable_path=str(kb.CHROMIUM), headless=True, args=kb.CHROMIUM_ARGS)
-                found = await room(browser, server.url + relative, count, charts, moves, server)
+                warm_url = server.url + WARM_PAGE if warm_first else None
+                found = await room(browser, server.url + relative, count, charts, moves, server,
+                                   warm_url)
                 found["memory"] = memory(server)
                 found["memory_before"] = before
                 found["ready_after_s"] = waited
                 found["load_before"] = load
+                # The tables close their tabs (as a browser does: the page's unload runs), and
+                # the server should end their kernels.
                 for page, _ in found.pop("pages"):
-                    await page.context.close()
-                await browser.close()
-                # What the server holds once the tables have closed their pages.
-                await asyncio.sleep(3)
+                    await page.close(run_before_unload=True)
+                await asyncio.sleep(8)
                 found["memory_after_close"] = memory(server)
+                await browser.close()
             finally:
                 server.stop()
             results["rooms"].append(found)
@@ -380,12 +396,14 @@ async def measure(lesson: str, counts: list[int], moves: int,
 
 def report(results: dict) -> str:
     options = " ".join(results.get("server_options", [])) or "none"
+    options += "; browsers warm (a dashboard opened before)" if results.get("warm") else \
+        "; browsers cold (no dashboard opened before)"
     lines = [(f"\nA room opening {results['lesson']} at once ({results['charts']} charts a "
               "page), then moving one slider together; browsers on the same machine; server "
               f"options: {options}\n"),
              (f"{'tables':>6} {'charts median s':>15} {'p95 s':>6} {'max s':>6} "
               f"{'move median ms':>14} {'p95 ms':>7} {'kernels':>7} {'kernel RSS MiB':>14} "
-              f"{'USS MiB':>8} {'PSS MiB':>8} {'after close':>11}  load before")]
+              f"{'USS MiB':>8} {'PSS MiB':>8} {'8 s after tabs closed':>21}  load before")]
     for r in results["rooms"]:
         c, m, mem = r["to_charts_s"], r["move_ms"], r["memory"]
         fmt = (lambda v, spec: format(v, spec) if v is not None else "-")
@@ -394,7 +412,7 @@ def report(results: dict) -> str:
             f"{fmt(c['max'], '6.1f')} {fmt(m['median'], '14.0f')} {fmt(m['p95'], '7.0f')} "
             f"{mem['kernels']:>7} {mem['kernel_rss_mib']:>14.0f} {mem['kernel_uss_mib']:>8.0f} "
             f"{mem['kernel_pss_mib'] + mem['fork_server_pss_mib']:>8.0f} "
-            f"{r['memory_after_close']['kernels']:>4} kernels  {r['load_before']}")
+            f"{r['memory_after_close']['kernels']:>14} kernels  {r['load_before']}")
         if r["not_ready"]:
             lines.append(f"       {r['not_ready']} page(s) not ready within {kb.PAGE_TIMEOUT_S} s")
         if r["moves_without_redraw"] or r["no_slider"]:
@@ -422,11 +440,16 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"the notebook every table opens (default {DEFAULT_LESSON})")
     parser.add_argument("--moves", type=int, default=5, help="slider moves per table (default 5)")
     parser.add_argument("--json", type=Path, help="write every figure to this file")
+    parser.add_argument("--warm", action="store_true",
+                        help="each table's browser opens the start page's dashboard first and "
+                             "leaves it (scripts cached, as when a table has opened a lesson "
+                             "before); default: browsers that have never opened a dashboard")
     parser.add_argument("--serve-option", action="append", default=[],
                         help="an option of python -m casestudy.serve, e.g. --serve-option="
                              "--kernels=fresh (to compare)")
     args = parser.parse_args(argv)
-    results = asyncio.run(measure(args.lesson, args.tables, args.moves, tuple(args.serve_option)))
+    results = asyncio.run(measure(args.lesson, args.tables, args.moves, tuple(args.serve_option),
+                                  args.warm))
     print(report(results))
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))

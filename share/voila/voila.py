@@ -24,6 +24,12 @@ c.VoilaConfiguration.show_tracebacks = False  # a room sees a short message, not
 # about 10 s; and the classic mode, which streams the page while the server runs the cells,
 # stalled at random ("Executing 11 of 20", kernel idle) on 1 page load in 4 in Chromium.
 c.VoilaConfiguration.progressive_rendering = True
+# Voila's executor waits this long for a cell's outputs after the kernel says the cell is
+# done. nbclient's default, 4 s, was too short for a room: with 12 pages opening at once on
+# this 2-core machine, outputs came later, the executor stopped waiting, and the page never
+# showed that cell's panel (12 of 12 pages, one run; 4 of 12 in another). Normally the
+# outputs come within milliseconds, so a long wait costs nothing.
+c.VoilaExecutor.iopub_timeout = 60
 
 # Kernels: every dashboard page runs one (about 130-150 MiB). A page closed in the browser
 # ends its kernel at once (casestudy/serving/app.py); a kernel no browser has been connected
