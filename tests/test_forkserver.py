@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from concurrent.futures import ThreadPoolExecutor
 import signal
 import sys
 import time
@@ -17,6 +18,12 @@ from jupyter_client import BlockingKernelClient
 from jupyter_client.connect import write_connection_file
 
 from casestudy.serving.forkserver import ForkedProcess, ForkServer, _kernel_argv
+
+
+def _run_async(coroutine):
+    """Run a coroutine on a loop of its own (another test may have left one running here)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +36,7 @@ def fork_server():
 def _kernel(server, tmp_path, env_extra=None):
     connection, _ = write_connection_file(str(tmp_path / "kernel.json"))
     env = {**os.environ, **(env_extra or {})}
-    pid = asyncio.run(server.fork(["-f", connection], env, str(tmp_path)))
+    pid = _run_async(server.fork(["-f", connection], env, str(tmp_path)))
     client = BlockingKernelClient(connection_file=connection)
     client.load_connection_file()
     client.start_channels()
@@ -96,5 +103,5 @@ def test_a_stopped_fork_server_refuses_at_once(tmp_path):
     server.stop()
     assert not server.alive()
     with pytest.raises((FileNotFoundError, ConnectionRefusedError)):
-        asyncio.run(server.fork(["-f", "x.json"], dict(os.environ), None))
+        _run_async(server.fork(["-f", "x.json"], dict(os.environ), None))
     assert signal.SIGTERM  # (the provisioner then starts a fresh kernel instead)

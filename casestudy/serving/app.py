@@ -3,7 +3,7 @@
 It is Voila 0.5 serving ``notebooks/`` with the kit's settings (``share/voila/voila.py``),
 and three additions a room needs:
 
-- **The glossary and the data notes open.** The lessons' links ``glossary.md#term`` and
+- **The glossary and the data notes open.** The lessons' links ``glossary.md#control-total`` and
   ``../data/README.md`` reach ``/voila/render/glossary.md`` and ``/voila/data/README.md``
   from a dashboard; Voila answers 403 and 404 there. ``MarkdownPageHandler`` answers with
   the files rendered as pages (``pages.py``).
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import atexit
 import html
+import sys
 from pathlib import Path
 
 import jinja2
@@ -169,7 +170,10 @@ class KitVoila(Voila):
     def init_settings(self) -> dict:
         settings = super().init_settings()
         settings["kit_notebooks"] = Path(self.root_dir)
-        if self.fork_kernels and KitVoila.fork_server is None:
+        # Linux only: elsewhere (macOS, Windows) forking a process that has loaded numpy's
+        # libraries is not safe or not possible, and each kernel starts as a fresh Python.
+        linux = sys.platform.startswith("linux")
+        if self.fork_kernels and linux and KitVoila.fork_server is None:
             KitVoila.fork_server = ForkServer()
             atexit.register(KitVoila.fork_server.stop)
         manager = self.kernel_manager

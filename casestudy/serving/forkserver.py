@@ -20,7 +20,8 @@ a few milliseconds, and shares their memory with every other kernel until it wri
 
 A kernel that comes from a fork is the same IPython kernel, with the same environment
 variables (those Voila passes with the request included), working folder and connection
-file as a fresh one; the only difference is that its imports are done already.
+file as a fresh one; the only difference is that its imports are done already. Linux only
+(``app.py`` starts the fork server there); elsewhere every kernel starts as a fresh Python.
 """
 
 from __future__ import annotations
@@ -316,7 +317,7 @@ class ForkProvisioner(LocalProvisioner):
         cwd = kwargs.get("cwd")
         try:
             pid = await server.fork(argv, env, str(cwd) if cwd else None)
-        except (OSError, RuntimeError, ValueError) as exc:
+        except Exception as exc:  # noqa: BLE001 - any failure: start the kernel as Jupyter does
             self.log.warning("Fork server unavailable (%s); starting a fresh kernel", exc)
             return await super().launch_kernel(cmd, **kwargs)
         self.process = ForkedProcess(pid)
