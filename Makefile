@@ -43,12 +43,15 @@ test: $(STAMP)
 	$(PYTEST) --cov=casestudy --cov-report=term:skip-covered tests casestudy notebooks
 	CASESTUDY_SYSTEM=data/examples/northvale $(PYTEST) notebooks
 
-# The kernel-side benchmarks (pytest-benchmark), each notebook's run time, then slider to
-# chart in a real browser.
+# The kernel-side benchmarks (pytest-benchmark), each notebook's run time, slider to chart
+# in a real browser, then a room: 1, 6 and 12 tables opening a lesson at once (browsers that
+# have never opened a dashboard, then browsers that have).
 bench: $(STAMP)
 	$(BIN)/python -m pytest benchmarks --benchmark-only --benchmark-columns=median,mean,min,max,rounds -p no:cacheprovider
 	$(BIN)/python benchmarks/notebook_times.py
 	$(BIN)/python benchmarks/browser_latency.py
+	$(BIN)/python benchmarks/room_load.py
+	$(BIN)/python benchmarks/room_load.py --warm
 
 # Static HTML pages for laptops with no Python: one per lesson, the guide, an index.
 handouts: $(STAMP)

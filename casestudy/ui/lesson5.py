@@ -36,8 +36,9 @@ from ..place import (
 )
 from ..scenario import Scenario, field_info
 from ..scenario import BED_WEEK_GBP, DELAYED_DAY_FLOOR_GBP, DELAYED_DAY_HIGH_GBP
-from ..system import System, load_system
+from ..system import System
 from .common import Panel, Prediction, Quiz, name_checkbox
+from .default import default_system
 
 DEFAULT = Scenario.preset("fixed_income")  # the panels' baseline, as in every lesson
 CUT = -0.1  # the social care change the lesson starts from and its prose uses: a 10% cut
@@ -45,7 +46,7 @@ TOLERANCE_GBP_M = 0.005  # half of the last digit shown (£0.01m)
 
 
 def _system(system: System | None) -> System:
-    return system if system is not None else load_system()
+    return system if system is not None else default_system()
 
 
 def _count(value: float) -> str:

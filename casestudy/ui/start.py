@@ -1,6 +1,6 @@
 """The start page: the system at a glance and the lessons to come.
 
->>> "organisations" in system_at_a_glance(load_system()).data
+>>> "organisations" in system_at_a_glance(default_system()).data
 True
 """
 
@@ -15,8 +15,9 @@ from ..charts import KIND_LABELS, income_cost_chart, money
 from ..engine import run_year
 from ..names import markdown_text
 from ..scenario import Scenario
-from ..system import System, load_system
+from ..system import System
 from .common import people_table
+from .default import default_system
 
 if TYPE_CHECKING:
     from pandas.io.formats.style import Styler
@@ -42,13 +43,13 @@ LESSONS = (
 
 
 def baseline_year(system: System | None = None):
-    system = system if system is not None else load_system()
+    system = system if system is not None else default_system()
     return run_year(system, Scenario.preset("fixed_income"))
 
 
 def system_at_a_glance(system: System | None = None) -> Markdown:
     """A paragraph about the loaded system, every figure computed from its data."""
-    system = system if system is not None else load_system()
+    system = system if system is not None else default_system()
     orgs = system.organisations
     year = baseline_year(system)
     nhs = year.system.loc["nhs"]

@@ -1,7 +1,8 @@
 """Every notebook as a Voila dashboard (what ``make workshop`` serves), in a real Chromium at
 1366x768 with no internet: the start page lists every notebook by its title; each page
 shows no code and no error, cuts no words off, draws every chart, and redraws a panel's
-charts (each once) when a slider moves under the keyboard. Screenshots go to
+charts (each once) when a slider moves under the keyboard, and every link on it works (no
+HTTP error, no missing #anchor). Screenshots go to
 ``screenshots/`` for a person to look at.
 
 The notebooks are found by glob, so a new lesson is covered without editing this file.
@@ -81,6 +82,9 @@ def test_dashboard(notebook, voila, browser, screenshots):
         undrawn = [c for c in charts if not c["drawn"]]
         assert not undrawn, f"charts not drawn: {undrawn}"
         assert charts or not LESSON.match(notebook.name), "a lesson with no chart"
+
+        # Every link opens: the glossary at its entry, the data notes, the next lesson.
+        assert kb.LinkChecker(page.context.request, voila.url).on_page(page) == {}, "broken links"
 
         # Moving a slider with the keyboard redraws the charts beside it (in every panel).
         groups = kb.slider_groups(page)
