@@ -32,6 +32,7 @@ MAX_FOLDER_BYTES = 20 * 2**20  # the scenario files (about 2 kB each) together
 MAX_SAVE_BYTES = 64 * 2**10  # one file Save writes (about 2 kB)
 MIN_FREE_BYTES = 100 * 2**20  # left free on the disk after a save
 MAX_PASTED_CHARS = 1_000_000  # the Load box: a code is ~60 characters, a file ~2,000
+MAX_NAME_BYTES = 255  # the longest file name ext4, NTFS and APFS allow
 FILE_HINT = "type a file's name as Save showed it (such as Table-3.json), or paste a code (BK1-...)"
 
 
@@ -66,6 +67,9 @@ def inside(root: str | os.PathLike, typed: str, *, folder: bool = False) -> Path
     given = Path(text)
     if ".." in given.parts:
         raise refused
+    if any(len(part.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES for part in given.parts):
+        raise OutsideScenarios(f"a file or folder name is at most {MAX_NAME_BYTES} bytes long: "
+                               f"{hint}")
     candidate = Path(os.path.normpath(given if given.is_absolute() else base / given))
     # First by its words: under the folder as written, or as the system resolves it.
     if not (candidate.is_relative_to(base) or candidate.is_relative_to(real_base)):

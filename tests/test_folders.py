@@ -77,6 +77,15 @@ def test_only_scenario_files_are_read_inside_the_folder(root):
         inside(root, "notes.txt")
 
 
+def test_a_name_longer_than_any_file_system_allows_is_refused_before_it_is_looked_at(root):
+    # 255 bytes is the limit on ext4, NTFS and APFS; a longer name made os.stat raise
+    # 'File name too long' (an OSError, not a refusal) in the Load box
+    inside(root, "a" * 250 + ".json")  # 255 bytes: taken
+    for typed in ["a" * 251 + ".json", "[" * 5_000, "é" * 130]:
+        with pytest.raises(OutsideScenarios, match="at most 255 bytes"):
+            inside(root, typed)
+
+
 # --------------------------------------------------------------------------- the Load box
 
 

@@ -151,7 +151,12 @@ class ScenarioIO:
         if re.match(r"BK\d+-", stripped) or stripped.startswith("{"):
             return read_any(text)
         path = inside(self.folder, stripped)
-        if not path.is_file():
+        try:
+            is_file = path.is_file()
+        except OSError as exc:  # a name the file system refuses outright
+            raise ScenarioError(f"there is no file {path.name[:60]!r} in the scenarios folder "
+                                f"({exc.strerror or exc})") from None
+        if not is_file:
             raise ScenarioError(f"neither a code (a code starts with BK1-) nor a file in the "
                                 f"scenarios folder: there is no file {path.name!r} there")
         return load_saved(path)
