@@ -52,8 +52,14 @@ from .engine import run_year
 from .errors import ScenarioError
 from .names import MATHJAX_IGNORE, html_text, script_json, write_csv
 from .priorities import scheme_table
-from .scenario import (BRADFORD_ACTIVITY_PRESET, BRADFORD_PRESETS, PRESET_LABELS, PRESETS,
-                       Scenario, field_info)
+from .scenario import (
+    BRADFORD_ACTIVITY_PRESET,
+    BRADFORD_PRESETS,
+    PRESET_LABELS,
+    PRESETS,
+    Scenario,
+    field_info,
+)
 from .system import System, load_system
 from .workshop import scenario_code
 

@@ -37,8 +37,16 @@ from ..governance import (
 from ..names import markdown_list
 from ..scenario import Scenario
 from ..system import System, load_system
-from .common import (CONTROL_WIDTH, SLIDER_LABEL_WIDTH, FloatSlider, Panel, Prediction, Quiz,
-                     era_note, risk_share_note)
+from .common import (
+    CONTROL_WIDTH,
+    SLIDER_LABEL_WIDTH,
+    FloatSlider,
+    Panel,
+    Prediction,
+    Quiz,
+    era_note,
+    risk_share_note,
+)
 
 DEFAULT = Scenario.preset("fixed_income")  # the panels' baseline, as in every lesson
 CONFIDENCE = 0.9  # the reserve covers nine years in ten unless the learner says otherwise

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import pandas as pd
 from IPython.display import Markdown
 
 from ..charts import KIND_LABELS, income_cost_chart, money
