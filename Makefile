@@ -43,6 +43,11 @@ test: lint
 	$(PYTEST) --cov=casestudy --cov-report=term:skip-covered tests casestudy notebooks
 	CASESTUDY_SYSTEM=data/examples/northvale $(PYTEST) notebooks
 
+# Each notebook's .ipynb (what Voila, nbval and the handouts read) from its MyST source,
+# notebooks/**/*.md: the file a writer edits. Cell ids stay put; outputs stay empty.
+notebooks: $(STAMP)
+	$(BIN)/python tools/sync_notebooks.py
+
 # ruff's checks (rules in pyproject.toml) and the import contract of the one-way flow
 # (lint-imports, [tool.importlinter]); about a second, so `make test` runs them first.
 lint: $(STAMP)
