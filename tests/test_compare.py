@@ -350,8 +350,8 @@ def test_compare_panel_example_button_and_refresh(bundled_system, tmp_path):
 
 def test_the_panel_sets_its_charts_as_outputs_after_comparing():
     # Set, not captured with display(): the capture hangs Voila at random (see ui/common.py).
-    from casestudy.ui.compare import ComparePanel
     from casestudy.charts.compiled import VEGA
+    from casestudy.ui.compare import ComparePanel
 
     panel = ComparePanel()
     panel.example_button.click()

@@ -37,8 +37,16 @@ from ..governance import (
 from ..names import markdown_list
 from ..scenario import Scenario
 from ..system import System
-from .common import (CONTROL_WIDTH, SLIDER_LABEL_WIDTH, FloatSlider, Panel, Prediction, Quiz,
-                     era_note, risk_share_note)
+from .common import (
+    CONTROL_WIDTH,
+    SLIDER_LABEL_WIDTH,
+    FloatSlider,
+    Panel,
+    Prediction,
+    Quiz,
+    era_note,
+    risk_share_note,
+)
 from .default import default_system
 
 DEFAULT = Scenario.preset("fixed_income")  # the panels' baseline, as in every lesson

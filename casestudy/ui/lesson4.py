@@ -45,8 +45,15 @@ from ..projection import project, project_by_preset, system_totals
 from ..scenario import BRADFORD_ACTIVITY_PRESET as ACTIVITY_RULE
 from ..scenario import BRADFORD_PRESETS, PRESET_LABELS, Scenario, preset_phrase
 from ..system import System
-from .common import (CONTROL_WIDTH, SLIDER_LABEL_WIDTH, FloatSlider, Panel, Prediction, Quiz,
-                     era_note)
+from .common import (
+    CONTROL_WIDTH,
+    SLIDER_LABEL_WIDTH,
+    FloatSlider,
+    Panel,
+    Prediction,
+    Quiz,
+    era_note,
+)
 from .default import default_system
 
 DEFAULT = Scenario.preset("fixed_income")  # the panels' baseline, as in every lesson
@@ -532,8 +539,8 @@ def checks(system: System | None = None) -> list[Quiz]:
         Quiz(
             "Which change answers the incentive to do less planned care?",
             ["More one-off support for the trust",
-             "A variable element for elective activity that takes money back below plan "
-             "(aligned payment and incentive from 2023/24)",
+             ("A variable element for elective activity that takes money back below plan "
+              "(aligned payment and incentive from 2023/24)"),
              "Pooling every organisation's variance in a risk share"],
             correct=1,
             explanations=[

@@ -34,8 +34,13 @@ from ..place import (
     vcs_schemes,
     vcs_test,
 )
-from ..scenario import Scenario, field_info
-from ..scenario import BED_WEEK_GBP, DELAYED_DAY_FLOOR_GBP, DELAYED_DAY_HIGH_GBP
+from ..scenario import (
+    BED_WEEK_GBP,
+    DELAYED_DAY_FLOOR_GBP,
+    DELAYED_DAY_HIGH_GBP,
+    Scenario,
+    field_info,
+)
 from ..system import System
 from .common import Panel, Prediction, Quiz, name_checkbox
 from .default import default_system

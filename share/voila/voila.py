@@ -2,8 +2,9 @@
 ``python -m casestudy.serve``; read through ``--Voila.config_file_paths=share/voila``).
 
 It picks the kit's template (``share/jupyter/voila/templates/bradford``: the light theme,
-large type, no Font Awesome from a CDN) and gives the start page each notebook's title,
-read from its first Markdown heading, so a facilitator sees the lessons by name, in order.
+large type, no Font Awesome from a CDN) and gives the start page each notebook's title, so a
+facilitator sees the lessons by name, in order: a lesson's number and name from the registry
+(``casestudy.lessons``), any other notebook's first Markdown heading.
 It also sets how many pages may run at once and when a page's kernel ends (below).
 """
 
@@ -11,6 +12,7 @@ import json
 import os
 from pathlib import Path
 
+from casestudy.lessons import by_notebook
 from casestudy.serving.kernels import default_max_kernels
 
 c = get_config()  # noqa: F821 (traitlets defines get_config in a config file)
@@ -78,13 +80,19 @@ def kit_sections(root: Path, folder: str = "") -> list[dict]:
     for sub in ["", *sorted(p.name for p in base.iterdir() if p.is_dir())]:
         if sub.startswith((".", "_")):
             continue
-        pages = [{"path": notebook.relative_to(root).as_posix(), "title": notebook_title(notebook)}
+        pages = [{"path": notebook.relative_to(root).as_posix(),
+                  "title": _lesson_label(notebook, sub) or notebook_title(notebook)}
                  for notebook in sorted((base / sub).glob("*.ipynb"))]
         name = sub or folder
         if pages:
             sections.append({"title": SECTIONS.get(name, name.replace("_", " ").capitalize()),
                              "pages": pages})
     return sections
+
+
+def _lesson_label(notebook: Path, sub: str) -> str:
+    lesson = None if sub else by_notebook(notebook.name)  # lessons sit at the folder's top
+    return lesson.label if lesson else ""
 
 
 def page_config_hook(page_config, **kwargs):

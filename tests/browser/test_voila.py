@@ -16,14 +16,20 @@ import re
 import kit_browser as kb
 import pytest
 
+from casestudy.lessons import by_notebook
+
 pytestmark = pytest.mark.browser
 
 NOTEBOOKS = kb.notebooks()
 LESSON = re.compile(r"^\d\d_")
 
 
-def heading(path) -> str:
-    """The notebook's first Markdown heading: what a facilitator should see it listed as."""
+def title(path) -> str:
+    """What a facilitator should see a notebook listed as: a lesson's number and name from
+    the registry (casestudy.lessons), any other notebook's first Markdown heading."""
+    lesson = by_notebook(path.name) if path.parent == kb.NOTEBOOKS else None
+    if lesson is not None:
+        return lesson.label
     for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
         if cell["cell_type"] == "markdown":
             text = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
@@ -49,7 +55,7 @@ def test_start_page_lists_every_notebook_by_title(voila, browser, screenshots):
         for path in NOTEBOOKS:
             relative = path.relative_to(kb.NOTEBOOKS).as_posix()
             assert relative in listed, f"{relative} is not on the start page: {sorted(listed)}"
-            assert heading(path) in listed[relative], (relative, listed[relative])
+            assert title(path) in listed[relative], (relative, listed[relative])
         # In the order of a session: the start page, the lessons, the sandbox, then the
         # facilitator's pages.
         assert list(listed) == [p.relative_to(kb.NOTEBOOKS).as_posix() for p in NOTEBOOKS]
