@@ -30,7 +30,7 @@ def test_bench_portfolio_panel_tick_a_scheme(benchmark, system, tmp_path):
 def test_bench_portfolio_panel_payment_rule(benchmark, system, tmp_path):
     panel = _panel(system, tmp_path)
     move_slider(benchmark, panel, panel.controls["payment"],
-          ["payment_by_results", "fixed_income", "blended", "aligned_payment_and_incentive"])
+          ["pbr_mret", "fixed_income", "blended", "api_2023"])
 
 
 def test_bench_portfolio_panel_capacity_seen_before(benchmark, system, tmp_path):

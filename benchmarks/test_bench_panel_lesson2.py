@@ -34,4 +34,4 @@ def test_bench_lesson2_flex_slider(benchmark, system, cls):
 def test_bench_lesson2_payment_rule(benchmark, system, cls):
     panel = cls(system)
     move_slider(benchmark, panel, panel.controls["payment"],
-          ["payment_by_results", "fixed_income", "blended", "aligned_payment_and_incentive"])
+          ["pbr_mret", "fixed_income", "blended", "api_2023"])

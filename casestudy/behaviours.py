@@ -23,6 +23,7 @@ True
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -30,7 +31,7 @@ import pandas as pd
 
 from .engine import Money, YearInputs, compute_year, inputs_for
 from .errors import ScenarioError
-from .scenario import PRESET_LABELS, PRESETS, Scenario
+from .scenario import PRESET_LABELS, PRESETS, Scenario, check_presets
 from .system import System
 
 GBP_PER_M = 1e6
@@ -165,7 +166,7 @@ def shift_inputs(system: System, scenario: Scenario, shift: Shift) -> YearInputs
     for org in (shift.acute_id, shift.funder_id, shift.deliverer_id):
         if org not in index:
             raise ScenarioError(f"shift: organisation {org!r} is not in this system")
-    acute = inputs.provider_of[:, index[shift.acute_id]] > 0
+    acute = inputs.provider.index == index[shift.acute_id]
     lines = acute & inputs.is_non_elective
     effect = np.where(lines, -shift.share, 0.0)[None, :]
     # Paid for the admissions it plans to avoid: the contract is set before the year.
@@ -233,29 +234,32 @@ SYSTEM_ID = "system"  # the row of shift_by_rule that sums every organisation
 SYSTEM_NAME = "Whole system (all partners)"
 
 
-def shift_by_rule(system: System, scenario: Scenario, shift: Shift) -> pd.DataFrame:
-    """:func:`shift_changes` under every payment preset, long: one row per preset and
-    organisation, with ``payment, payment_label`` and ``chosen`` (the scenario's preset),
-    plus one row per preset for the whole system (``org_id = "system"``, kind ``system``:
-    every organisation summed, the same under every rule)."""
-    # Prices and plans do not depend on the payment rule: one set of inputs serves all four.
+def shift_by_rule(system: System, scenario: Scenario, shift: Shift,
+                  presets: Sequence[str] = PRESETS) -> pd.DataFrame:
+    """:func:`shift_changes` under each payment preset (``presets``, default all), long:
+    one row per preset and organisation, with ``payment, payment_label`` and ``chosen``
+    (the scenario's preset), plus one row per preset for the whole system
+    (``org_id = "system"``, kind ``system``: every organisation summed, the same under
+    every rule)."""
+    presets = check_presets(presets)
+    # Prices and plans do not depend on the payment rule: one set of inputs serves them all.
     inputs = shift_inputs(system, scenario, shift)
     orgs = system.organisations
     count = len(inputs.org_ids) + 1
     columns: dict[str, list[np.ndarray]] = {c: [] for c in _CHANGE_COLUMNS}
-    for preset in PRESETS:
+    for preset in presets:
         changes = _changes(inputs, replace(scenario, payment=preset))
         for column, values in changes.items():
             columns[column].append(np.append(values, values.sum()))
     return pd.DataFrame({
-        "payment": np.repeat(PRESETS, count),
-        "payment_label": np.repeat([PRESET_LABELS[p] for p in PRESETS], count),
-        "org_id": [*inputs.org_ids, SYSTEM_ID] * len(PRESETS),
-        "name": [*orgs["name"], SYSTEM_NAME] * len(PRESETS),
-        "kind": [*orgs["kind"], SYSTEM_ID] * len(PRESETS),
-        "in_nhs_control_total": [*inputs.in_nhs, False] * len(PRESETS),
+        "payment": np.repeat(presets, count),
+        "payment_label": np.repeat([PRESET_LABELS[p] for p in presets], count),
+        "org_id": [*inputs.org_ids, SYSTEM_ID] * len(presets),
+        "name": [*orgs["name"], SYSTEM_NAME] * len(presets),
+        "kind": [*orgs["kind"], SYSTEM_ID] * len(presets),
+        "in_nhs_control_total": [*inputs.in_nhs, False] * len(presets),
         **{column: np.concatenate(parts) for column, parts in columns.items()},
-        "chosen": np.repeat([scenario.payment == p for p in PRESETS], count),
+        "chosen": np.repeat([scenario.payment == p for p in presets], count),
     })
 
 
@@ -346,7 +350,7 @@ def stranded_cost(system: System, scenario: Scenario, shift: Shift) -> StrandedC
                        variable_share=all_variable(inputs.variable_share, 1.0))
     average = -_change(_money(variable, scenario), "provision_cost")[k]
     released = -_change(actual, "provision_cost")[k]
-    avoided = ((actual.actual[0] - actual.actual[1]) * inputs.provider_of[:, k]
+    avoided = ((actual.actual[0] - actual.actual[1]) * (inputs.provider.index == k)
                * inputs.is_non_elective).sum()
     return StrandedCost(admissions_avoided=float(avoided),
                         scheme_cost_gbp_m=float(inputs.scheme_cost[0]),

@@ -360,7 +360,7 @@ def compare_entries(system: System, entries: Sequence[TeamEntry],
     for entry in entries:
         try:
             rows.append((entry, run_year(system, entry.scenario)))
-        except ScenarioError as exc:  # e.g. a scheme this system does not have
+        except ValueError as exc:  # a scheme this system does not have; a figure not finite
             refused.append(Refused(name=_whose(entry), reason=str(exc)))
     scheme_names = dict(zip(system.schemes.index, system.schemes["name"]))
     changed_fields = _changed_fields([entry.scenario for entry, _ in rows if entry], baseline)
@@ -495,24 +495,30 @@ def read_folder(folder: str | os.PathLike) -> tuple[list[SavedScenario], list[Re
     Hidden files (``.DS_Store``, ``._x.json`` left by a Mac on a USB stick) are skipped;
     any other file that is not ``.json`` is listed as refused, so nothing vanishes silently.
     """
-    folder = Path(folder).expanduser()
-    if not folder.is_dir():
-        reason = "no such folder" if not folder.exists() else "not a folder"
-        return [], [Refused(name=str(folder), reason=reason)]
+    try:
+        folder = Path(folder).expanduser()
+        if not folder.is_dir():
+            reason = "no such folder" if not folder.exists() else "not a folder"
+            return [], [Refused(name=str(folder), reason=reason)]
+        paths = sorted(folder.iterdir(), key=lambda p: p.name.lower())
+    except (OSError, ValueError, RuntimeError) as exc:  # unreadable, a NUL, an unknown ~user
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        return [], [Refused(name=str(folder), reason=f"could not be read ({reason})")]
     saved: list[SavedScenario] = []
     refused: list[Refused] = []
-    for path in sorted(folder.iterdir(), key=lambda p: p.name.lower()):
-        if path.name.startswith(".") or path.is_dir():
-            continue
-        if path.suffix.lower() != ".json":
-            refused.append(Refused(name=path.name, reason="not a .json scenario file"))
-            continue
+    for path in paths:
         try:
+            if path.name.startswith(".") or path.is_dir():
+                continue
+            if path.suffix.lower() != ".json":
+                refused.append(Refused(name=path.name, reason="not a .json scenario file"))
+                continue
             saved.append(load_saved(path))
         except UnreadableScenario as exc:
             refused.append(Refused(name=path.name, reason=exc.reason))
-        except OSError as exc:
-            refused.append(Refused(name=path.name, reason=f"could not be read ({exc.strerror})"))
+        except (OSError, ValueError) as exc:  # one file's trouble never stops the others
+            reason = getattr(exc, "strerror", None) or str(exc)
+            refused.append(Refused(name=path.name, reason=f"could not be read ({reason})"))
     return saved, refused
 
 
@@ -641,7 +647,7 @@ def example_entries(baseline: Scenario | None = None) -> list[TeamEntry]:
     money, three pull levers that move the system. Marked as examples."""
     base = baseline if baseline is not None else Scenario()
     choices = [
-        ({"payment": "payment_by_results"}, "Pay the hospitals for what they do."),
+        ({"payment": "pbr_mret"}, "Pay the hospitals for what they do, as the tariff did."),
         ({"risk_share": 0.5, "system_linkage": 1.0},
          "Pool half the risk; tie the funds to the system."),
         ({"flex": 0.0, "risk_share": 0.5},

@@ -1,5 +1,13 @@
 """One year of money: the one place where money moves between organisations.
 
+A provider's cost is ``[(cost base - matched) x (fixed + semi x (1 - flex) + (variable +
+semi x flex) x activity index) + matched] x (1 + cost_inflation + cost_pressure) - savings``:
+``matched`` is the part of the cost base its other income pays for (it does not move with
+the activity commissioned here), ``cost_pressure`` (the pressures above the uplift) and the
+savings programme apply to NHS providers only, and the programme is the one efficiency ask
+that covers the tariff's efficiency factor and those pressures (``data/README.md``, "Costs,
+savings and growth over the years").
+
 The arithmetic works on arrays with a leading axis of draws, so the same code serves one
 certain year (``run_year``), ten thousand uncertain ones (``risk.simulate``) and every
 subset of schemes at once (``priorities``). Pure numpy and pandas: no widgets, no charts.
@@ -21,14 +29,92 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from .errors import ScenarioError
-from .priorities import delivery_share
+from .errors import DataError, ScenarioError
 from .scenario import Scenario
+from .schema import SERVICES
 from .system import System
 
 _INPUTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 GBP_PER_M = 1e6
 TOLERANCE_GBP_M = 1e-9  # a position this close to the control total has met it
+# Sums by organisation: a [lines, organisations] 0/1 matrix product is the fastest way for a
+# system of a few dozen organisations (one BLAS call), but it costs lines x organisations in
+# memory and in arithmetic per draw; from about 128 organisations np.bincount on the line's
+# organisation index is as fast, and it needs no matrix. Dense up to 64 organisations (and a
+# matrix of at most 2**21 cells, 16 MB), sparse index arithmetic beyond (measured: 10,000
+# draws x 27 lines x 10 organisations, matmul 0.17 ms, bincount 0.79 ms; 256 draws x
+# 20,000 lines x 128 organisations, 18.9 ms and 18.6 ms).
+DENSE_MAX_ORGS = 64
+DENSE_MAX_CELLS = 2**21
+# Working memory of one engine call (the demand noise drawn for it included), per row of its
+# leading axis (a draw, a subset of schemes), in values of 8 bytes: measured with tracemalloc
+# at 5.1 per service line plus 3 per organisation (20,000 lines x 300 or 500 organisations,
+# 5,000 x 1,000), 7.3 per line for the bundled 27 lines; 8 and 8 leave a margin.
+LINE_ARRAYS_PER_ROW = 8
+ORG_ARRAYS_PER_ROW = 8
+CHUNK_BUDGET_BYTES = 256 * 2**20  # the engine's working memory per call, whatever the size
+# Bigger chunks are no faster (simulate of 100,000 draws of the bundled system: 153-159 ms in
+# chunks of 4,096 to 10,000 draws, 209 ms in chunks of 50,000).
+MAX_CHUNK_ROWS = 2**13
+
+
+@dataclass(frozen=True, eq=False)
+class LineOwner:
+    """Which organisation each service line belongs to (its provider, or its payer).
+
+    ``sum`` adds values of the lines up by organisation: ``[..., lines] -> [..., orgs]``.
+
+    >>> owner = LineOwner.of(np.array([1, 0, 1]), 3)
+    >>> owner.sum(np.array([[1.0, 2.0, 4.0]])).tolist()
+    [[2.0, 5.0, 0.0]]
+    """
+
+    index: np.ndarray  # [l] the organisation of each line
+    count: int  # organisations
+    dense: np.ndarray | None  # [l, n] 0/1 for a small system, else None
+
+    @classmethod
+    def of(cls, index: np.ndarray, count: int) -> LineOwner:
+        index = np.asarray(index, dtype=np.intp)
+        dense = None
+        if count <= DENSE_MAX_ORGS and len(index) * count <= DENSE_MAX_CELLS:
+            dense = np.zeros((len(index), count))
+            dense[np.arange(len(index)), index] = 1.0
+            dense.flags.writeable = False
+        index.flags.writeable = False
+        return cls(index=index, count=count, dense=dense)
+
+    @property
+    def matrix(self) -> np.ndarray:
+        """[l, n] 0/1: line l belongs to organisation n (built on demand for a big system)."""
+        if self.dense is not None:
+            return self.dense
+        matrix = np.zeros((len(self.index), self.count))
+        matrix[np.arange(len(self.index)), self.index] = 1.0
+        return matrix
+
+    def sum(self, values: np.ndarray) -> np.ndarray:
+        """Each organisation's sum of its lines' values, over the last axis."""
+        values = np.asarray(values, dtype=float)
+        if self.dense is not None:
+            return values @ self.dense
+        if values.ndim == 1:
+            return np.bincount(self.index, weights=values, minlength=self.count)
+        rows = values.reshape(-1, values.shape[-1])
+        slots = (np.arange(len(rows))[:, None] * self.count + self.index).ravel()
+        out = np.bincount(slots, weights=rows.ravel(), minlength=len(rows) * self.count)
+        return out.reshape(*values.shape[:-1], self.count)
+
+    def growth(self, before: np.ndarray, after: np.ndarray) -> np.ndarray:
+        """Each organisation's growth of its lines' summed values, ``after / before - 1``
+        (0 where it has no lines): a price-weighted growth when the values are money.
+
+        >>> owner = LineOwner.of(np.array([0, 0, 1]), 3)
+        >>> owner.growth(np.array([1.0, 3.0, 2.0]), np.array([2.0, 3.0, 1.0])).tolist()
+        [0.25, -0.5, 0.0]
+        """
+        was, now = self.sum(before), self.sum(after)
+        return np.where(was > 0, now / np.where(was > 0, was, 1.0) - 1.0, 0.0)
 
 
 @dataclass(frozen=True)
@@ -52,9 +138,10 @@ class YearInputs:
     in_nhs: np.ndarray  # [n] bool
     is_acute: np.ndarray
     is_council: np.ndarray
-    provider_of: np.ndarray  # [l, n] 0/1: line l's provider is n
-    payer_of: np.ndarray  # [l, n]
+    provider: LineOwner  # line l's provider, and sums by provider
+    payer: LineOwner  # line l's payer
     line_service: tuple[str, ...]
+    line_service_code: np.ndarray  # [l] index of the line's service in schema.SERVICES
     planned: np.ndarray  # [l] activity the cost base is planned for
     contract_planned: np.ndarray  # [l] activity the contract's fixed element is set from
     price_gbp: np.ndarray  # [l] this year's unit price
@@ -70,12 +157,28 @@ class YearInputs:
     scheme_load: np.ndarray  # [s]
     scheme_ramp: np.ndarray  # [s] share of full effect reached this year
 
+    @property
+    def provider_of(self) -> np.ndarray:
+        """[l, n] 0/1: line l's provider is n (the engine sums with ``provider.sum``)."""
+        return self.provider.matrix
+
+    @property
+    def payer_of(self) -> np.ndarray:
+        """[l, n] 0/1: line l's payer is n."""
+        return self.payer.matrix
+
     @cached_property
     def risk_weight(self) -> np.ndarray:
         """Each NHS organisation's share of the system variance: by size (turnover)."""
         size = (self.allocation + self.cost_base) * self.in_nhs
         total = size.sum()
         return size / total if total > 0 else self.in_nhs / max(self.in_nhs.sum(), 1)
+
+
+def matched_cost(inputs: YearInputs) -> np.ndarray:
+    """[n] £m of each provider's cost base paid for by its other income (up to the cost base):
+    the part that does not move with the activity the modelled contracts commission."""
+    return np.minimum(inputs.other_income, inputs.cost_base) * (inputs.cost_base > 0)
 
 
 def inputs_for(system: System, scenario: Scenario) -> YearInputs:
@@ -90,11 +193,7 @@ def inputs_for(system: System, scenario: Scenario) -> YearInputs:
 def _base_inputs(system: System) -> YearInputs:
     a = system.arrays
     orgs = system.organisations
-    n, lines = len(orgs), len(a.line_service)
-    provider_of = np.zeros((lines, n))
-    provider_of[np.arange(lines), a.line_provider] = 1.0
-    payer_of = np.zeros((lines, n))
-    payer_of[np.arange(lines), a.line_payer] = 1.0
+    n = len(orgs)
     funder_of = np.zeros((len(a.scheme_ids), n))
     funder_of[np.arange(len(a.scheme_ids)), a.scheme_funder] = 1.0
     deliverer_of = np.zeros_like(funder_of)
@@ -114,7 +213,9 @@ def _base_inputs(system: System) -> YearInputs:
         incentive_fund=col("incentive_fund_gbp_m"),
         in_nhs=orgs.in_nhs_control_total.to_numpy(dtype=bool),
         is_acute=kind == "acute", is_council=kind == "local_authority",
-        provider_of=provider_of, payer_of=payer_of, line_service=a.line_service,
+        provider=LineOwner.of(a.line_provider, n), payer=LineOwner.of(a.line_payer, n),
+        line_service=a.line_service,
+        line_service_code=np.array([SERVICES.index(v) for v in a.line_service], dtype=np.intp),
         planned=a.line_planned, contract_planned=a.line_planned, price_gbp=a.line_price_gbp,
         demand_cv=a.line_cv, is_non_elective=service == "non_elective",
         is_council_social_care=(service == "social_care") & (kind[a.line_payer] == "local_authority"),
@@ -124,6 +225,24 @@ def _base_inputs(system: System) -> YearInputs:
     )
 
 
+def rows_per_chunk(inputs: YearInputs, budget_bytes: int | None = None) -> int:
+    """Rows of the engine's leading axis (draws, subsets) one call may take within the budget.
+
+    Set from the system's size, lines and organisations, not a fixed number of draws: at
+    most ``MAX_CHUNK_ROWS`` (8,192) rows of the bundled system (27 lines, 10 organisations),
+    about 200 of a system of 20,000 lines and 500 organisations, within
+    ``CHUNK_BUDGET_BYTES`` (256 MiB) whatever the size.
+
+    >>> import casestudy as cs
+    >>> rows_per_chunk(inputs_for(cs.load_system(), cs.Scenario()))
+    8192
+    """
+    budget = CHUNK_BUDGET_BYTES if budget_bytes is None else budget_bytes
+    per_row = 8 * (LINE_ARRAYS_PER_ROW * len(inputs.planned)
+                   + ORG_ARRAYS_PER_ROW * len(inputs.org_ids) + 4 * len(inputs.scheme_ids))
+    return int(max(1, min(MAX_CHUNK_ROWS, budget // per_row)))
+
+
 def chosen_schemes(inputs: YearInputs, scenario: Scenario) -> np.ndarray:
     """A 0/1 vector over the system's schemes; unknown ids raise ``ScenarioError``."""
     unknown = [s for s in scenario.schemes if s not in inputs.scheme_ids]
@@ -131,6 +250,24 @@ def chosen_schemes(inputs: YearInputs, scenario: Scenario) -> np.ndarray:
         raise ScenarioError(f"schemes: {unknown} not in this system; its schemes are "
                             f"{', '.join(inputs.scheme_ids)}")
     return np.array([s in scenario.schemes for s in inputs.scheme_ids], dtype=float)
+
+
+# Step 2 of run_year, the schemes' effect on activity: leadership capacity limits delivery
+# (the model and its reasons: casestudy/priorities.py, data/README.md "Leadership capacity").
+# Assumption: 1.5 makes a portfolio at twice its capacity deliver 0.5 ** 1.5 = 35% of each
+# scheme's chance, so spreading thin loses overall.
+OVERLOAD_ELASTICITY = 1.5
+
+
+def delivery_share(chosen: np.ndarray, load: np.ndarray, probability: np.ndarray,
+                   capacity: float) -> np.ndarray:
+    """Expected share of each scheme's effect delivered; ``chosen`` is [s] or [d, s] of 0/1."""
+    total = (chosen * load).sum(axis=-1, keepdims=True)
+    # min(1, capacity / total), written so that a tiny load cannot overflow the division:
+    # the same number (capacity / capacity is exactly 1 where the portfolio fits).
+    strain = (capacity / np.maximum(np.where(total > 0, total, 1.0), capacity)
+              ) ** OVERLOAD_ELASTICITY
+    return probability * np.where(total > 0, strain, 1.0)
 
 
 def expected_delivery(inputs: YearInputs, scenario: Scenario, chosen: np.ndarray) -> np.ndarray:
@@ -179,6 +316,9 @@ class Money:
         return self.contract_payments + self.scheme_spend + self.provision_cost + self.other_spend
 
 
+# numpy's warnings (overflow, invalid values) are silenced here: _check_finite turns any
+# non-finite result into one clear error instead of a warning and a NaN on a chart.
+@np.errstate(all="ignore")
 def compute_year(inputs: YearInputs, scenario: Scenario, *,
                  demand_noise: np.ndarray | None = None,
                  delivered: np.ndarray | None = None,
@@ -211,33 +351,46 @@ def compute_year(inputs: YearInputs, scenario: Scenario, *,
     # 3. Payments, each service line by its own rule: commissioners pay, providers receive.
     payment = np.empty_like(actual)
     rules = s.rules_by_service()
-    for rule in set(rules.values()):
-        lines = np.array([rules[svc] == rule for svc in inputs.line_service])
+    # Each service's rule as a number, then each line's by its service code: no Python loop
+    # over lines (20,000 of them in a big system), and no np.isin (70 us a rule here).
+    number: dict = {}
+    rule_of_service = np.array([number.setdefault(rules[service], len(number))
+                                for service in SERVICES])
+    line_rule = rule_of_service[inputs.line_service_code]
+    for rule, k in number.items():
+        lines = line_rule == k
         if lines.any():
             payment[:, lines] = rule.payment(
                 inputs.contract_planned[lines], actual[:, lines], inputs.price_gbp[lines]
             ) / GBP_PER_M
-    contract_income = payment @ inputs.provider_of
-    contract_payments = payment @ inputs.payer_of
+    contract_income = inputs.provider.sum(payment)
+    contract_payments = inputs.payer.sum(payment)
 
     # 4. Cost: fixed + semi-fixed (flexed in part) + variable, moved by price-weighted activity.
-    weighted_plan = (inputs.planned * inputs.price_gbp) @ inputs.provider_of  # [n]
-    weighted_actual = (actual * inputs.price_gbp) @ inputs.provider_of  # [d, n]
+    weighted_plan = inputs.provider.sum(inputs.planned * inputs.price_gbp)  # [n]
+    weighted_actual = inputs.provider.sum(actual * inputs.price_gbp)  # [d, n]
     has_lines = weighted_plan > 0
     activity_index = np.where(has_lines, weighted_actual / np.where(has_lines, weighted_plan, 1), 1.0)
     marginal = inputs.variable_share + inputs.semi_fixed_share * s.flex
     unmoving = inputs.fixed_share + inputs.semi_fixed_share * (1 - s.flex)
     nhs_provider = inputs.in_nhs & (inputs.cost_base > 0)
+    # One efficiency ask: prices rise by the uplift less the efficiency factor, NHS providers'
+    # costs by inflation (the uplift) plus the pressures above it, and their savings
+    # programme (efficiency required x delivered) is what covers the gap.
+    growth = 1 + s.cost_inflation + s.cost_pressure * nhs_provider
     saving = inputs.cost_base * s.efficiency_required * s.efficiency_delivered_share * nhs_provider
+    # Costs paid for by other income (education and training, specialised services, self-
+    # funders' fees, grants) do not move with the activity commissioned here.
+    matched = matched_cost(inputs)
     non_recurrent_saving = saving * (1 - s.recurrent_share)
     lost_packages = -(care * inputs.planned * inputs.is_council_social_care).sum()
-    nel_planned = (inputs.planned * inputs.is_non_elective) @ inputs.provider_of
+    nel_planned = inputs.provider.sum(inputs.planned * inputs.is_non_elective)
     acute_nel = nel_planned * inputs.is_acute
     delayed_share = acute_nel / acute_nel.sum() if acute_nel.sum() > 0 else acute_nel
     delayed_days = lost_packages * s.delayed_days_per_lost_package * delayed_share  # [n]
     delayed_cost = delayed_days * s.delayed_day_cost_gbp / GBP_PER_M
-    provision_cost = (inputs.cost_base * (unmoving + marginal * activity_index) * (1 + s.cost_inflation)
-                      - saving + delayed_cost)
+    provision_cost = (((inputs.cost_base - matched) * (unmoving + marginal * activity_index) + matched)
+                      * growth - saving + delayed_cost)
 
     # Schemes: the funder pays the deliverer, who spends it; one organisation doing both pays once.
     scheme_paid = funded * inputs.scheme_cost  # [d, s]
@@ -273,6 +426,10 @@ def compute_year(inputs: YearInputs, scenario: Scenario, *,
     incentive = fund * ((1 - s.system_linkage) * met + s.system_linkage * system_met[:, None])
     position = after_share + incentive
 
+    # Every other result is a part of the position (a line's payment, through its provider's
+    # contract income; activity, through cost): a NaN or an infinity in any part makes the
+    # position one (0 x inf is NaN too), so checking these two covers the frames built here.
+    _check_finite(inputs, {"position": position, "underlying position": underlying})
     return Money(
         actual=actual, payment=payment, contract_income=contract_income,
         contract_payments=contract_payments, scheme_income=scheme_income,
@@ -285,6 +442,29 @@ def compute_year(inputs: YearInputs, scenario: Scenario, *,
         activity_index=activity_index, scheme_paid=scheme_paid,
         fixed_receipts=fixed_income, other_spend=other_spend,
     )
+
+
+def _check_finite(inputs: YearInputs, results: dict[str, np.ndarray]) -> None:
+    """The engine's output boundary: no NaN or infinity leaves it for a chart or a table.
+
+    The loader's limits keep every figure of a loaded system far from overflow; this is the
+    guard for what gets past them (a system built by hand, a value at an edge no one tried).
+    """
+    # One sum first (a NaN or an infinity anywhere makes it one), the search only on failure.
+    if np.isfinite(sum(values.sum() for values in results.values())):
+        return
+    for what, values in results.items():
+        bad = ~np.isfinite(values)
+        if bad.any():
+            org = inputs.org_ids[int(np.argwhere(bad)[0][-1])]
+            raise DataError([(
+                f"the model's {what} of {org} is not a finite number: the system's figures are "
+                "too large to compute with; check each figure's unit (money in £ million, prices "
+                "in pounds) and that it is within the limits of the data dictionary "
+                "(data/README.md)")])
+    raise DataError([("the model's positions are too large to add up: check each figure's unit "
+                      "(money in £ million, prices in pounds) and the limits of the data "
+                      "dictionary (data/README.md)")])
 
 
 # --------------------------------------------------------------------------- results

@@ -16,17 +16,21 @@ factor switched on at a time, each step the change in the engine's position:
 2. *Allocation growth*: allocations and other income at this year's level.
 3. *Price uplift less efficiency factor*: prices move by ``price_uplift - efficiency_factor``.
 4. *Cost inflation*: providers' costs and payers' other spending rise by ``cost_inflation``.
-5. *Demand growth*: activity, contracts, cost bases and other spending at this year's plan.
-6. *Social care funding change* (only when the scenario changes it).
-7. *Recurrent efficiency savings*: the cost improvement asked for and delivered, of which
+5. *Cost pressures above the uplift*: NHS providers' costs rise by ``cost_pressure`` too
+   (their savings programme, step 8, is the one ask that covers these and the efficiency
+   factor).
+6. *Demand growth*: activity, contracts, cost bases (the part that moves with commissioned
+   activity) and other spending at this year's plan.
+7. *Social care funding change* (only when the scenario changes it).
+8. *Recurrent efficiency savings*: the cost improvement asked for and delivered, of which
    the recurrent share counts in the underlying position.
-8. *Shared schemes*: the chosen schemes at their expected delivery.
-9. *Underlying plan* (a total), then the non-recurrent items down to the reported plan:
+9. *Shared schemes*: the chosen schemes at their expected delivery.
+10. *Underlying plan* (a total), then the non-recurrent items down to the reported plan:
    *non-recurrent savings*, *one-off support*, *risk share* (only when the scenario pools
    risk) and *incentive fund*; *Reported plan* (a total).
 
 The plan has demand on plan (``demand_shock = 0``): the bridge explains the plan, not the
-outturn. Steps 1-8 read the engine's underlying position and steps 9 onwards its reported
+outturn. Steps 1-9 read the engine's underlying position and steps 9 onwards its reported
 position, so each step's end is the next step's start and the totals are the engine's own
 numbers. The order matters for the split (price uplift applies to last year's activity,
 demand growth is priced at this year's prices); the totals do not depend on it.
@@ -48,13 +52,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from .engine import Money, compute_year, inputs_for
+from .engine import Money, compute_year, inputs_for, matched_cost
 from .errors import ScenarioError
-from .priorities import NHS_SYSTEM_ID
-from .projection import _growth_of  # the roll-forward's own growth rates, undone here
 from .risk import reserves_from_positions, simulate
 from .scenario import Scenario, field_info
 from .system import System
+from .totals import NHS_SYSTEM_ID
 
 BRIDGE_COLUMNS = ("entity", "name", "order", "step", "start_gbp_m", "end_gbp_m",
                   "change_gbp_m", "kind", "control_total_gbp_m")
@@ -83,7 +86,7 @@ class _Stage:
 def _stages(scenario: Scenario) -> list[_Stage]:
     plan = replace(scenario, demand_shock=0.0)
     state = replace(plan, price_uplift=0.0, efficiency_factor=0.0, cost_inflation=0.0,
-                    efficiency_required=0.0, schemes=(), social_care_budget_change=0.0,
+                    cost_pressure=0.0, efficiency_required=0.0, schemes=(), social_care_budget_change=0.0,
                     non_recurrent_support_gbp_m=0.0, incentive_fund_scale=0.0, risk_share=0.0)
     last_year = {"last_year_other_spend_prices": True, "last_year_activity": True}
     stages = [_Stage(step="Last year underlying", scenario=state, last_year_allocation=True,
@@ -93,6 +96,9 @@ def _stages(scenario: Scenario) -> list[_Stage]:
     stages.append(_Stage(step="Price uplift less efficiency factor", scenario=state, **last_year))
     state = replace(state, cost_inflation=plan.cost_inflation)
     stages.append(_Stage(step="Cost inflation", scenario=state, last_year_activity=True))
+    state = replace(state, cost_pressure=plan.cost_pressure)
+    stages.append(_Stage(step="Cost pressures above the uplift", scenario=state,
+                         last_year_activity=True))
     stages.append(_Stage(step="Demand growth", scenario=state))
     if plan.social_care_budget_change != 0:
         state = replace(state, social_care_budget_change=plan.social_care_budget_change)
@@ -120,6 +126,9 @@ def _stage_money(system: System, stage: _Stage, plan: Scenario) -> Money:
     The roll-back undoes ``projection.next_year``'s roll-forward, with its growth rates.
     """
     inputs = inputs_for(system, stage.scenario)
+    # The costs this year's other income pays for, which did not grow with demand (taken
+    # before other income is rolled back, so every stage rolls the cost base back alike).
+    matched = matched_cost(inputs)
     if stage.last_year_allocation:
         growth = 1 + plan.allocation_growth
         inputs = replace(inputs, allocation=inputs.allocation / growth,
@@ -129,10 +138,12 @@ def _stage_money(system: System, stage: _Stage, plan: Scenario) -> Money:
     if stage.last_year_activity:
         last_year = system.service_lines.planned_activity.to_numpy(dtype=float)
         before, after = last_year * inputs.price_gbp, inputs.planned * inputs.price_gbp
-        provider_growth = _growth_of(before, after, inputs.provider_of)
-        payer_growth = _growth_of(before, after, inputs.payer_of)
+        # The roll-forward's own growth rates (projection.next_year), undone here.
+        provider_growth = inputs.provider.growth(before, after)
+        payer_growth = inputs.payer.growth(before, after)
+        # Only the part of the cost base that moves with commissioned activity grew with it.
         inputs = replace(inputs, planned=last_year, contract_planned=last_year,
-                         cost_base=inputs.cost_base / (1 + provider_growth),
+                         cost_base=matched + (inputs.cost_base - matched) / (1 + provider_growth),
                          other_spend=inputs.other_spend / (1 + payer_growth))
     return compute_year(inputs, stage.scenario)
 

@@ -15,6 +15,11 @@ The pages come from the notebooks themselves: each code cell is run (they are on
 that return Markdown, a panel or the checks) and its value rendered, so the handout says
 what the notebook says, with the same computed figures.
 
+Every name from the loaded system is shown as text (``casestudy.names``): Markdown's raw
+HTML is shown as typed, a chart's spec is embedded as JSON that cannot close its script,
+and a text cell of a CSV file that a spreadsheet would read as a formula (``=``, ``+``,
+``-``, ``@``...) starts with a single quote, every text field quoted.
+
 >>> frame = grid_frame(load_system(), Grid(key="demo", title="", question="",
 ...     knobs=(Knob(field="risk_share", values=(0.0, 1.0)),)))
 >>> sorted(float(v) for v in frame.risk_share.unique())
@@ -29,7 +34,6 @@ import dataclasses
 import html
 import io
 import itertools
-import json
 import math
 import re
 import sys
@@ -46,8 +50,17 @@ import pandas as pd
 from .charts.style import KIND_COLOURS, KIND_LABELS, LABELS, Figure, kind_colour
 from .engine import run_year
 from .errors import ScenarioError
+from .lessons import NOTEBOOK_ORDER, Lesson, by_notebook
+from .names import MATHJAX_IGNORE, html_text, script_json, write_csv
 from .priorities import scheme_table
-from .scenario import PRESET_LABELS, PRESETS, Scenario, field_info
+from .scenario import (
+    BRADFORD_ACTIVITY_PRESET,
+    BRADFORD_PRESETS,
+    PRESET_LABELS,
+    PRESETS,
+    Scenario,
+    field_info,
+)
 from .system import System, load_system
 from .workshop import scenario_code
 
@@ -162,16 +175,17 @@ def grid_frame(system: System, grid: Grid) -> pd.DataFrame:
 
 
 def lesson_grids(system: System) -> dict[str, list[Grid]]:
-    """The grids each lesson's handout carries, keyed by the notebook's two-digit number."""
-    rules = tuple(PRESETS)
-    rule_labels = tuple(PRESET_LABELS[p] for p in PRESETS)
+    """The grids each lesson's handout carries, keyed by its slug (``casestudy.lessons``)."""
+    # The rules of the Bradford years, which the lessons compare (the page stays small).
+    rules = BRADFORD_PRESETS
+    rule_labels = tuple(PRESET_LABELS[p] for p in rules)
     payment = Knob(field="payment", values=rules, shown=rule_labels)
     shocks = tuple(round(-0.1 + 0.02 * k, 2) for k in range(11))  # -10% to +10% of plan
     ranked = scheme_table(system, Scenario()).sort_values("nhs_benefit_gbp_m", ascending=False,
                                                           kind="stable").scheme_id.tolist()
     portfolios = tuple(tuple(ranked[:n]) for n in range(len(ranked) + 1))
     grids = {
-        "01": [Grid(
+        "system_fundamentals": [Grid(
             key="priorities", title="More priorities, or fewer done well?",
             question="Add shared schemes, best first, and change the leadership capacity: "
                      "when does one more scheme stop paying?",
@@ -179,13 +193,13 @@ def lesson_grids(system: System) -> dict[str, list[Grid]]:
                         shown=tuple(range(len(portfolios))), label="Number of schemes"),
                    Knob(field="leadership_capacity", values=(2.0, 4.0, 6.0, 8.0, 10.0, 12.0))),
             start=(3, 6.0))],
-        "02": [Grid(
+        "no_winners_and_losers": [Grid(
             key="rules", title="The same change in demand under each payment rule",
             question="Move demand below plan (care moved out of hospital) and switch the "
                      "payment rule: who gains, who loses?",
             knobs=(payment, Knob(field="demand_shock", values=shocks)),
-            start=(PRESET_LABELS["payment_by_results"], -0.04))],
-        "03": [Grid(
+            start=(PRESET_LABELS[BRADFORD_ACTIVITY_PRESET], -0.04))],
+        "shared_governance": [Grid(
             key="linkage", title="Incentive funds tied to the system, and pooled risk",
             question="Push demand above plan until someone misses, then raise the system "
                      "linkage and the risk share: who loses the incentive fund?",
@@ -193,13 +207,13 @@ def lesson_grids(system: System) -> dict[str, list[Grid]]:
                    Knob(field="risk_share", values=(0.0, 0.25, 0.5, 0.75, 1.0)),
                    Knob(field="demand_shock", values=(0.0, 0.01, 0.02, 0.03, 0.04, 0.05))),
             start=(0.0, 0.0, 0.01))],
-        "04": [Grid(
+        "fixed_income": [Grid(
             key="certainty", title="Who carries the volume risk",
             question="Move demand above and below plan under each rule: whose position "
                      "moves, and does the underlying position (the ticks) change?",
             knobs=(payment, Knob(field="demand_shock", values=shocks)),
             start=(PRESET_LABELS["fixed_income"], 0.04))],
-        "05": [Grid(
+        "beyond_the_nhs": [Grid(
             key="social_care", title="A social care budget change, followed into hospital",
             question="Cut the council's social care budget: what happens to the council, "
                      "the hospitals and the NHS system as a whole?",
@@ -207,6 +221,16 @@ def lesson_grids(system: System) -> dict[str, list[Grid]]:
                         values=tuple(round(-0.3 + 0.05 * k, 2) for k in range(13))),
                    Knob(field="social_care_knock_on", values=(0.0, 0.1, 0.2, 0.5))),
             start=(-0.1, 0.1))],
+        "then_and_now": [Grid(
+            key="regimes", title="The same system under every payment rule, 2016 to 2026",
+            question="Move demand above and below plan and switch the rule: who gains and who "
+                     "loses, and does the NHS system? The aligned payment and incentive and NHS "
+                     "Payment Scheme rules came after the Bradford years: run on this system's "
+                     "CCGs and incentive funds, they are a thought experiment.",
+            knobs=(Knob(field="payment", values=PRESETS,
+                        shown=tuple(PRESET_LABELS[p] for p in PRESETS)),
+                   Knob(field="demand_shock", values=shocks)),
+            start=(PRESET_LABELS["api_2023"], 0.04))],
     }
     return grids
 
@@ -392,7 +416,8 @@ def _quiz_block(quiz: Any) -> Block:
     answer = html.escape(str(quiz.options[quiz.correct]))
     explanation = quiz.explanations[quiz.correct]
     body = (f"<p><b>{html.escape(quiz.question)}</b></p><ol type=\"A\">{options}</ol>"
-            f"<details><summary>Show the answer</summary><p><b>{answer}</b>. {explanation}</p>"
+            f"<details><summary>Show the answer</summary><p><b>{answer}</b>. "
+            f"{html_text(explanation)}</p>"
             f"</details>")
     return Block("quiz", body)
 
@@ -409,13 +434,32 @@ def _plain(value: Any) -> str:
 
 
 class _Renderer(mistune.HTMLRenderer):
-    """Headings get ids (``Control total`` -> ``control-total``) so glossary links work."""
+    """Headings get ids (``Control total`` -> ``control-total``) so glossary links work.
+
+    Raw HTML in the Markdown is shown as text, never passed through: the kit's Markdown
+    has none of its own, and a name that reached it unescaped must not become markup. The
+    one exception is the span ``names.markdown_text`` puts around a name MathJax would read,
+    passed through as it is. Character references (``&#60;``, which ``markdown_text``
+    writes) still show as their character: mistune's own ``escape=True`` would show them
+    as typed.
+    """
+
+    _KEPT = (f'<span class="{MATHJAX_IGNORE}">', "</span>")
+
+    def __init__(self) -> None:
+        super().__init__(escape=False)
+
+    def inline_html(self, html_text: str) -> str:
+        return html_text if html_text in self._KEPT else html.escape(html_text, quote=False)
+
+    def block_html(self, html_text: str) -> str:
+        return "<p>" + html.escape(html_text.strip(), quote=False) + "</p>\n"
 
     def heading(self, text: str, level: int, **attrs: Any) -> str:
         return f'<h{level} id="{anchor(text)}">{text}</h{level}>\n'
 
 
-_MARKDOWN = mistune.create_markdown(renderer=_Renderer(escape=False),
+_MARKDOWN = mistune.create_markdown(renderer=_Renderer(),
                                     plugins=["table", "strikethrough"])
 
 
@@ -538,7 +582,7 @@ class _Writer:
         png_path = folder / f"chart-{number}.png"
         png_path.write_bytes(png)
         csv_path = folder / f"chart-{number}.csv"
-        figure.data.to_csv(csv_path, index=False)
+        write_csv(figure.data, csv_path, index=False)
         rel = f"{folder.name}/"
         caption = html.escape(figure.summary)
         return (f"<figure>{_unique_svg_ids(_strip_xml_header(svg), f'{page_key}-c{number}')}"
@@ -551,7 +595,7 @@ class _Writer:
         frame = grid_frame(self.system, grid)
         folder.mkdir(parents=True, exist_ok=True)
         csv_path = folder / f"grid-{grid.key}.csv"
-        frame.drop(columns=["kind_label"]).to_csv(csv_path, index=False)
+        write_csv(frame.drop(columns=["kind_label"]), csv_path, index=False)
         spec = grid_chart(frame, grid).to_dict()
         div = f"grid-{number}"
         combos = math.prod(len(k.values) for k in grid.knobs)
@@ -565,7 +609,7 @@ class _Writer:
                 f'<a href="{folder.name}/{csv_path.name}">{csv_path.name}</a>. The '
                 f"<code>code</code> column holds each combination's scenario code, to load in "
                 f"the kit.</p></div>")
-        script = (f"<script>vegaEmbed('#{div}', {json.dumps(spec)}, "
+        script = (f"<script>vegaEmbed('#{div}', {script_json(spec)}, "
                   "{actions: false, renderer: 'svg'}).catch(function (e) { "
                   f"document.getElementById('{div}').textContent = "
                   "'The chart could not be drawn: ' + e; });</script>\n")
@@ -631,14 +675,12 @@ class _Writer:
         self.written.append(target)
         return target
 
-    def index(self, lessons: list[tuple[str, str]], missing: list[str]) -> Path:
-        from .ui.start import LESSONS
-        minutes = {name[:2]: m for name, _, m, _ in LESSONS}
+    def index(self, lessons: list[tuple[str, Lesson]], missing: list[str]) -> Path:
         items = "".join(
-            f'<li><a href="{href}">{html.escape(title)}</a>'
-            + (f' <span class="muted">({minutes[href[6:8]]} minutes)</span>'
-               if href[6:8] in minutes else "") + "</li>"
-            for href, title in lessons)
+            f'<li><a href="{href}">{html.escape(lesson.label)}</a>'
+            + (f' <span class="muted">({lesson.minutes} minutes)</span>'
+               if lesson.minutes else "") + "</li>"
+            for href, lesson in lessons)
         gone = (f'<p class="muted">Not in this copy of the kit yet: {html.escape(", ".join(missing))}.'
                 "</p>" if missing else "")
         body = (f"<h1>The Bradford kit: handouts</h1>"
@@ -665,13 +707,15 @@ def _first_heading(blocks: list[Block]) -> str:
     for block in blocks:
         match = re.search(r"<h1[^>]*>(.*?)</h1>", block.html, flags=re.DOTALL)
         if match:
-            return re.sub(r"<[^>]+>", "", match.group(1)).strip()
+            return html.unescape(re.sub(r"<[^>]+>", "", match.group(1))).strip()
     return ""
 
 
 def lesson_notebooks(folder: Path = NOTEBOOKS) -> list[Path]:
-    """The lesson notebooks, in order: ``00_start_here`` to ``06_sandbox``."""
-    return sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb"))
+    """The notebooks of the registry (``casestudy.lessons``) in ``folder``, in its order:
+    ``00_start_here`` to ``07_then_and_now``."""
+    return [folder / lesson.notebook for lesson in NOTEBOOK_ORDER
+            if (folder / lesson.notebook).is_file()]
 
 
 def write_handouts(out: str | Path = "handouts", *, system: System | None = None,
@@ -686,21 +730,16 @@ def write_handouts(out: str | Path = "handouts", *, system: System | None = None
     found = lesson_notebooks(notebooks if notebooks is not None else NOTEBOOKS)
     listed = []
     for path in found:
-        target = writer.lesson(path, grids.get(path.name[:2], []))
-        listed.append((target.name, _title_of(target) or path.stem))
-    from .ui.start import LESSONS
+        lesson = by_notebook(path.name)
+        target = writer.lesson(path, grids.get(lesson.slug, []))
+        listed.append((target.name, lesson))
     present = {p.name for p in found}
-    missing = [name for name, *_ in LESSONS if name not in present]
+    missing = [lesson.notebook for lesson in NOTEBOOK_ORDER if lesson.notebook not in present]
     writer.markdown_page(guide, "guide.html", "Facilitator's guide")
     writer.markdown_page(GLOSSARY, "glossary.html", "Glossary")
     writer.markdown_page(DATA_NOTES, "data.html", "The data and its sources")
     writer.index(listed, missing)
     return writer.written
-
-
-def _title_of(path: Path) -> str:
-    match = re.search(r"<title>(.*?)</title>", path.read_text(encoding="utf-8"))
-    return html.unescape(match.group(1)) if match else ""
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -37,8 +37,8 @@ import pandas as pd
 from .contracts import ActivityBased, Blended, FixedIncome
 from .engine import TOLERANCE_GBP_M, compute_year, inputs_for
 from .errors import ScenarioError
-from .risk import SYSTEM_ID, simulate
-from .scenario import PRESETS, Scenario, field_info
+from .risk import SYSTEM_ID, draws_of_demand
+from .scenario import PRESETS, Scenario, check_presets, field_info
 from .system import System
 
 ELECTIVE = "elective"
@@ -48,7 +48,7 @@ PAYERS_NAME = "Commissioners of its electives"
 DEFAULT_DRAWS = 3_000
 DEFAULT_SEED = 4  # any fixed seed: the same numbers on every machine
 HISTOGRAM_BINS = 40
-BREAK_EVEN_PRESET = "aligned_payment_and_incentive"
+BREAK_EVEN_PRESET = "api_2023"  # the preset whose elective rate applies both ways
 
 
 # --------------------------------------------------------------------------- roles
@@ -121,7 +121,8 @@ def _check_draws(draws: object, seed: object) -> tuple[int, int]:
 class PresetDraws:
     """Simulated positions of every organisation under each payment preset, drawn once.
 
-    ``positions(scenario)`` gives ``{preset: [draws, organisations]}`` positions before
+    ``presets`` (default all) are drawn. ``positions(scenario)`` gives
+    ``{preset: [draws, organisations]}`` positions before
     incentive funds (as ``risk.simulate`` and ``risk.risk_by_preset`` measure risk). When
     ``scenario`` differs from the one drawn only in its demand shock and every rule is linear
     in activity, the draws are moved by the engine's certain-year change (cheap, and exact up
@@ -140,28 +141,36 @@ class PresetDraws:
     drawn: dict = field(repr=False)  # Scenario -> [draws, n]
     org_ids: tuple[str, ...] = ()
     certain: dict = field(default_factory=dict, repr=False)  # drawn Scenario -> [n]
+    presets: tuple[str, ...] = PRESETS  # the presets drawn, in order
+    noise: dict = field(default_factory=dict, repr=False)  # winter correlation -> [draws, l]
 
     @classmethod
     def build(cls, system: System, scenario: Scenario, draws: int = DEFAULT_DRAWS,
-              seed: int = DEFAULT_SEED) -> PresetDraws:
+              seed: int = DEFAULT_SEED, presets: Sequence[str] = PRESETS) -> PresetDraws:
         draws, seed = _check_draws(draws, seed)
-        made = cls(system, scenario, draws, seed, {}, tuple(system.organisations.index))
-        for preset in PRESETS:
+        made = cls(system, scenario, draws, seed, {}, tuple(system.organisations.index),
+                   presets=check_presets(presets))
+        for preset in made.presets:
             made._simulated(replace(scenario, payment=preset))
         return made
 
     def _simulated(self, scenario: Scenario) -> np.ndarray:
         if scenario not in self.drawn:
-            frame = simulate(self.system, scenario, draws=self.draws, seed=self.seed)
-            # simulate's rows are draw-major, organisations in system order.
-            self.drawn[scenario] = frame.position_before_incentive_gbp_m.to_numpy().reshape(
-                self.draws, len(self.org_ids))
+            # The same draws of demand as simulate(seed): drawn once per winter correlation
+            # and kept, so a rule that is not linear in activity (the marginal rate's kink
+            # at its baseline, a rate only above plan) costs one engine run, not a simulate.
+            inputs = inputs_for(self.system, scenario)
+            key = scenario.winter_correlation
+            if key not in self.noise:
+                self.noise[key] = draws_of_demand(inputs, scenario, self.draws, self.seed)
+            money = compute_year(inputs, scenario, demand_noise=self.noise[key])
+            self.drawn[scenario] = money.position - money.incentive
         return self.drawn[scenario]
 
     def positions(self, scenario: Scenario) -> dict[str, np.ndarray]:
         """``{preset: [draws, n]}`` positions before incentive funds under ``scenario``."""
         out = {}
-        for preset in PRESETS:
+        for preset in self.presets:
             wanted = replace(scenario, payment=preset)
             drawn = replace(wanted, demand_shock=self.scenario.demand_shock)
             if drawn in self.drawn and _linear_in_activity(wanted):
@@ -308,9 +317,7 @@ def elective_shortfall(system: System, scenario: Scenario, shortfall_share: floa
     """
     shortfall_share = _check_shortfall(shortfall_share)
     provider_id = _provider(system, provider_id)
-    unknown = [p for p in presets if p not in PRESETS]
-    if unknown:
-        raise ScenarioError(f"presets: {unknown} are not presets; presets are {', '.join(PRESETS)}")
+    presets = check_presets(presets)
     orgs = system.organisations
     cut = _elective_cut(system, provider_id, shortfall_share)
     nhs = orgs.in_nhs_control_total.to_numpy(dtype=bool)
@@ -338,7 +345,8 @@ def elective_shortfall(system: System, scenario: Scenario, shortfall_share: floa
 
 def break_even_elective_rate(system: System, scenario: Scenario, shortfall_share: float,
                              provider_id: str | None = None) -> float | None:
-    """The elective variable rate (aligned payment and incentive) at which doing less planned
+    """The elective variable rate (aligned payment and incentive from 2023/24, which pays it
+    both ways) at which doing less planned
     elective care neither gains nor loses the provider anything, or ``None`` if no rate from
     0 to 1 does it (or the provider does no electives).
 

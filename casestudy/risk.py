@@ -10,9 +10,12 @@ with ``winter`` and ``own`` independent standard normal draws and ``rho`` the sc
 correlation between any two lines' shocks, so with ``rho = 1`` a bad winter hits every
 line at once and with ``rho = 0`` the lines' shocks are independent.
 
-The draws go through :func:`casestudy.engine.compute_year` in chunks of
-``CHUNK_DRAWS`` rows: one code path for one draw and for a million, no loop per draw,
-and memory bounded by the chunk and the output frame.
+The draws go through :func:`casestudy.engine.compute_year` in chunks sized from the
+system (:func:`casestudy.engine.rows_per_chunk`: 8,192 draws of the bundled system, about
+200 of one with 20,000 service lines and 500 organisations): one code path for one draw and
+for a million, no loop per draw, and working memory bounded by the chunk's budget (256 MiB)
+whatever the size. The result itself is draws x organisations rows, refused beyond
+``MAX_ROWS`` (20 million rows, about 1.3 GB) with the number of draws that would fit.
 
 Risk is measured on the position **before incentive funds** (after any risk share). The
 control total is defined on that position (the engine's ``met_control_total`` leaves the
@@ -36,17 +39,17 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from .engine import TOLERANCE_GBP_M, Money, YearInputs, compute_year, inputs_for
+from .engine import TOLERANCE_GBP_M, Money, YearInputs, compute_year, inputs_for, rows_per_chunk
 from .errors import ScenarioError
-from .scenario import PRESETS, Scenario, field_info
+from .scenario import PRESETS, Scenario, check_presets, field_info
 from .system import System
 
-# 50,000 draws x ~30 lines x 8 bytes is ~12 MB an array: a few dozen such arrays at once
-# stay far below the 2 GiB budget, and the chunk is big enough that numpy, not Python, sets
-# the pace.
-CHUNK_DRAWS = 50_000
 # The scenario's own limit (1,000,000): the frame of a million draws is about 0.5 GB.
 MAX_DRAWS = int(field_info("draws")["max"])
+# Rows of draws x organisations that one result may hold (about 65 bytes a row in simulate's
+# frame, 8 in the summaries' arrays): 10,000 draws of the largest system the loader takes
+# (2,000 organisations), or a million draws of one with 20.
+MAX_ROWS = 20_000_000
 SYSTEM_ID = "system"
 POOLED_ID = "pooled"
 SIMULATE_COLUMNS = (
@@ -80,6 +83,15 @@ def _arguments(scenario: Scenario, draws: object, seed: object) -> tuple[int, in
             _whole_number("seed", seed, 0, 2**63 - 1))
 
 
+def _fits(inputs: YearInputs, draws: int) -> None:
+    """Refuse a result of more than ``MAX_ROWS`` draws x organisations, saying what fits."""
+    orgs = len(inputs.org_ids)
+    if draws * orgs > MAX_ROWS:
+        raise ScenarioError(f"draws = {draws:,} x {orgs:,} organisations is {draws * orgs:,} "
+                            f"rows, more than a result may hold ({MAX_ROWS:,}); use at most "
+                            f"{MAX_ROWS // orgs:,} draws for this system")
+
+
 def _confidence(confidence: object) -> float:
     ok = isinstance(confidence, numbers.Real) and not isinstance(confidence, bool)
     if not ok or not 0 < float(confidence) < 1:
@@ -105,15 +117,31 @@ def demand_noise(demand_cv: np.ndarray, winter_correlation: float, draws: int,
     shocks = rng.standard_normal((draws, 1 + len(demand_cv)))
     winter, own = shocks[:, :1], shocks[:, 1:]
     shared = np.sqrt(winter_correlation)
-    return demand_cv * (shared * winter + np.sqrt(1.0 - winter_correlation) * own)
+    # demand_cv x (shared x winter + sqrt(1 - rho) x own), in place: the same operations in
+    # the same order (the same numbers), without three temporary [draws, lines] arrays.
+    own *= np.sqrt(1.0 - winter_correlation)
+    own += shared * winter
+    own *= demand_cv
+    return own
+
+
+def draws_of_demand(inputs: YearInputs, scenario: Scenario, draws: int, seed: int) -> np.ndarray:
+    """[draws, lines] demand noise, the very draws :func:`simulate` makes with ``seed``."""
+    rng = np.random.default_rng(seed)
+    chunk = rows_per_chunk(inputs)
+    return np.vstack([demand_noise(inputs.demand_cv, scenario.winter_correlation,
+                                   min(chunk, draws - start), rng)
+                      for start in range(0, draws, chunk)])
 
 
 def _chunks(inputs: YearInputs, scenario: Scenario, draws: int,
             seed: int) -> Iterator[tuple[int, Money]]:
     """(first draw, the engine's money for the next chunk of draws), in order."""
     rng = np.random.default_rng(seed)
-    for start in range(0, draws, CHUNK_DRAWS):
-        size = min(CHUNK_DRAWS, draws - start)
+    chunk = rows_per_chunk(inputs)
+    # Successive chunks draw on from the same generator: the draws do not depend on the chunk.
+    for start in range(0, draws, chunk):
+        size = min(chunk, draws - start)
         noise = demand_noise(inputs.demand_cv, scenario.winter_correlation, size, rng)
         yield start, compute_year(inputs, scenario, demand_noise=noise)
 
@@ -129,6 +157,7 @@ def simulate(system: System, scenario: Scenario, draws: int | None = None,
     """
     draws, seed = _arguments(scenario, draws, seed)
     inputs = inputs_for(system, scenario)
+    _fits(inputs, draws)
     orgs = len(inputs.org_ids)
     columns = {name: np.empty(draws * orgs) for name in SIMULATE_COLUMNS[2:]}
     columns["met_control_total"] = np.empty(draws * orgs, dtype=bool)
@@ -140,9 +169,11 @@ def simulate(system: System, scenario: Scenario, draws: int | None = None,
         columns["income_gbp_m"][rows] = money.income.ravel()
         columns["cost_gbp_m"][rows] = money.cost.ravel()
         columns["position_before_incentive_gbp_m"][rows] = (money.position - money.incentive).ravel()
-    # Categorical org ids: 1 byte a row instead of a Python string, which matters at 10M rows.
-    org_id = pd.Categorical.from_codes(np.tile(np.arange(orgs, dtype=np.int8), draws),
-                                      categories=list(inputs.org_ids))
+    # Categorical org ids: 1 byte a row instead of a Python string, which matters at 10M rows;
+    # 2 bytes from 128 organisations (a signed 8-bit code holds 127 at most), and so on.
+    code_type = next(t for t in (np.int8, np.int16, np.int32, np.int64) if orgs <= np.iinfo(t).max)
+    codes = np.arange(orgs, dtype=code_type)
+    org_id = pd.Categorical.from_codes(np.tile(codes, draws), categories=list(inputs.org_ids))
     columns.update(draw=np.repeat(np.arange(draws), orgs), org_id=org_id)
     # copy=False keeps each column's array as it is: no second copy of a 10-million-row frame.
     return pd.DataFrame({name: columns[name] for name in SIMULATE_COLUMNS}, copy=False)
@@ -154,6 +185,7 @@ def simulate(system: System, scenario: Scenario, draws: int | None = None,
 def _before_incentive(inputs: YearInputs, scenario: Scenario, draws: int,
                       seed: int) -> np.ndarray:
     """[draws, n] positions before incentive funds (after any risk share)."""
+    _fits(inputs, draws)
     out = np.empty((draws, len(inputs.org_ids)))
     for start, money in _chunks(inputs, scenario, draws, seed):
         out[start:start + len(money.position)] = money.position - money.incentive
@@ -161,10 +193,11 @@ def _before_incentive(inputs: YearInputs, scenario: Scenario, draws: int,
 
 
 def risk_by_preset(system: System, scenario: Scenario, draws: int | None = None,
-                   seed: int | None = None) -> pd.DataFrame:
+                   seed: int | None = None, presets: Sequence[str] = PRESETS) -> pd.DataFrame:
     """Who carries the volume risk: each organisation's spread under each payment preset.
 
-    Every preset sees the same draws of demand (the same seed). One row per preset x
+    Every preset (``presets``, default all) sees the same draws of demand (the same seed).
+    One row per preset x
     organisation, plus ``org_id = "system"``: the NHS organisations summed against the
     system control total. Columns ``payment, org_id, chance_met, mean_position_gbp_m,
     sd_position_gbp_m, control_total_gbp_m``; positions are before incentive funds
@@ -177,7 +210,7 @@ def risk_by_preset(system: System, scenario: Scenario, draws: int | None = None,
     """
     draws, seed = _arguments(scenario, draws, seed)
     frames = []
-    for preset in PRESETS:
+    for preset in check_presets(presets):
         chosen = replace(scenario, payment=preset)
         inputs = inputs_for(system, chosen)
         position = _before_incentive(inputs, chosen, draws, seed)

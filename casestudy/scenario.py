@@ -21,26 +21,157 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from .contracts import ActivityBased, Blended, FixedIncome, Rule, rule_from_dict, rule_to_dict
+from .contracts import (
+    ActivityBased,
+    Blended,
+    FixedIncome,
+    MarginalRate,
+    Rule,
+    rule_from_dict,
+    rule_to_dict,
+)
 from .errors import ScenarioError
-from .schema import SERVICES
+from .jsontext import parse, shown
+from .schema import MAX_ID_CHARS, MAX_SCHEMES, SERVICES
 
 KIT_VERSION = "0.1"
-PRESETS = ("payment_by_results", "fixed_income", "blended", "aligned_payment_and_incentive")
-PRESET_LABELS = {
-    "payment_by_results": "Payment by results",
-    "fixed_income": "Fixed income",
-    "blended": "Blended (2019/20)",
-    "aligned_payment_and_incentive": "Aligned payment and incentive",
-}
+# A scenario is about 1 kB of JSON; a custom payment mapping and every scheme of the largest
+# system the loader takes (200 ids) stay far below this.
+MAX_SCENARIO_JSON_CHARS = 100_000
+
+
+@dataclass(frozen=True, kw_only=True)
+class PresetInfo:
+    """What a payment preset stands for: its label (with its years), its years, its era
+    and the rule for each group of services, in words, with the sources in
+    ``data/README.md``."""
+
+    name: str
+    label: str  # as a dropdown or a chart legend shows it; its years in brackets
+    short: str  # for a chart's narrow column headers
+    years: str
+    era: str  # "bradford" (the rules of 2016/17-2019/20), "teaching" or "later"
+    rules: Mapping[str, str]  # group of services -> the rule in words
+    sources: str
+
+
+# In the order of a dropdown: the teaching extreme, the rules of the Bradford years, then
+# the rules that came after (data/README.md, "Payment presets", gives each rule's sources).
+PRESET_INFO: dict[str, PresetInfo] = {p.name: p for p in (
+    PresetInfo(
+        name="payment_by_results", label="Pure payment by results (a teaching extreme)",
+        short="Pure PbR", years="none: a teaching extreme", era="teaching",
+        rules={"acute": "every unit at full price (elective, emergency, outpatient, A&E)"},
+        sources="R31, R33; never the whole rule for emergency care 2010/11-2018/19 (R49, R54)"),
+    PresetInfo(
+        name="pbr_mret", label="Payment by results + MRET (2016/17-2018/19)",
+        short="PbR + MRET", years="2016/17-2018/19", era="bradford",
+        rules={"elective, outpatient, A&E": "every unit at full price (national tariff)",
+               "emergency admissions": "full price up to a baseline (mret_baseline_share of "
+                                       "plan), mret_rate_above_baseline (70%) of price above it"},
+        sources="R33, R36, R49, R50, R51, R52, R53, R54"),
+    PresetInfo(
+        name="fixed_income", label="Fixed income (Bradford, to 2019/20)",
+        short="Fixed income", years="Bradford's contracts, in use by 2019/20", era="bradford",
+        rules={"acute": "price x planned activity, whatever happens"},
+        sources="R1, R2"),
+    PresetInfo(
+        name="blended", label="Blended (2019/20)", short="Blended 2019/20", years="2019/20",
+        era="bradford",
+        rules={"elective, outpatient": "every unit at full price (national tariff)",
+               "emergency admissions, A&E": "plan plus 20% of price for each unit above or "
+                                            "below plan (the blended rates)"},
+        sources="R56, R61, R62"),
+    PresetInfo(
+        name="api_2022", label="Aligned payment and incentive (2022/23)", short="API 2022/23",
+        years="2022/23", era="later",
+        rules={"elective": "plan plus 75% of price for each unit above plan; nothing taken "
+                           "back below plan",
+               "outpatient, emergency admissions, A&E": "fixed element at plan"},
+        sources="R67, R68, R69, R145"),
+    PresetInfo(
+        name="api_2023", label="Aligned payment and incentive (2023/24-2025/26)",
+        short="API 2023/24-", years="2023/24-2025/26", era="later",
+        rules={"elective": "every unit at the elective variable rate (100%) of price, both ways",
+               "outpatient": "follow-ups (outpatient_follow_up_share) in the fixed element; "
+                             "the rest at unit prices",
+               "emergency admissions, A&E": "fixed element at plan"},
+        sources="R68, R69, R70, R71, R72, R140"),
+    PresetInfo(
+        name="nhsps_2026", label="NHS Payment Scheme (2026/27, as consulted)",
+        short="NHSPS 2026/27", years="2026/27, following the consultation and the draft "
+                                      "contract, not the final scheme", era="later",
+        rules={"elective": "unit prices up to the contracted plan, nothing above it; below "
+                           "plan the elective variable rate (100%) taken back",
+               "outpatient": "follow-ups in the fixed element; the rest as elective",
+               "emergency admissions, A&E": "plan plus the blended rates (20%) of price for "
+                                            "each unit above or below plan"},
+        sources="R71, R140, R141, R142, R143, R144"),
+)}
+PRESETS = tuple(PRESET_INFO)
+PRESET_LABELS = {name: info.label for name, info in PRESET_INFO.items()}
+# The rules of the Bradford years (2016/17-2019/20), which lessons 1 to 5 compare: the
+# national rule for emergency care to 2018/19, Bradford's own, and the 2019/20 national rule.
+BRADFORD_PRESETS = ("pbr_mret", "fixed_income", "blended")
+# The activity-based rule of those years, which the lessons set against fixed income: the
+# national tariff, with the marginal rate for emergency admissions above a baseline.
+BRADFORD_ACTIVITY_PRESET = "pbr_mret"
+# Old preset names that saved scenario files and codes still carry.
+PRESET_ALIASES = {"aligned_payment_and_incentive": "api_2023"}
+# Aligned payment and incentive in 2022/23: 75% of price for elective activity above plan,
+# nothing taken back below it (the proposed clawback was not implemented: R67, R69).
+API_2022_ELECTIVE_RATE_ABOVE_PLAN = 0.75
+API_2022_ELECTIVE_RATE_BELOW_PLAN = 0.0
 # The rates each preset reads (rules_by_service); the other presets read none of them.
 RATES_USED = {
+    "pbr_mret": ("mret_baseline_share", "mret_rate_above_baseline"),
     "blended": ("blended_rate_above_plan", "blended_rate_below_plan"),
-    "aligned_payment_and_incentive": ("elective_variable_rate",),
+    "api_2023": ("elective_variable_rate", "outpatient_follow_up_share"),
+    "nhsps_2026": ("blended_rate_above_plan", "blended_rate_below_plan",
+                   "elective_variable_rate", "outpatient_follow_up_share"),
 }
-ALL_RATES = ("blended_rate_above_plan", "blended_rate_below_plan", "elective_variable_rate")
+ALL_RATES = ("blended_rate_above_plan", "blended_rate_below_plan", "mret_baseline_share",
+             "mret_rate_above_baseline", "elective_variable_rate", "outpatient_follow_up_share")
+# The cost of a delayed bed day is a range: the default £75 (R131: £173m for 2.3 million days
+# in providers' audited accounts, 2016/17) is a floor; Age UK put a hospital bed at about
+# £1,900 a week (R146), about £270 a day.
+DELAYED_DAY_FLOOR_GBP = 173e6 / 2.3e6  # £75.2
+BED_WEEK_GBP = 1_900.0
+DELAYED_DAY_HIGH_GBP = BED_WEEK_GBP / 7  # £271
 ACUTE_SERVICES = ("elective", "non_elective", "outpatient", "a_and_e")
 EMERGENCY_SERVICES = ("non_elective", "a_and_e")
+
+
+def check_presets(presets: object) -> tuple[str, ...]:
+    """Preset names as a tuple, old names mapped to new ones; refuses anything else."""
+    if isinstance(presets, str) or not isinstance(presets, (list, tuple)) or not presets:
+        raise ScenarioError(f"presets = {presets!r} must be a list of preset names, from "
+                            f"{', '.join(PRESETS)}")
+    names = tuple(PRESET_ALIASES.get(p, p) if isinstance(p, str) else p for p in presets)
+    unknown = [p for p in names if p not in PRESETS]
+    if unknown:
+        raise ScenarioError(f"presets: {unknown} are not presets; presets are {', '.join(PRESETS)}")
+    if len(set(names)) != len(names):
+        raise ScenarioError(f"presets = {list(presets)!r} names a preset twice")
+    return names
+
+
+def preset_phrase(name: str) -> str:
+    """A preset's label for the middle of a sentence: its first letter in lower case unless
+    it starts an acronym ("NHS Payment Scheme ...").
+
+    >>> preset_phrase("pbr_mret")
+    'payment by results + MRET (2016/17-2018/19)'
+    >>> preset_phrase("nhsps_2026")
+    'NHS Payment Scheme (2026/27, as consulted)'
+    """
+    return mid_sentence(PRESET_LABELS[name])
+
+
+def mid_sentence(label: str) -> str:
+    """A label for the middle of a sentence: first letter lowered unless it starts an
+    acronym (``"NHS ..."``, ``"MRET ..."``)."""
+    return label if label[1:2].isupper() else label[:1].lower() + label[1:]
 
 
 def knob(default: Any, *, label: str, unit: str, low: float, high: float, help: str,
@@ -69,10 +200,31 @@ class Scenario:
         0.2, label="Blended rate below plan", unit="share of price", low=0, high=1,
         help="Share of price refunded for each emergency unit below plan under the blended rule",
         source="R62: 2019/20 blended payment, 20% both ways")
+    mret_baseline_share: float = knob(
+        0.94, label="MRET baseline", unit="share of planned emergency activity", low=0.5,
+        high=1.2, group="contracts",
+        help="Emergency activity paid at full price under the marginal rate, as a share of plan "
+             "(a baseline set years before, not this year's plan)",
+        source="R54, R109, DERIVED: MRET cost providers £312m in 2017/18, 30% of about £1.04bn "
+               "above baseline, about 6% of £17.0bn of emergency admissions: 1 - 0.06 = 0.94")
+    mret_rate_above_baseline: float = knob(
+        0.7, label="MRET rate above baseline", unit="share of price", low=0, high=1,
+        help="Share of price paid for each emergency admission above the baseline under the "
+             "marginal rate emergency tariff",
+        source="R36, R52, R53: 70% in 2016/17-2018/19 (R49: 30% in 2010/11-2014/15)")
     elective_variable_rate: float = knob(
         1.0, label="Elective variable rate", unit="share of price", low=0, high=1,
-        help="Share of price paid for elective activity off plan under aligned payment and incentive",
-        source="R68, R69: 75% in 2022/23, 100% from 2023/24")
+        help="Share of price paid or taken back for each elective unit off plan under aligned "
+             "payment and incentive from 2023/24 (below plan only under the 2026/27 scheme)",
+        source="R68, R69, R71: 100% of unit prices from 2023/24 (75%, above plan only, in "
+               "2022/23)")
+    outpatient_follow_up_share: float = knob(
+        0.5, label="Outpatient follow-up share", unit="share of outpatient value", low=0,
+        high=1, group="contracts",
+        help="Share of outpatient activity (by value) that is follow-ups, paid in the fixed "
+             "element from 2023/24; the rest is paid at unit prices",
+        source="R69, R140, DERIVED with an assumption: follow-ups were 68% of attendances in "
+               "2019/20, priced at about half a first attendance (assumption): about 0.5")
     demand_shock: float = knob(
         0.0, label="Demand against plan", unit="fraction", low=-0.2, high=0.3, group="demand",
         help="Actual activity above (+) or below (-) plan on every service line",
@@ -93,9 +245,18 @@ class Scenario:
         0.011, label="Tariff efficiency factor", unit="fraction a year", low=0, high=0.1,
         step=0.001, group="money", help="Efficiency deducted from prices",
         source="R38: 2019/20 efficiency factor 1.1%")
+    cost_pressure: float = knob(
+        0.03, label="Cost pressures above the uplift", unit="fraction a year", low=0, high=0.1,
+        step=0.001, group="money",
+        help="Rise in NHS providers' costs beyond the price uplift (pay drift, drugs, "
+             "demand the tariff does not fund), which their savings must also cover",
+        source="R106, R38, DERIVED: CIP plans of 4.1% cover the 1.1% efficiency factor and "
+               "pressures above the uplift: 4.1 - 1.1 = 3.0%")
     efficiency_required: float = knob(
         0.041, label="Efficiency required", unit="share of cost base", low=0, high=0.1,
-        step=0.001, group="money", help="Cost improvement each provider plans this year",
+        step=0.001, group="money",
+        help="Cost improvement each NHS provider plans this year: one ask, covering the "
+             "tariff efficiency factor and the cost pressures above the uplift",
         source="R106: 2018/19 provider CIP plans 4.1% of spending")
     efficiency_delivered_share: float = knob(
         0.9, label="Efficiency delivered", unit="share of plan", low=0, high=1, group="money",
@@ -150,14 +311,19 @@ class Scenario:
     delayed_day_cost_gbp: float = knob(
         75.0, label="Cost of a delayed day", unit="£ per bed day", low=0, high=1000, step=5,
         group="place",
-        help="Cost to the hospital of one delayed bed day: £173m for 2.3 million delayed days "
-             "in England in 2016/17 gives £75",
-        source="R131, DERIVED: £173m for 2.3 million delayed days in 2016/17 = £75")
+        help="Cost to the hospital of one delayed bed day. £75 is a floor: £173m in providers' "
+             "audited accounts for 2.3 million delayed days in England in 2016/17 (the full "
+             "cost is much higher); Age UK put a hospital bed at about £270 a day",
+        source="R131, DERIVED: £173m for 2.3 million delayed days in 2016/17 = £75, a floor; "
+               "R146: about £1,900 a week, £270 a day")
     allocation_growth: float = knob(
-        0.04, label="Allocation growth", unit="fraction a year", low=-0.05, high=0.15,
+        0.052, label="Allocation growth", unit="fraction a year", low=-0.05, high=0.15,
         step=0.001, group="years",
-        help="Yearly growth of commissioners' allocations and the council's budget",
-        source="assumption, near NHS cash growth 2016/17-2019/20")
+        help="Yearly growth of commissioners' allocations and the council's budget (and of "
+             "providers' other income)",
+        source="R38, R114, DERIVED: prices up 3.8% - 1.1% = 2.7% a year, and funding for about "
+               "2.4% more care a year (against a 3% trend): 1.027 x 1.024 - 1 = 5.2%; the "
+               "council's budget growing with it is an assumption")
     rebase_fixed_income: bool = field(default=False, metadata={
         "label": "Rebase fixed income yearly", "unit": "", "group": "years",
         "help": "Set next year's fixed income from this year's actual activity",
@@ -180,7 +346,8 @@ class Scenario:
                 object.__setattr__(self, "schemes", _normalise_schemes(value))
             elif f.name == "rebase_fixed_income":
                 if not isinstance(value, bool):
-                    raise ScenarioError(f"rebase_fixed_income = {value!r} must be true or false")
+                    raise ScenarioError(f"rebase_fixed_income = {shown(value)} must be true or "
+                                        "false")
             else:
                 _check_number(f, value)
         # Rules are built here so a bad rate fails now, naming the field.
@@ -190,6 +357,7 @@ class Scenario:
     @classmethod
     def preset(cls, name: str, **changes: Any) -> Scenario:
         """A scenario with every service paid by one of the presets."""
+        name = PRESET_ALIASES.get(name, name) if isinstance(name, str) else name
         if name not in PRESETS:
             raise ScenarioError(f"preset = {name!r} is not one of {', '.join(PRESETS)}")
         return cls(payment=name, **changes)
@@ -201,29 +369,51 @@ class Scenario:
         # Social care packages are bought one by one (spot purchase) under every NHS preset.
         rules["social_care"] = ActivityBased()
         if isinstance(self.payment, str):
-            if self.payment == "payment_by_results":
-                rules.update(dict.fromkeys(ACUTE_SERVICES, ActivityBased()))
-            elif self.payment == "blended":
-                rules.update(dict.fromkeys(("elective", "outpatient"), ActivityBased()))
-                rules.update(dict.fromkeys(EMERGENCY_SERVICES, Blended(
-                    rate_above_plan=self.blended_rate_above_plan,
-                    rate_below_plan=self.blended_rate_below_plan)))
-            elif self.payment == "aligned_payment_and_incentive":
-                rate = self.elective_variable_rate
-                rules["elective"] = Blended(rate_above_plan=rate, rate_below_plan=rate)
+            rules.update(self._preset_rules(self.payment))
             return rules
         for service, spec in self.payment.items():
             rules[service] = rule_from_dict(spec, where=f"payment[{service!r}]")
         return rules
 
+    def _preset_rules(self, preset: str) -> dict[str, Rule]:
+        """The acute services' rules under a preset (PRESET_INFO says each in words)."""
+        full = ActivityBased()
+        blended = Blended(rate_above_plan=self.blended_rate_above_plan,
+                          rate_below_plan=self.blended_rate_below_plan)
+        # The outpatient follow-ups' share of value sits in the fixed element; the rest
+        # moves with activity: price x [share x plan + (1 - share) x actual].
+        moving = 1 - self.outpatient_follow_up_share
+        elective = self.elective_variable_rate
+        if preset == "payment_by_results":
+            return dict.fromkeys(ACUTE_SERVICES, full)
+        if preset == "pbr_mret":
+            return {"elective": full, "outpatient": full, "a_and_e": full,
+                    "non_elective": MarginalRate(baseline_share=self.mret_baseline_share,
+                                                 rate_above_baseline=self.mret_rate_above_baseline)}
+        if preset == "blended":
+            return {"elective": full, "outpatient": full, "non_elective": blended,
+                    "a_and_e": blended}
+        if preset == "api_2022":
+            return {"elective": Blended(rate_above_plan=API_2022_ELECTIVE_RATE_ABOVE_PLAN,
+                                        rate_below_plan=API_2022_ELECTIVE_RATE_BELOW_PLAN)}
+        if preset == "api_2023":
+            return {"elective": Blended(rate_above_plan=elective, rate_below_plan=elective),
+                    "outpatient": Blended(rate_above_plan=moving, rate_below_plan=moving)}
+        if preset == "nhsps_2026":
+            # Elective paid up to the contracted plan and no further (Indicative Activity
+            # Plans, R143); urgent and emergency care blended (R141, R142).
+            return {"elective": Blended(rate_above_plan=0.0, rate_below_plan=elective),
+                    "outpatient": Blended(rate_above_plan=0.0, rate_below_plan=moving * elective),
+                    "non_elective": blended, "a_and_e": blended}
+        return {}  # fixed_income: every service at plan
+
     def unused_rates(self) -> tuple[str, ...]:
-        """The contract rates this payment rule ignores: the blended rates outside the blended
-        preset, the elective variable rate outside aligned payment and incentive, and all
-        three under a custom mapping (which carries its own rates). Moving one changes
-        nothing, so a panel greys it out.
+        """The contract rates this payment rule ignores (``RATES_USED`` lists those each
+        preset reads; a custom mapping carries its own rates and reads none). Moving one
+        changes nothing, so a panel greys it out.
 
         >>> Scenario.preset("blended").unused_rates()
-        ('elective_variable_rate',)
+        ('mret_baseline_share', 'mret_rate_above_baseline', 'elective_variable_rate', 'outpatient_follow_up_share')
         """
         used = RATES_USED.get(self.payment, ()) if isinstance(self.payment, str) else ()
         return tuple(name for name in ALL_RATES if name not in used)
@@ -233,6 +423,11 @@ class Scenario:
         if isinstance(self.payment, str):
             return PRESET_LABELS[self.payment]
         return "Custom: " + ", ".join(f"{s} {d['rule']}" for s, d in self.payment.items())
+
+    @property
+    def payment_phrase(self) -> str:
+        """The payment rule for the middle of a sentence (see :func:`preset_phrase`)."""
+        return mid_sentence(self.payment_label)
 
     # ------------------------------------------------------------------ JSON
     def to_dict(self) -> dict[str, Any]:
@@ -247,21 +442,31 @@ class Scenario:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Scenario:
+        """A scenario from plain data; anything malformed raises ``ScenarioError`` saying why."""
         if not isinstance(data, Mapping):
             raise ScenarioError(f"a scenario must be a JSON object, not {type(data).__name__}")
         names = {f.name for f in fields(cls)}
+        not_text = [key for key in data if not isinstance(key, str)]
+        if not_text:
+            raise ScenarioError(f"scenario field names are text, not {shown(not_text[0])}")
         unknown = sorted(set(data) - names)
         if unknown:
-            raise ScenarioError(f"unknown scenario field(s) {', '.join(unknown)}; "
+            listed = ", ".join(shown(name) for name in unknown[:5])
+            more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+            raise ScenarioError(f"unknown scenario field(s) {listed}{more}; "
                                 f"fields are {', '.join(sorted(names))}")
-        return cls(**dict(data))
+        try:
+            return cls(**dict(data))
+        except ScenarioError:
+            raise
+        except (TypeError, ValueError, RecursionError) as exc:  # a check not foreseen
+            raise ScenarioError(f"a scenario field has the wrong type or value "
+                                f"({type(exc).__name__}: {shown(str(exc))})") from None
 
     @classmethod
     def from_json(cls, text: str) -> Scenario:
-        try:
-            data = json.loads(text)
-        except (TypeError, json.JSONDecodeError) as exc:
-            raise ScenarioError(f"not a scenario: the text is not valid JSON ({exc})") from None
+        """A scenario from its JSON (``to_json``), read within ``jsontext``'s bounds."""
+        data = parse(text, max_chars=MAX_SCENARIO_JSON_CHARS, what="the scenario")
         return cls.from_dict(data)
 
     # ------------------------------------------------------------------ for people
@@ -311,10 +516,10 @@ def _check_number(f: dataclasses.Field, value: Any) -> None:
         ok_type = False
     if not ok_type or (isinstance(value, float) and not math.isfinite(value)):
         kind = "a whole number" if integral else "a number"
-        raise ScenarioError(f"{f.name} = {value!r} is not {kind}; allowed range "
+        raise ScenarioError(f"{f.name} = {shown(value)} is not {kind}; allowed range "
                             f"{_bound(meta['min'])} to {_bound(meta['max'])} ({meta['help']})")
     if not meta["min"] <= value <= meta["max"]:
-        raise ScenarioError(f"{f.name} = {value!r} is outside the allowed range "
+        raise ScenarioError(f"{f.name} = {shown(value)} is outside the allowed range "
                             f"{_bound(meta['min'])} to {_bound(meta['max'])} ({meta['help']})")
 
 
@@ -325,17 +530,18 @@ def _bound(limit: float) -> str:
 
 def _normalise_payment(value: Any) -> str | Mapping[str, Any]:
     if isinstance(value, str):
+        value = PRESET_ALIASES.get(value, value)
         if value not in PRESETS:
-            raise ScenarioError(f"payment = {value!r} is not one of {', '.join(PRESETS)} "
+            raise ScenarioError(f"payment = {shown(value)} is not one of {', '.join(PRESETS)} "
                                 "(or a mapping from service to rule)")
         return value
     if not isinstance(value, Mapping) or not value:
-        raise ScenarioError(f"payment = {value!r} must be a preset name or a mapping "
+        raise ScenarioError(f"payment = {shown(value)} must be a preset name or a mapping "
                             "from service to rule")
     out = {}
     for service, spec in value.items():
-        if service not in SERVICES:
-            raise ScenarioError(f"payment: {service!r} is not a service; services are "
+        if not isinstance(service, str) or service not in SERVICES:
+            raise ScenarioError(f"payment: {shown(service)} is not a service; services are "
                                 f"{', '.join(SERVICES)}")
         out[service] = rule_to_dict(rule_from_dict(spec, where=f"payment[{service!r}]"))
     return _FrozenMapping(sorted(out.items()))
@@ -343,11 +549,20 @@ def _normalise_payment(value: Any) -> str | Mapping[str, Any]:
 
 def _normalise_schemes(value: Any) -> tuple[str, ...]:
     if isinstance(value, str) or not isinstance(value, (list, tuple)):
-        raise ScenarioError(f"schemes = {value!r} must be a list of scheme ids")
+        raise ScenarioError(f"schemes = {shown(value)} must be a list of scheme ids")
     if not all(isinstance(v, str) for v in value):
-        raise ScenarioError(f"schemes = {value!r} must hold scheme ids (text)")
+        raise ScenarioError(f"schemes = {shown(value)} must hold scheme ids (text)")
+    too_long = next((v for v in value if len(v) > MAX_ID_CHARS), None)
+    if too_long is not None:
+        raise ScenarioError(f"schemes: {shown(too_long)} is not a scheme id (at most "
+                            f"{MAX_ID_CHARS} characters)")
+    if len(value) > MAX_SCHEMES:
+        raise ScenarioError(f"schemes names {len(value):,} schemes; a system has at most "
+                            f"{MAX_SCHEMES}")
     if len(set(value)) != len(value):
-        raise ScenarioError(f"schemes = {list(value)!r} names a scheme twice")
+        twice = next(v for v in value if value.count(v) > 1)
+        raise ScenarioError(f"schemes = {shown(list(value))} names a scheme twice "
+                            f"({shown(twice)})")
     return tuple(value)
 
 

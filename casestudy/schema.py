@@ -7,6 +7,8 @@ so the two can never drift apart.
 ['org_id', 'name', 'kind']
 >>> TABLES["service_lines"].column("demand_growth").allowed()
 'a number from -0.5 to 0.5'
+>>> TABLES["organisations"].column("cost_base_gbp_m").allowed()
+'a number from 0 to 100,000'
 >>> [row["org_id"] for row in TABLES["organisations"].example_rows()]
 ['acute_a', 'icb']
 """
@@ -38,6 +40,22 @@ SERVICES = (
 )
 EVIDENCE_LEVELS = ("strong", "moderate", "weak")
 
+# Limits no real figure reaches (assumptions, stated in data/README.md): they catch a figure
+# in the wrong unit, and they keep every sum the engine makes finite. A whole integrated care
+# system spends about £5.5bn a year (West Yorkshire and Harrogate, 2020: R12); no organisation's
+# money comes near £100bn (£100,000m). The largest line payment is then £10m x 1bn units =
+# £1e16, and 50,000 lines sum to about 1e21 pounds: far inside a float's 1e308.
+MAX_MONEY_GBP_M = 100_000.0
+MAX_UNIT_PRICE_GBP = 10_000_000.0  # £10m for one unit of activity
+MAX_ACTIVITY = 1_000_000_000.0  # a billion units a year
+# Rows a table may hold: about 4 times the largest system tried (500 organisations, 20,000
+# service lines); beyond, a file is more likely a wrong one (or a hostile one) than a system.
+MAX_ID_CHARS = 64  # an identifier is a short name: a longer one is a mistake (or a payload)
+MAX_ORGANISATIONS = 2_000
+MAX_SERVICE_LINES = 50_000
+MAX_SCHEMES = 200
+MAX_SCHEME_EFFECTS = 5_000
+
 
 @dataclass(frozen=True, kw_only=True)
 class Column:
@@ -62,10 +80,11 @@ class Column:
             return "TRUE or FALSE"
         if self.kind in ("id", "ref"):
             extra = f" naming a row of {self.refers_to}" if self.refers_to else ""
-            return "a lowercase identifier (letters, digits, _)" + extra
+            return (f"a lowercase identifier (letters, digits, _; at most {MAX_ID_CHARS} "
+                    "characters)" + extra)
         if self.kind in ("number", "share"):
-            low = "" if self.minimum is None else f"{self.minimum:g}"
-            high = "" if self.maximum is None else f"{self.maximum:g}"
+            low = "" if self.minimum is None else _number(self.minimum)
+            high = "" if self.maximum is None else _number(self.maximum)
             if low and high:
                 return f"a number from {low} to {high}"
             if low:
@@ -102,6 +121,7 @@ class Table:
     # Further example rows for the template, beyond the one built from the columns' examples,
     # so that the template is a small system that loads (a payer needs a row of its own).
     more_examples: tuple[dict[str, object], ...] = ()
+    max_rows: int = 1_000  # more rows than this are refused (a file this long is not a system)
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -117,10 +137,15 @@ class Table:
                           for row in self.more_examples]
 
 
+def _number(value: float) -> str:
+    """A limit as a reader writes it: 100,000 and 1,000,000,000, not 1e+05; 0.5 as 0.5."""
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
+
+
 def _money(name: str, help: str, example: float, required: bool = True) -> Column:
     return Column(
         name=name, kind="number", unit="£ million", help=help, minimum=0.0,
-        required=required, example=example,
+        maximum=MAX_MONEY_GBP_M, required=required, example=example,
     )
 
 
@@ -135,6 +160,7 @@ ORGANISATIONS = Table(
     name="organisations",
     file="organisations.csv",
     key="org_id",
+    max_rows=MAX_ORGANISATIONS,
     help="One row per organisation: NHS commissioners and providers, the council, the voluntary sector.",
     columns=(
         Column(name="org_id", kind="id", help="Short lowercase identifier", example="acute_a"),
@@ -158,7 +184,7 @@ ORGANISATIONS = Table(
         _money("other_income_gbp_m", "Income outside the modelled contracts (specialised "
                "commissioning, education and training, grants)", 10.5),
         Column(name="control_total_gbp_m", kind="number", unit="£ million",
-               help="The position (income minus spending, before incentive funds) the "
+               minimum=-MAX_MONEY_GBP_M, maximum=MAX_MONEY_GBP_M, help="The position (income minus spending, before incentive funds) the "
                     "organisation has agreed to reach; negative is an agreed deficit",
                example=0.0),
         _money("incentive_fund_gbp_m", "Incentive (sustainability) fund the organisation can "
@@ -177,6 +203,7 @@ SERVICE_LINES = Table(
     file="service_lines.csv",
     help="One row per provider, payer and service: the activity a commissioner buys.",
     unique_together=("provider_id", "payer_id", "service"),
+    max_rows=MAX_SERVICE_LINES,
     columns=(
         Column(name="provider_id", kind="ref", refers_to="organisations", help="Who delivers",
                example="acute_a"),
@@ -185,9 +212,11 @@ SERVICE_LINES = Table(
         Column(name="service", kind="choice", choices=SERVICES, help="Point of delivery",
                example="non_elective"),
         Column(name="planned_activity", kind="number", unit="units a year", minimum=0.0,
+               maximum=MAX_ACTIVITY,
                help="Last year's activity, before this year's demand growth "
                     "(spells, attendances, contacts, packages)", example=40000),
         Column(name="unit_price_gbp", kind="number", unit="£ per unit", minimum=0.0,
+               maximum=MAX_UNIT_PRICE_GBP,
                help="Price of one unit last year (tariff or local price)", example=2600),
         Column(name="demand_growth", kind="number", unit="fraction a year", minimum=-0.5,
                maximum=0.5, help="Planned growth in demand this year (0.03 = 3%)", example=0.03),
@@ -201,6 +230,7 @@ SCHEMES = Table(
     name="schemes",
     file="schemes.csv",
     key="scheme_id",
+    max_rows=MAX_SCHEMES,
     help="One row per shared change the partners may invest in.",
     columns=(
         Column(name="scheme_id", kind="id", help="Short lowercase identifier", example="frailty"),
@@ -227,6 +257,7 @@ SCHEME_EFFECTS = Table(
     file="scheme_effects.csv",
     help="One row per scheme and service line it changes.",
     unique_together=("scheme_id", "provider_id", "service"),
+    max_rows=MAX_SCHEME_EFFECTS,
     columns=(
         Column(name="scheme_id", kind="ref", refers_to="schemes", help="The scheme",
                example="frailty"),

@@ -15,6 +15,7 @@ True
 
 from __future__ import annotations
 
+import codecs
 import csv
 import difflib
 import io
@@ -31,13 +32,13 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError
-from .schema import COST_SHARES, PAYER_KINDS, TABLES, Column, Table
+from .schema import COST_SHARES, MAX_ID_CHARS, PAYER_KINDS, TABLES, Column, Table
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 BUNDLED = DATA_DIR / "bradford"
 SYSTEM_ENV = "CASESTUDY_SYSTEM"
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
-_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_ID = re.compile(rf"^[a-z][a-z0-9_]{{0,{MAX_ID_CHARS - 1}}}$")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 SHARE_TOLERANCE = 1e-6
 # Warnings, not errors. A price more than this factor away from the bundled system's median
@@ -47,6 +48,15 @@ PRICE_RANGE_FACTOR = 3.0
 # organisation's turnover is more often a sign error or a figure in the wrong unit.
 CONTROL_TOTAL_TURNOVER_SHARE = 0.10
 GBP_PER_M = 1e6
+# A file bigger than this is not a system's table (50,000 service lines are about 3 MB of
+# CSV): refused before it is read, so a wrong or hostile file cannot fill the memory.
+MAX_FILE_BYTES = 32 * 2**20
+# Byte-order marks, longest first (UTF-32's little-endian mark starts with UTF-16's).
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+SAVE_AS_CSV = "save it from Excel as 'CSV UTF-8 (Comma delimited) (*.csv)'"
 
 
 @dataclass(frozen=True)
@@ -114,11 +124,14 @@ class System:
         lines = self.service_lines
         schemes = self.schemes
         effect = np.zeros((len(schemes), len(lines)))
-        for _, row in self.scheme_effects.iterrows():
-            s = schemes.index.get_loc(row.scheme_id)
-            # A scheme's effect on a provider's service applies to every payer's line of it.
-            mask = (lines.provider_id == row.provider_id) & (lines.service == row.service)
-            effect[s, mask.to_numpy()] += row.activity_change
+        # A scheme's effect on a provider's service applies to every payer's line of it.
+        lines_of = lines.groupby(["provider_id", "service"], sort=False).indices
+        effects = self.scheme_effects
+        for scheme, provider, service, change in zip(effects.scheme_id, effects.provider_id,
+                                                     effects.service, effects.activity_change):
+            at = lines_of.get((provider, service))
+            if at is not None:
+                effect[schemes.index.get_loc(scheme), at] += change
         names, kinds = orgs["name"].to_numpy(copy=True), orgs["kind"].to_numpy(copy=True)
         names.flags.writeable = kinds.flags.writeable = False
         return Engine(
@@ -259,6 +272,8 @@ def _read_tables(path: Path) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
     if not path.exists():
         return {}, [Problem(str(path), None, None, "no such file or folder")]
     if path.is_file() and path.suffix.lower() in WORKBOOK_SUFFIXES:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return {}, [Problem(path.name, None, None, _too_big(path.stat().st_size))]
         return _read_workbook(path)
     if path.is_dir():
         return _read_folder(path)
@@ -294,10 +309,16 @@ def _read_workbook(path: Path) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
                 worksheet = book[sheet]
                 # Some writers store a wrong sheet size, which read-only mode would trust.
                 worksheet.reset_dimensions()
-                rows = [(number, tuple(values)) for number, values in
-                        enumerate(worksheet.iter_rows(values_only=True), start=1)]
+                rows = []
+                for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
+                    if number > _row_cap(table):
+                        break
+                    rows.append((number, tuple(values)))
             except Exception as exc:  # noqa: BLE001 (a damaged sheet: say so)
                 problems.append(Problem(place, None, None, f"cannot be read ({exc})"))
+                continue
+            if len(rows) >= _row_cap(table):
+                problems.append(Problem(place, None, None, _too_long(table)))
                 continue
             raw[table.name] = _frame_from_rows(rows, table, place, "column", problems)
     finally:
@@ -317,10 +338,24 @@ def _read_folder(path: Path) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
                                     f"a CSV file of {table.help[0].lower()}{table.help[1:]}"))
             continue
         try:
+            size = file.stat().st_size
+            if size > MAX_FILE_BYTES:
+                problems.append(Problem(file.name, None, None, _too_big(size)))
+                continue
             text = _decode(file.read_bytes())
-            records = list(csv.reader(io.StringIO(text, newline=""), dialect=_dialect(text)))
+            records = []
+            for record in csv.reader(io.StringIO(text, newline=""), dialect=_dialect(text)):
+                records.append(record)
+                if len(records) >= _row_cap(table):
+                    break
+        except _Unreadable as exc:
+            problems.append(Problem(file.name, None, None, str(exc)))
+            continue
         except (OSError, csv.Error) as exc:
             problems.append(Problem(file.name, None, None, f"cannot be read as CSV ({exc})"))
+            continue
+        if len(records) >= _row_cap(table):
+            problems.append(Problem(file.name, None, None, _too_long(table)))
             continue
         # A spreadsheet numbers records (a quoted cell may hold a line break), from 1.
         rows = [(number, tuple(values)) for number, values in enumerate(records, start=1)]
@@ -328,12 +363,61 @@ def _read_folder(path: Path) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
     return raw, problems
 
 
+class _Unreadable(ValueError):
+    """A file that is not text the loader can read; the message says so in one line."""
+
+
+def _row_cap(table: Table) -> int:
+    """Rows read before a table is refused as too long: its limit, a header, as many blanks."""
+    return 2 * table.max_rows + 2
+
+
+def _too_long(table: Table) -> str:
+    return (f"has more than {_row_cap(table) - 1:,} rows; expected at most {table.max_rows:,} "
+            f"rows of {table.help[0].lower()}{table.help[1:].rstrip('.')}")
+
+
+def _too_big(size: int) -> str:
+    return (f"is {size / 2**20:,.0f} MB, far too big for a system's table (at most "
+            f"{MAX_FILE_BYTES // 2**20} MB); is it the right file?")
+
+
 def _decode(data: bytes) -> str:
-    """UTF-8 (with or without Excel's byte-order mark), else Windows' Western encoding."""
+    """The text of a CSV file, whatever Excel saved it as; ``_Unreadable`` if it is not text.
+
+    A byte-order mark says which Unicode encoding it is: UTF-8 ("CSV UTF-8"), UTF-16
+    ("Unicode text", tab-separated) or UTF-32. Without one: UTF-16 if every other byte is
+    zero, else UTF-8, else Windows' Western encoding (cp1252: Excel's plain "CSV" on Windows).
+
+    >>> _decode("scheme_id,name".encode("utf-16"))
+    'scheme_id,name'
+    >>> _decode("Équipe".encode("cp1252"))
+    'Équipe'
+    """
+    if data[:4] == b"PK\x03\x04":
+        raise _Unreadable("is a workbook (a zip file) with a .csv name: name it .xlsx, or "
+                          + SAVE_AS_CSV)
+    encoding = next((name for bom, name in _BOMS if data.startswith(bom)), None)
+    if encoding is None and b"\x00" in data[:1000]:
+        sample = data[:1000]
+        zeros_even, zeros_odd = sample[0::2].count(0), sample[1::2].count(0)
+        if max(zeros_even, zeros_odd) > len(sample) // 4:
+            encoding = "utf-16-be" if zeros_even > zeros_odd else "utf-16-le"
     try:
-        return data.decode("utf-8-sig")
+        if encoding is not None:
+            text = data.decode(encoding)
+        else:
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                text = data.decode("cp1252")
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        raise _Unreadable("is not text in an encoding the kit reads (UTF-8, UTF-16 or Windows' "
+                          f"Western); {SAVE_AS_CSV}") from None
+    # A NUL, or control characters by the dozen, are binary data: a stray one in a cell is not.
+    if "\x00" in text or len(_CONTROL.findall(text)) > max(10, len(text) // 100):
+        raise _Unreadable("holds bytes that are not text (is it a CSV file?); " + SAVE_AS_CSV)
+    return text
 
 
 def _dialect(text: str) -> type[csv.Dialect]:
@@ -469,7 +553,14 @@ def _parse_column(frame: pd.DataFrame, col: Column, place: str,
             elif (col.minimum is not None and number < col.minimum) or (
                 col.maximum is not None and number > col.maximum
             ):
-                what = "negative" if (col.minimum == 0 and number < 0) else "out of range"
+                if col.minimum == 0 and number < 0:
+                    what = "negative"
+                elif col.maximum is not None and number > col.maximum and col.unit and (
+                        "£" in col.unit or "units" in col.unit):
+                    # The limits on money and activity are beyond any real system's figures.
+                    what = f"above the limit for any real system (check the unit: {col.unit})"
+                else:
+                    what = "out of range"
                 problems.append(Problem(place, row, col.name,
                                         f"{number:g} is {what}; expected {col.allowed()}"))
                 out.append(None)
@@ -499,7 +590,8 @@ def _parse_column(frame: pd.DataFrame, col: Column, place: str,
             if _ID.match(text):
                 out.append(text)
             else:
-                hint = " (use lowercase letters)" if _ID.match(text.lower()) else ""
+                hint = (" (use lowercase letters)" if _ID.match(text.lower()) else
+                        f" ({len(text):,} characters)" if len(text) > MAX_ID_CHARS else "")
                 problems.append(Problem(place, row, col.name,
                                         f"'{text}' is not an identifier{hint}; expected "
                                         f"{col.allowed()}"))
@@ -647,14 +739,15 @@ def _validate(raw: dict[str, pd.DataFrame], path: Path
             problems.append(Problem(place("service_lines"), None, None,
                                     "has no service lines; expected one row per provider, "
                                     "payer and service"))
-        for row, line in lines.iterrows():
-            payer_kind = kinds.get(line.payer_id)
+        # Columns zipped, not iterrows: a Series a row is most of the time of 50,000 lines.
+        for row, provider_id, payer_id in zip(lines.index, lines.provider_id, lines.payer_id):
+            payer_kind = kinds.get(payer_id)
             if payer_kind is not None and payer_kind not in PAYER_KINDS:
                 problems.append(Problem(place("service_lines"), row, "payer_id",
-                                        f"'{line.payer_id}' is of kind {payer_kind}, not a "
+                                        f"'{payer_id}' is of kind {payer_kind}, not a "
                                         "commissioner; expected an organisation of kind "
                                         + " or ".join(PAYER_KINDS)))
-            if line.provider_id is not None and line.provider_id == line.payer_id:
+            if provider_id is not None and provider_id == payer_id:
                 problems.append(Problem(place("service_lines"), row, "payer_id",
                                         "an organisation cannot pay itself; expected a payer "
                                         "other than the provider"))
@@ -753,15 +846,15 @@ def _warnings(t: dict[str, pd.DataFrame], place) -> list[Problem]:
                                f"turnover (£{turnover:.4g}m); check the sign and the unit "
                                "(£ million)"))
     medians = bundled_median_prices_gbp()
-    for row, line in lines.iterrows():
-        median = medians.get(line.service)
-        if not median or line.unit_price_gbp is None:
+    for row, service, price in zip(lines.index, lines.service, lines.unit_price_gbp):
+        median = medians.get(service)
+        if not median or price is None:
             continue
         low, high = median / PRICE_RANGE_FACTOR, median * PRICE_RANGE_FACTOR
-        if not low <= line.unit_price_gbp <= high:
+        if not low <= price <= high:
             out.append(Problem(place("service_lines"), row, "unit_price_gbp",
-                               f"£{line.unit_price_gbp:,.6g} is far from the median "
-                               f"{line.service} price in the bundled illustrative system "
+                               f"£{price:,.6g} is far from the median "
+                               f"{service} price in the bundled illustrative system "
                                f"(£{median:,.6g}); expected about £{low:,.0f} to £{high:,.0f}: "
                                "check the unit (pounds per unit of activity)"))
     if not len(schemes):

@@ -139,8 +139,8 @@ def _readme_rows() -> list[tuple[str, ...]]:
          "Service lines, schemes and scheme effects name organisations and schemes by them."),),
         (("4. Every service line's payer must be a commissioner or a council; a scheme effect "
          "must change a provider's service that has a service line."),),
-        ("To start from a whole example system instead of these rows, in a terminal in the "
-         "kit's folder:",),
+        (("To start from a whole example system instead of these rows, in a terminal in the "
+          "kit's folder:"),),
         ("    python -m casestudy template my_system.xlsx --from data/examples/northvale",),
         ("",),
         ("Units",),
@@ -208,12 +208,14 @@ def _validation(col: Column, keys: Mapping[str, str]):
         # A drop-down of the ids in the table the column names.
         return DataValidation(type="list", formula1=keys[col.refers_to], **common)
     if col.kind in ("number", "share"):
+        # In full (1000000000, not 1e+09): a plain number is what every spreadsheet reads.
         if col.minimum is not None and col.maximum is not None:
-            return DataValidation(type="decimal", operator="between", formula1=f"{col.minimum:g}",
-                                  formula2=f"{col.maximum:g}", **common)
+            return DataValidation(type="decimal", operator="between",
+                                  formula1=f"{col.minimum:.15g}", formula2=f"{col.maximum:.15g}",
+                                  **common)
         if col.minimum is not None:
             return DataValidation(type="decimal", operator="greaterThanOrEqual",
-                                  formula1=f"{col.minimum:g}", **common)
+                                  formula1=f"{col.minimum:.15g}", **common)
         return DataValidation(type="decimal", operator="between", formula1="-1E+300",
                               formula2="1E+300", **common)
     return None

@@ -29,7 +29,10 @@ from casestudy.behaviours import (
 
 # On the tiny system: the acute trust's emergency spells are 20,000 (ccg_a) + 10,000 (ccg_b)
 # at £2,000, £60m of its £71m plan; its cost base is £80m, 0.5 fixed, 0.3 semi-fixed, 0.2
-# variable. A 10% shift moves 3,000 spells; at £500 each the community service costs £1.5m.
+# variable, of which the £10m its other income pays for does not move with commissioned
+# activity: £70m does. A 10% shift moves 3,000 spells; at £500 each the community service
+# costs £1.5m.
+MOVING_GBP_M = 80 - 10  # the cost base less the costs other income pays for
 TINY_SHIFT = Shift(acute_id="acute", funder_id="ccg_a", deliverer_id="comm", share=0.1,
                    cost_per_admission_gbp=500.0)
 INDEX_DROP = 0.1 * 60 / 71  # the acute trust's price-weighted activity falls by this share
@@ -37,7 +40,7 @@ INDEX_DROP = 0.1 * 60 / 71  # the acute trust's price-weighted activity falls by
 
 def test_the_shift_by_hand_under_payment_by_results(tiny_system, plain):
     changes = shift_changes(tiny_system, plain, TINY_SHIFT)  # plain: PbR, flex 0, no uplift
-    released = 80 * 0.2 * INDEX_DROP  # flex 0: only the variable fifth of the cost moves
+    released = MOVING_GBP_M * 0.2 * INDEX_DROP  # flex 0: only the variable fifth of it moves
     assert changes.loc["acute", "contract_income_gbp_m"] == pytest.approx(-6.0)
     assert changes.loc["acute", "cost_released_gbp_m"] == pytest.approx(released)
     assert changes.loc["acute", "change_gbp_m"] == pytest.approx(released - 6.0)
@@ -52,7 +55,7 @@ def test_the_shift_by_hand_under_payment_by_results(tiny_system, plain):
 def test_fixed_income_flips_who_gains(tiny_system, plain):
     fixed = dataclasses.replace(plain, payment="fixed_income")
     changes = shift_changes(tiny_system, fixed, TINY_SHIFT)
-    released = 80 * 0.2 * INDEX_DROP
+    released = MOVING_GBP_M * 0.2 * INDEX_DROP
     assert changes.loc["acute", "contract_income_gbp_m"] == pytest.approx(0.0, abs=1e-12)
     assert changes.loc["acute", "change_gbp_m"] == pytest.approx(released)
     assert changes.loc["ccg_a", "change_gbp_m"] == pytest.approx(-1.5)  # pays, saves nothing
@@ -62,7 +65,7 @@ def test_fixed_income_flips_who_gains(tiny_system, plain):
 def test_stranded_cost_by_hand(tiny_system, plain):
     for flex in (0.0, 0.5, 1.0):
         detail = stranded_cost(tiny_system, dataclasses.replace(plain, flex=flex), TINY_SHIFT)
-        average = 80 * INDEX_DROP
+        average = MOVING_GBP_M * INDEX_DROP  # 70 x 0.0845 = £5.92m, not 80 x 0.0845
         assert detail.admissions_avoided == pytest.approx(3000)
         assert detail.scheme_cost_gbp_m == pytest.approx(1.5)
         assert detail.income_change_gbp_m == pytest.approx(-6.0)

@@ -162,7 +162,7 @@ def test_text_where_a_number_belongs(tmp_path: Path, form: str) -> None:
 
     problem = at(problems_after(change, tmp_path, form), place(form, "service_lines"), 6,
                  "planned_activity", "'lots' is not a number")
-    assert problem.message.endswith("expected a number of at least 0")
+    assert problem.message.endswith("expected a number from 0 to 1,000,000,000")
 
 
 @pytest.mark.parametrize("form", FORMS)
@@ -171,7 +171,7 @@ def test_negative_money(tmp_path: Path, form: str) -> None:
         t["schemes"].loc[0, "cost_gbp_m"] = -1.5
 
     at(problems_after(change, tmp_path, form), place(form, "schemes"), 2, "cost_gbp_m",
-       "-1.5 is negative; expected a number of at least 0")
+       "-1.5 is negative; expected a number from 0 to 100,000")
 
 
 @pytest.mark.parametrize("form", FORMS)

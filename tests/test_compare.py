@@ -56,9 +56,10 @@ def test_who_would_sign_a_fixed_income_deal_by_hand(tiny_system):
     deal = vary(base, payment="fixed_income")
     # The acute trust's lines at 110% of plan: elective 12,100 x £1,000 = £12.1m, emergency
     # 22,000 x £2,000 = £44m (ccg_a) and 11,000 x £2,000 = £22m (ccg_b): £78.1m by results,
-    # £11m + £40m + £20m = £71m fixed. Its cost is the same under both rules:
-    # 80 x (0.5 + 0.3 + 0.2 x 1.1) = £81.6m; other income £10m.
-    acute_pbr, acute_fixed = 78.1 + 10 - 81.6, 71 + 10 - 81.6  # 6.5 and -0.6
+    # £11m + £40m + £20m = £71m fixed. Its cost is the same under both rules: the £10m its
+    # other income pays for does not move (engine.matched_cost), the other £70m does:
+    # 70 x (0.5 + 0.3 + 0.2 x 1.1) + 10 = £81.4m; other income £10m.
+    acute_pbr, acute_fixed = 78.1 + 10 - 81.4, 71 + 10 - 81.4  # 6.7 and -0.4
     # ccg_a pays the trust 12.1 + 44 (or 11 + 40) and the voluntary sector 400 x 1.1 x £5,000
     # = £2.2m for social care (by the unit under every rule): 100 - 45 - 58.3 = -3.3, 1.8.
     ccg_a_pbr, ccg_a_fixed = 100 - 45 - (12.1 + 44 + 2.2), 100 - 45 - (11 + 40 + 2.2)
@@ -81,8 +82,8 @@ def test_who_would_sign_a_fixed_income_deal_by_hand(tiny_system):
     back = signatures(tiny_system, base, deal)
     assert [s.org_id for s in back.refusers] == ["ccg_a", "ccg_b"]
     # An organisation signs on what it reports, incentive fund included: with the funds on,
-    # the trust meets its control total of £1m by results (6.5) and earns its £2m fund, and
-    # misses it under fixed income (-0.6): it loses 7.1 + 2 = £9.1m, not £7.1m.
+    # the trust meets its control total of £1m by results (6.7) and earns its £2m fund, and
+    # misses it under fixed income (-0.4): it loses 7.1 + 2 = £9.1m, not £7.1m.
     funded = signatures(tiny_system, vary(deal, incentive_fund_scale=1.0),
                         vary(base, incentive_fund_scale=1.0))
     assert funded["acute"].baseline_gbp_m == pytest.approx(acute_pbr + 2)
@@ -484,7 +485,8 @@ def test_a_folder_not_made_yet_is_not_an_error(tmp_path, bundled_system, monkeyp
     said = html.unescape(panel.summary.value)
     assert "could not be used" not in said
     assert "saved yet" in said and str(saves) in said  # and where the files will appear
-    panel.folder.value = str(tmp_path / "usb")
+    # A folder inside it that is not there yet: also calm, and says where the tables save.
+    panel.folder.value = str(saves / "round-2")
     panel.refresh()
     assert panel.refused.value == ""
     assert str(saves) in html.unescape(panel.summary.value)

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 import casestudy as cs
-from casestudy.priorities import OVERLOAD_ELASTICITY
-from casestudy.scenario import Scenario
+from casestudy.engine import OVERLOAD_ELASTICITY
+from casestudy.scenario import PRESET_INFO, Scenario
 from casestudy.schema import TABLES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -139,6 +139,9 @@ def column_problems(text: str) -> list[str]:
                 out.append(
                     f"{table.file}: {column.name} unit {row['unit']!r}, schema {column.unit!r}"
                 )
+            elif row["allowed values"] != column.allowed():
+                out.append(f"{table.file}: {column.name} allows {row['allowed values']!r}, "
+                           f"schema {column.allowed()!r}")
         out += [f"{table.file}: column {name} is not in schema.py" for name in listed]
     return out
 
@@ -309,6 +312,30 @@ def elasticity_problems(text: str) -> list[str]:
     )
 
 
+def preset_problems(text: str) -> list[str]:
+    """Every payment preset is a row of the presets table, with PRESET_INFO's label, years
+    and every source key PRESET_INFO cites."""
+    found = table_with(text, ("preset", "label", "years"), section="Payment presets")
+    if found is None:
+        return ["no payment presets table"]
+    listed = {r["preset"]: r for r in found.rows}
+    out = []
+    for name, info in PRESET_INFO.items():
+        row = listed.pop(name, None)
+        if row is None:
+            out.append(f"preset {name} missing")
+            continue
+        if row["label"] != info.label:
+            out.append(f"{name}: label {row['label']!r}, code {info.label!r}")
+        if row["years"] != info.years:
+            out.append(f"{name}: years {row['years']!r}, code {info.years!r}")
+        missing = set(KEY.findall(info.sources)) - set(KEY.findall(row["sources"]))
+        if missing:
+            out.append(f"{name}: sources {sorted(missing)} not in the README row")
+    out += [f"{name} is not a preset" for name in listed]
+    return out
+
+
 CHECKS = {
     "columns": column_problems,
     "scenario": scenario_problems,
@@ -321,6 +348,7 @@ CHECKS = {
     "evidence": evidence_rule_problems,
     "planned_positions": planned_position_problems,
     "elasticity": elasticity_problems,
+    "presets": preset_problems,
 }
 
 
@@ -372,6 +400,7 @@ MUTATIONS = {
         r"(\| `bthft` \| )[-\d.]+( \| )", r"\g<1>9.9\g<2>", t, count=1
     ),
     "elasticity": lambda t: t.replace("load) ** ", "load) ** 2", 1),
+    "presets": lambda t: t.replace("| Blended (2019/20) | 2019/20 |", "| Blended | 2019/20 |", 1),
 }
 
 
@@ -380,3 +409,11 @@ def test_each_check_catches_a_drift(readme: str, check: str) -> None:
     mutated = MUTATIONS[check](readme)
     assert mutated != readme
     assert CHECKS[check](mutated) != []
+
+
+def test_the_column_check_catches_a_limit_that_drifted(readme: str) -> None:
+    mutated = readme.replace("| a number from 0 to 10,000,000 |", "| a number of at least 0 |", 1)
+    assert mutated != readme
+    assert column_problems(mutated) == [(
+        "service_lines.csv: unit_price_gbp allows 'a number of at least 0', "
+        "schema 'a number from 0 to 10,000,000'")]

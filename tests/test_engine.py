@@ -14,8 +14,7 @@ from tiny import vary
 import casestudy as cs
 from casestudy import Scenario, ScenarioError, run_year
 from casestudy.contracts import ActivityBased, Blended, CapAndCollar, FixedIncome, rule_to_dict
-from casestudy.engine import compute_year, inputs_for
-from casestudy.priorities import OVERLOAD_ELASTICITY
+from casestudy.engine import OVERLOAD_ELASTICITY, compute_year, inputs_for
 
 ORGS = ["ccg_a", "ccg_b", "acute", "comm", "council", "vcs"]
 BASE_UNITS = np.array([10_000, 20_000, 10_000, 100_000, 1_000, 400.0])
@@ -98,9 +97,10 @@ def test_a_social_care_cut_moves_council_packages_and_emergency_admissions(tiny_
     assert result.lines.actual_activity[5] == approx(400)  # the CCG's packages do not move
     # Delayed discharges: 100 packages lost x 5 days x £100 = £50,000, all at the acute trust.
     np.testing.assert_allclose(result.money.delayed_discharge_cost, [0, 0, 0.05, 0, 0, 0])
-    # Acute cost (flex 0): 80 x (0.5 + 0.3 + 0.2 x index) + 0.05, with price-weighted
-    # index (11 + 2 x 21 + 2 x 10.5) / 71 = 74 / 71.
-    assert result.money.provision_cost[0, 2] == approx(80 * (0.8 + 0.2 * 74 / 71) + 0.05)
+    # Acute cost (flex 0): the £70m of its cost base that moves with commissioned activity
+    # (£80m less the £10m its other income pays for) x (0.5 + 0.3 + 0.2 x index), plus that
+    # £10m, plus 0.05, with price-weighted index (11 + 2 x 21 + 2 x 10.5) / 71 = 74 / 71.
+    assert result.money.provision_cost[0, 2] == approx(70 * (0.8 + 0.2 * 74 / 71) + 10 + 0.05)
 
 
 def test_a_social_care_cut_is_a_cut_to_the_council_budget(tiny_system, plain):
@@ -173,16 +173,19 @@ def test_flows_name_payer_payee_and_service(tiny_system, plain):
 
 
 def test_cost_has_fixed_semi_fixed_and_variable_parts_with_flex(tiny_system, plain):
-    scenario = vary(plain, demand_shock=0.1, flex=0.5, cost_inflation=0.05,
+    scenario = vary(plain, demand_shock=0.1, flex=0.5, cost_inflation=0.05, cost_pressure=0.02,
                     efficiency_required=0.04, efficiency_delivered_share=0.5)
     cost = pd.Series(run_year(tiny_system, scenario).money.provision_cost[0], index=ORGS)
-    # cost = base x (fixed + semi x (1 - flex) + (variable + semi x flex) x index) x (1 + inflation)
-    #        - base x efficiency required x delivered share (NHS providers only); index = 1.1.
-    assert cost["acute"] == approx(80 * (0.5 + 0.3 * 0.5 + (0.2 + 0.3 * 0.5) * 1.1) * 1.05
-                                   - 80 * 0.04 * 0.5)  # 85.34
-    assert cost["comm"] == approx(20 * (0.2 + 0.6 * 0.5 + (0.2 + 0.6 * 0.5) * 1.1) * 1.05
-                                  - 20 * 0.04 * 0.5)  # 21.65
-    # The voluntary sector is outside the NHS: no cost improvement programme.
+    # cost = [(base - other income) x (fixed + semi x (1 - flex) + (variable + semi x flex)
+    #         x index) + other income] x (1 + inflation + pressures above the uplift)
+    #        - base x efficiency required x delivered share; index = 1.1. The pressures and the
+    #        savings programme are NHS providers' only. The acute trust's £10m of other income
+    #        pays for costs that do not move with commissioned activity.
+    assert cost["acute"] == approx((70 * (0.5 + 0.3 * 0.5 + (0.2 + 0.3 * 0.5) * 1.1) + 10)
+                                   * 1.07 - 80 * 0.04 * 0.5)  # 86.62
+    assert cost["comm"] == approx(20 * (0.2 + 0.6 * 0.5 + (0.2 + 0.6 * 0.5) * 1.1) * 1.07
+                                  - 20 * 0.04 * 0.5)  # 22.07
+    # The voluntary sector is outside the NHS: no pressures above the uplift, no programme.
     assert cost["vcs"] == approx(7 * (0.5 + 0.5 * 1.1) * 1.05)  # 7.7175
     assert cost[["ccg_a", "ccg_b", "council"]].abs().sum() == 0
 
@@ -211,10 +214,10 @@ def test_positions_and_underlying_positions_by_hand(tiny_system, plain):
     uplift = 1.04  # prices x (1 + 0.05 - 0.01)
     saving = {"acute": 80 * 0.04 * 0.5, "comm": 20 * 0.04 * 0.5}  # 1.6 and 0.4
     support = {"acute": 10 * 80 / 100, "comm": 10 * 20 / 100}  # one-off support by cost base
-    acute_cost = 80 * (0.5 + 0.15 + 0.35 * 1.1) * 1.05 - saving["acute"]
+    acute_cost = (70 * (0.5 + 0.15 + 0.35 * 1.1) + 10) * 1.05 - saving["acute"]
     comm_cost = 20 * (0.2 + 0.3 + 0.5 * 1.1) * 1.05 - saving["comm"]
     # Provider = contract income (fixed: plan x price) + other income + support - cost.
-    assert position["acute"] == approx(71 * uplift + 10 + support["acute"] - acute_cost)  # 6.5
+    assert position["acute"] == approx(71 * uplift + 10 + support["acute"] - acute_cost)  # 6.87
     assert position["comm"] == approx(20 * uplift + support["comm"] - comm_cost)  # 1.15
     # Underlying leaves out one-off support and the non-recurrent half of the savings.
     assert underlying["acute"] == approx(position["acute"] - support["acute"] - 0.5 * saving["acute"])
@@ -239,8 +242,9 @@ def test_scheme_money_lands_on_funder_and_deliverer(tiny_system, plain):
     assert position["comm"] == approx(0.0)
     assert org(result, "cost_gbp_m")["comm"] == approx(20 + 1.5)
     assert position["council"] == approx(10 - 5 - 5 - 0.5)
-    # Acute: income 11 + 37.2 + 18.6 + 10; cost 80 x (0.8 + 0.2 x 66.8 / 71) (flex 0).
-    assert position["acute"] == approx(76.8 - 80 * (0.8 + 0.2 * 66.8 / 71))
+    # Acute: income 11 + 37.2 + 18.6 + 10; cost 70 x (0.8 + 0.2 x 66.8 / 71) + 10 (flex 0;
+    # the £10m its other income pays for does not move with commissioned activity).
+    assert position["acute"] == approx(76.8 - (70 * (0.8 + 0.2 * 66.8 / 71) + 10))
 
 
 def test_a_scheme_funded_and_delivered_by_one_organisation_is_paid_once(tiny_tables, tmp_path):
@@ -274,18 +278,23 @@ def test_underlying_leaves_out_incentive_funds(tiny_system, plain):
 
 # --------------------------------------------------------------------------- 6. incentive fund
 
-# Payment by results, flex 0. A 10% rise: positions before funds are
-# ccg_a 100 - (12.1 + 44 + 2.2) - 45 = -3.3; ccg_b 50 - (22 + 20) - 10 = -2;
-# acute 78.1 + 10 - 80 x (0.8 + 0.2 x 1.1) = 6.5 (control 1: met); comm 20 - 20.4 = -0.4 (missed);
-# NHS 0.8 against a control total of 1: the system misses.
-RISE = {"ccg_a": -3.3, "ccg_b": -2.0, "acute": 6.5, "comm": -0.4}
-# A 10% fall: ccg_a 7.3; ccg_b 2; acute 73.9 - 78.4 = -4.5 (missed); comm 0.4 (met);
-# NHS 5.2 against 1: the system meets.
-FALL = {"ccg_a": 7.3, "ccg_b": 2.0, "acute": -4.5, "comm": 0.4}
+# Payment by results, flex 0; the acute trust's costs: 70 x (0.8 + 0.2 x index) + 10 (its
+# £10m of other income pays for costs that do not move with commissioned activity).
+# A 20% rise: positions before funds are
+# ccg_a 100 - (13.2 + 48 + 2.4) - 45 = -8.6; ccg_b 50 - (24 + 20) - 10 = -4;
+# acute 85.2 + 10 - (70 x (0.8 + 0.2 x 1.2) + 10) = 12.4 (control 1: met);
+# comm 20 - 20 x (0.8 + 0.2 x 1.2) = -0.8 (missed); NHS -1.0 against a control total of 1:
+# the system misses by 2.
+RISE_SHOCK = 0.2
+RISE = {"ccg_a": -8.6, "ccg_b": -4.0, "acute": 12.4, "comm": -0.8}
+# A 10% fall: ccg_a 7.3; ccg_b 2; acute 73.9 - (70 x 0.98 + 10) = -4.7 (missed); comm 0.4
+# (met); NHS 5.0 against 1: the system meets.
+FALL = {"ccg_a": 7.3, "ccg_b": 2.0, "acute": -4.7, "comm": 0.4}
 
 
 @pytest.mark.parametrize("linkage", [0.0, 0.5, 1.0])
-@pytest.mark.parametrize(("shock", "before", "system_met"), [(0.1, RISE, False), (-0.1, FALL, True)])
+@pytest.mark.parametrize(("shock", "before", "system_met"),
+                         [(RISE_SHOCK, RISE, False), (-0.1, FALL, True)])
 def test_incentive_fund_mixes_own_and_system_control_totals(tiny_system, plain, linkage, shock,
                                                             before, system_met):
     result = run_year(tiny_system, vary(plain, demand_shock=shock, incentive_fund_scale=1.0,
@@ -313,16 +322,16 @@ def test_incentive_fund_scale_scales_the_funds(tiny_system, plain):
 
 
 def test_risk_share_transfers_follow_the_design_formula(tiny_system, plain):
-    result = run_year(tiny_system, vary(plain, demand_shock=0.1, risk_share=0.5))
+    result = run_year(tiny_system, vary(plain, demand_shock=RISE_SHOCK, risk_share=0.5))
     control = {"ccg_a": 0, "ccg_b": 0, "acute": 1, "comm": 0}
-    gap = sum(RISE.values()) - sum(control.values())  # 0.8 - 1 = -0.2
+    gap = sum(RISE.values()) - sum(control.values())  # -1.0 - 1 = -2.0
     transfer = org(result, "risk_share_gbp_m")
     for o, before in RISE.items():
         # lambda x [(control - position) + weight x (system position - system control total)]
         expected = 0.5 * ((control[o] - before) + WEIGHTS[o] * gap)
         assert transfer[o] == approx(expected), o
         assert org(result, "position_gbp_m")[o] == approx(before + expected), o
-    assert transfer["acute"] == approx(-2.782)
+    assert transfer["acute"] == approx(0.5 * ((1 - 12.4) + 0.32 * -2.0))  # -6.02
     assert transfer[["council", "vcs"]].abs().sum() == 0  # outside the NHS control total
     assert transfer.sum() == approx(0.0)
 
@@ -333,10 +342,10 @@ def test_risk_share_weights_are_sizes(tiny_system, plain):
 
 
 def test_full_risk_share_leaves_each_at_control_total_plus_its_weight_of_the_gap(tiny_system, plain):
-    result = run_year(tiny_system, vary(plain, demand_shock=0.1, risk_share=1.0))
+    result = run_year(tiny_system, vary(plain, demand_shock=RISE_SHOCK, risk_share=1.0))
     control = {"ccg_a": 0, "ccg_b": 0, "acute": 1, "comm": 0}
     for o in RISE:
-        assert org(result, "position_gbp_m")[o] == approx(control[o] + WEIGHTS[o] * -0.2), o
+        assert org(result, "position_gbp_m")[o] == approx(control[o] + WEIGHTS[o] * -2.0), o
 
 
 # --------------------------------------------------------------------------- system and draws
@@ -344,10 +353,12 @@ def test_full_risk_share_leaves_each_at_control_total_plus_its_weight_of_the_gap
 
 def test_system_totals_for_the_nhs_and_the_place(tiny_system, plain):
     result = run_year(tiny_system, vary(plain, demand_shock=0.1))
+    # A 10% rise: ccg_a 100 - (12.1 + 44 + 2.2) - 45 = -3.3; ccg_b 50 - (22 + 20) - 10 = -2;
+    # acute 78.1 + 10 - (70 x (0.8 + 0.2 x 1.1) + 10) = 6.7; comm 20 - 20.4 = -0.4: NHS 1.0.
     # Council 10 - 5.5 - 5; voluntary sector 5.5 + 2.2 - 7 x (0.5 + 0.5 x 1.1).
     outside = (10 - 5.5 - 5) + (7.7 - 7 * 1.05)
-    assert result.system.loc["nhs", "position_gbp_m"] == approx(0.8)
-    assert result.system.loc["place", "position_gbp_m"] == approx(0.8 + outside)
+    assert result.system.loc["nhs", "position_gbp_m"] == approx(-3.3 - 2 + 6.7 - 0.4)
+    assert result.system.loc["place", "position_gbp_m"] == approx(1.0 + outside)
     assert result.system.loc["nhs", "control_total_gbp_m"] == approx(1.0)
     assert result.system.loc["place", "control_total_gbp_m"] == approx(1.0)
 
@@ -400,10 +411,10 @@ def test_flows_amounts_are_numbers_with_or_without_schemes(tiny_system, plain, s
 
 
 def test_the_incentive_fund_counts_the_position_after_the_risk_share(tiny_system, plain):
-    # A 10% fall: the acute trust alone is at -4.5 against 1, the NHS at 5.2 against 1.
-    # A full risk share puts it at 1 + 0.32 x (5.2 - 1) = 2.344: it now meets its control total.
+    # A 10% fall: the acute trust alone is at -4.7 against 1, the NHS at 5.0 against 1.
+    # A full risk share puts it at 1 + 0.32 x (5.0 - 1) = 2.28: it now meets its control total.
     scenario = vary(plain, demand_shock=-0.1, risk_share=1.0, incentive_fund_scale=1.0)
     result = run_year(tiny_system, scenario)
-    assert org(result, "position_gbp_m")["acute"] == approx(1 + 0.32 * 4.2 + 2)
+    assert org(result, "position_gbp_m")["acute"] == approx(1 + 0.32 * 4.0 + 2)
     assert bool(org(result, "met_control_total")["acute"]) is True
     assert org(result, "incentive_fund_gbp_m")["acute"] == approx(2.0)

@@ -7,9 +7,9 @@ import dataclasses
 
 import numpy as np
 import pytest
-from tiny import PLAIN, vary
 from pytest import approx
 from systems import EXAMPLE_IDS, EXAMPLE_SYSTEMS
+from tiny import PLAIN, vary
 
 from casestudy import Scenario, ScenarioError, contingency_reserves, load_system, run_year
 from casestudy.governance import (
@@ -118,7 +118,8 @@ def test_optional_steps_appear_only_when_switched_on(bundled_system):
 
 def test_bridge_by_hand_on_the_tiny_system(tiny_system):
     """Last year rolled back and each step, by hand (see tests/conftest.py for the figures)."""
-    scenario = vary(PLAIN, price_uplift=0.02, cost_inflation=0.03, allocation_growth=0.05)
+    scenario = vary(PLAIN, price_uplift=0.02, cost_inflation=0.03, cost_pressure=0.01,
+                    allocation_growth=0.05)
     table = bridge_table(tiny_system, scenario)
     ccg = bridge_of(table, "ccg_a").set_index("step").change_gbp_m
     acute = bridge_of(table, "acute").set_index("step").change_gbp_m
@@ -129,17 +130,21 @@ def test_bridge_by_hand_on_the_tiny_system(tiny_system):
     assert ccg["Allocation and other income growth"] == approx(100 - 100 / 1.05)
     assert ccg["Price uplift less efficiency factor"] == approx(-52 * 0.02)
     assert ccg["Cost inflation"] == approx(-(45 * 52 / 53) * (1 - 1 / 1.03))
+    assert ccg["Cost pressures above the uplift"] == approx(0.0)  # NHS providers' only
     assert ccg["Demand growth"] == approx(-1 * 1.02 - 45 * (1 - 52 / 53))
     assert ccg["Underlying plan"] == approx(100 - 53 * 1.02 - 45)
 
-    # The acute trust's lines are 70 last year, 71 this year; its cost base of 80 is for 71.
-    cost_last_year = 80 * 70 / 71
+    # The acute trust's lines are 70 last year, 71 this year. Of its cost base of 80, the 10
+    # its other income pays for does not move with commissioned activity; the other 70 is for
+    # 71, so last year it was 70 x 70 / 71.
+    cost_last_year = 10 + 70 * 70 / 71
     assert acute["Last year underlying"] == approx(70 + 10 / 1.05 - cost_last_year)
     assert acute["Allocation and other income growth"] == approx(10 - 10 / 1.05)
     assert acute["Price uplift less efficiency factor"] == approx(70 * 0.02)
     assert acute["Cost inflation"] == approx(-cost_last_year * 0.03)
-    assert acute["Demand growth"] == approx(1 * 1.02 - (80 - cost_last_year) * 1.03)
-    assert acute["Underlying plan"] == approx(71 * 1.02 + 10 - 80 * 1.03)
+    assert acute["Cost pressures above the uplift"] == approx(-cost_last_year * 0.01)
+    assert acute["Demand growth"] == approx(1 * 1.02 - (80 - cost_last_year) * 1.04)
+    assert acute["Underlying plan"] == approx(71 * 1.02 + 10 - 80 * 1.04)
 
 
 def test_one_off_steps_by_hand_on_the_tiny_system(tiny_system):

@@ -246,12 +246,15 @@ def test_under_fixed_income_a_commissioners_position_does_not_move_with_demand(s
                                       {s: "fixed_income" for s in SERVICES}])),
        st.data())
 def test_each_extra_unit_gains_the_rate_of_price_less_marginal_cost(systems, case, data):
-    """d(position)/d(unit) = price x (rate - marginal x (1 + inflation) x cost base / planned income).
+    """d(position)/d(unit) = price x (rate - marginal x growth x moving base / planned income).
 
-    cost = base x (fixed + semi (1 - flex) + (variable + semi flex) x index) x (1 + inflation),
-    index = sum(actual x price) / sum(planned x price) over the provider's lines, so one more
-    unit of line l adds base x (variable + semi flex) x (1 + inflation) x price_l / planned
-    income, while income rises by rate x price_l (rate 1 by activity, 0 for fixed income).
+    cost = [moving base x (fixed + semi (1 - flex) + (variable + semi flex) x index) + the
+    costs other income pays for] x growth, where the moving base is the cost base less those
+    costs (other income, up to the cost base) and growth is 1 + inflation, plus the pressures
+    above the uplift for NHS providers; index = sum(actual x price) / sum(planned x price)
+    over the provider's lines. So one more unit of line l adds moving base x (variable + semi
+    flex) x growth x price_l / planned income, while income rises by rate x price_l (rate 1
+    by activity, 0 for fixed income).
     """
     name, scenario, _ = case
     system = systems[name]
@@ -273,8 +276,9 @@ def test_each_extra_unit_gains_the_rate_of_price_less_marginal_cost(systems, cas
     mine = inputs.provider_of[:, provider] > 0
     planned_income_gbp_m = (inputs.planned[mine] * inputs.price_gbp[mine]).sum() / GBP_PER_M
     price_gbp_m = inputs.price_gbp[line] / GBP_PER_M
-    expected = price_gbp_m * (rate - marginal * (1 + scenario.cost_inflation)
-                              * orgs.cost_base_gbp_m / planned_income_gbp_m)
+    moving = orgs.cost_base_gbp_m - min(orgs.other_income_gbp_m, orgs.cost_base_gbp_m)
+    growth = 1 + scenario.cost_inflation + scenario.cost_pressure * bool(orgs.in_nhs_control_total)
+    expected = price_gbp_m * (rate - marginal * growth * moving / planned_income_gbp_m)
     assert gain[provider] == pytest.approx(expected, rel=1e-6, abs=1e-12)
     assert gain[payer] == pytest.approx(-rate * price_gbp_m, rel=1e-6, abs=1e-12)
     others = np.ones(len(gain), bool)

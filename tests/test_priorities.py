@@ -2,8 +2,9 @@
 
 The tiny system (tests/conftest.py) plus a third scheme. Under the plain scenario (no
 inflation, no efficiency, flex 0), the acute trust's marginal cost is its variable share,
-0.2 of its cost base of 80, spread over £71m of planned activity (elective 11, emergency
-60), so each £1m of activity it no longer does saves it 16 / 71 £m.
+0.2 of the 70 of its cost base of 80 that moves with commissioned activity (its other income
+of 10 pays for costs that do not), spread over £71m of planned activity (elective 11,
+emergency 60), so each £1m of activity it no longer does saves it 14 / 71 £m.
 
     scheme    funder   deliverer  cost  chance  load  effect
     frailty   ccg_a    comm       1.0   0.5     2     acute emergency -10%
@@ -18,9 +19,9 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
-from tiny import TINY_TABLES, vary, write_tables
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tiny import TINY_TABLES, vary, write_tables
 
 import casestudy as cs
 from casestudy.priorities import (
@@ -33,7 +34,7 @@ from casestudy.priorities import (
     scheme_table,
 )
 
-SAVED_PER_GBP_M = 16 / 71  # acute marginal cost per £m of activity avoided
+SAVED_PER_GBP_M = 0.2 * (80 - 10) / 71  # acute marginal cost per £m of activity avoided: 14/71
 EMERGENCY_GBP_M = {"ccg_a": 40.0, "ccg_b": 20.0}
 ELECTIVE_GBP_M = 11.0  # all paid by ccg_a
 SCHEMES = {  # funder, cost, chance, load, emergency cut, elective cut
@@ -41,13 +42,23 @@ SCHEMES = {  # funder, cost, chance, load, emergency cut, elective cut
     "falls": ("council", 0.5, 1.0, 1.0, 0.02, 0.0),
     "diabetes": ("ccg_b", 0.4, 1.0, 3.0, 0.0, 0.05),
 }
-# Share of price paid for activity off plan, per preset: (elective, emergency).
-VARIABLE_RATE = {
-    "payment_by_results": (1.0, 1.0),
-    "fixed_income": (0.0, 0.0),
-    "blended": (1.0, 0.2),
-    "aligned_payment_and_incentive": (1.0, 0.0),
+# Share of price taken back for elective activity below plan, per preset.
+ELECTIVE_RATE_BELOW_PLAN = {
+    "payment_by_results": 1.0, "pbr_mret": 1.0, "fixed_income": 0.0, "blended": 1.0,
+    "api_2022": 0.0,  # 75% above plan, nothing back below it
+    "api_2023": 1.0, "nhsps_2026": 1.0,
 }
+
+
+def emergency_paid(preset: str, activity: float) -> float:
+    """What an emergency line pays, as a share of its planned value, at ``activity`` x plan."""
+    if preset == "payment_by_results":
+        return activity
+    if preset == "pbr_mret":  # full price to the 0.94 baseline, 70% above it
+        return min(activity, 0.94) + 0.7 * max(0.0, activity - 0.94)
+    if preset in ("blended", "nhsps_2026"):  # plan plus 20% of the difference
+        return 1.0 + 0.2 * (activity - 1.0)
+    return 1.0  # fixed income and the API presets: emergency care in the fixed element
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +79,10 @@ def by_hand(chosen: tuple[str, ...], capacity: float, preset: str = "payment_by_
     strain = min(1.0, capacity / load) ** OVERLOAD_ELASTICITY if load else 1.0
     emergency_cut = sum(SCHEMES[s][2] * strain * SCHEMES[s][4] for s in chosen)
     elective_cut = sum(SCHEMES[s][2] * strain * SCHEMES[s][5] for s in chosen)
-    elective_rate, emergency_rate = VARIABLE_RATE[preset]
+    elective_rate = ELECTIVE_RATE_BELOW_PLAN[preset]
+    # The payment given up per £ of emergency activity avoided (MRET: kinked at its baseline).
+    emergency_rate = ((emergency_paid(preset, 1.0) - emergency_paid(preset, 1.0 - emergency_cut))
+                      / emergency_cut if emergency_cut else 0.0)
     cost = {org: sum(SCHEMES[s][1] for s in chosen if SCHEMES[s][0] == org)
             for org in ("ccg_a", "ccg_b", "council")}
     avoided = ELECTIVE_GBP_M * elective_cut + sum(EMERGENCY_GBP_M.values()) * emergency_cut
@@ -124,9 +138,9 @@ def test_scheme_table_by_hand(three, plain):
         assert table.loc[scheme, "nhs_benefit_gbp_m"] == pytest.approx(alone["nhs_system"])
         assert table.loc[scheme, "place_benefit_gbp_m"] == pytest.approx(alone["place"])
         assert table.loc[scheme, "delivery_share"] == pytest.approx(SCHEMES[scheme][2])
-    # Falls is paid for by the council: it saves the NHS 16/71 x 60 x 2% and costs it nothing.
-    assert table.loc["falls", "nhs_benefit_gbp_m"] == pytest.approx(16 / 71 * 1.2)
-    assert table.loc["falls", "place_benefit_gbp_m"] == pytest.approx(16 / 71 * 1.2 - 0.5)
+    # Falls is paid for by the council: it saves the NHS 14/71 x 60 x 2% and costs it nothing.
+    assert table.loc["falls", "nhs_benefit_gbp_m"] == pytest.approx(14 / 71 * 1.2)
+    assert table.loc["falls", "place_benefit_gbp_m"] == pytest.approx(14 / 71 * 1.2 - 0.5)
 
 
 def test_a_scheme_heavier_than_capacity_is_cut_even_alone(three, plain):
@@ -189,7 +203,7 @@ def test_best_portfolios_by_hand(three, plain, capacity):
 
 
 def test_at_tight_capacity_more_priorities_deliver_less(three, plain):
-    # Capacity 3: falls alone is worth 16/71 x 1.2 = 0.27; adding frailty (load 3, still
+    # Capacity 3: falls alone is worth 14/71 x 1.2 = 0.24; adding frailty (load 3, still
     # within capacity) costs more than it saves; all three (load 6) cut every chance to 35%.
     table = best_portfolios(three, vary(plain, leadership_capacity=3.0)).set_index("size")
     assert table.loc[1, "schemes"] == ("falls",)

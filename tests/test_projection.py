@@ -7,9 +7,9 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
-from tiny import TINY_TABLES, vary, write_tables
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tiny import TINY_TABLES, vary, write_tables
 
 import casestudy as cs
 from casestudy.projection import PROJECT_COLUMNS, project, scheme_ramp, system_totals
@@ -54,9 +54,10 @@ def test_cost_base_carries_recurrent_savings_and_planned_growth(tiny_system, pla
     frame = project(tiny_system, scenario, years=2)
     # Year 1: acute cost 80 x 1.02 - saving 80 x 0.05 = 77.6.
     assert one(frame, 1, "acute", "cost_gbp_m") == pytest.approx(80 * 1.02 - 4.0)
-    # Year 2 cost base: (80 x 1.02 - recurrent 0.6 x 4) grown by planned demand growth,
-    # price-weighted: elective 11m -> 12.1m, emergency 60m flat, so 1.1 / 71.
-    base = (80 * 1.02 - 2.4) * (1 + 1.1 / 71)
+    # Year 2 cost base: (80 x 1.02 - recurrent 0.6 x 4) with the part that moves with
+    # commissioned activity (70 of 80: other income pays for 10) grown by planned demand
+    # growth, price-weighted: elective 11m -> 12.1m, emergency 60m flat, so 1.1 / 71.
+    base = (80 * 1.02 - 2.4) * (1 + 1.1 / 71 * 70 / 80)
     assert one(frame, 2, "acute", "cost_gbp_m") == pytest.approx(base * 1.02 - base * 0.05)
     # Underlying leaves out this year's non-recurrent saving, 40% of 5% of the cost base.
     gap = one(frame, 2, "acute", "position_gbp_m") - one(frame, 2, "acute", "underlying_position_gbp_m")
@@ -219,3 +220,97 @@ def test_projection_does_not_change_the_system(bundled_system):
     before = bundled_system.organisations.copy()
     project(bundled_system, dataclasses.replace(cs.Scenario(), years=3))
     pd.testing.assert_frame_equal(before, bundled_system.organisations)
+
+
+# --------------------------------------------------------------------------- one efficiency ask
+
+ONE_ASK = {"payment": "fixed_income", "cost_inflation": 0.03, "price_uplift": 0.03,
+           "efficiency_factor": 0.01, "cost_pressure": 0.02, "efficiency_required": 0.03,
+           "efficiency_delivered_share": 1.0, "recurrent_share": 1.0, "allocation_growth": 0.02}
+
+
+@pytest.fixture(scope="module")
+def steady(tmp_path_factory):
+    """The tiny system with no demand growth (its elective line grows 10% otherwise)."""
+    tables = {name: [dict(row) for row in rows] for name, rows in TINY_TABLES.items()}
+    for row in tables["service_lines"]:
+        row["demand_growth"] = 0.0
+    return cs.load_system(write_tables(tmp_path_factory.mktemp("steady"), tables))
+
+
+def test_the_efficiency_factor_and_the_savings_programme_are_one_ask(steady, plain):
+    # Prices rise 3% - 1% = 2%; NHS providers' costs rise 3% + 2% pressures above the uplift;
+    # the savings programme of 3% is the one ask that covers the 1% factor and the 2% pressures.
+    frame = project(steady, vary(plain, **ONE_ASK), years=2)
+    # Without growth the acute trust's plan is 10,000 electives at £1,000 and 30,000 emergency
+    # spells at £2,000: £70m. Year 1: income 70 x 1.02 + 10 = 81.4; cost 80 x 1.05 - 80 x 0.03
+    # = 81.6; position -0.2.
+    assert one(frame, 1, "acute", "position_gbp_m") == pytest.approx(70 * 1.02 + 10 - 81.6)
+    # Year 2: cost base 80 x 1.05 - 2.4 = 81.6, cost 81.6 x 1.05 - 81.6 x 0.03 = 81.6 x 1.02;
+    # income 70 x 1.02^2 + 10 x 1.02. The position moves with prices (-0.2 x 1.02), no more.
+    year_2 = 70 * 1.02**2 + 10 * 1.02 - 81.6 * 1.02
+    assert one(frame, 2, "acute", "position_gbp_m") == pytest.approx(year_2)
+    assert year_2 == pytest.approx(-0.2 * 1.02)
+    # The community trust (no other income): 20 x 1.02 against 20 x 1.05 - 0.6, and so on.
+    assert one(frame, 1, "comm", "position_gbp_m") == pytest.approx(0.0, abs=1e-12)
+    assert one(frame, 2, "comm", "position_gbp_m") == pytest.approx(0.0, abs=1e-12)
+    # Stacked (the kit before: no pressures, so the 3% programme came on top of the 1% factor),
+    # the trust's surplus grew year on year: 81.4 - (80 x 1.03 - 2.4) = 1.4, then
+    # 83.028 - (82.4 - 2.4) x 1.03 + 2.4 = 83.028 - 80 = 3.03.
+    stacked = project(steady, vary(plain, **{**ONE_ASK, "cost_pressure": 0.0}), years=2)
+    assert one(stacked, 1, "acute", "position_gbp_m") == pytest.approx(81.4 - 80.0)
+    assert one(stacked, 2, "acute", "position_gbp_m") == pytest.approx(83.028 - 80.0)
+
+
+def test_fixed_income_on_plan_gives_the_acute_trusts_no_growing_surplus(bundled_system):
+    # The kit's defaults, fixed income, demand on plan, no schemes. Before the one-ask model the
+    # acute trusts reported +£35.5m and +£14.0m in year 5 (+£29.6m before incentive funds
+    # over year 1) while the three CCGs sank to -£61.5m.
+    def acute_before_funds(scenario):
+        frame = project(bundled_system, scenario, years=5)
+        acute = frame[frame.kind == "acute"]
+        return (acute.position_gbp_m - acute.incentive_fund_gbp_m).groupby(acute.year).sum()
+
+    now = acute_before_funds(cs.Scenario.preset("fixed_income"))
+    assert now.loc[5] < now.loc[1]
+    # Leave the pressures out (efficiency counted twice) and the surplus grows again: the test
+    # can fail.
+    stacked = acute_before_funds(cs.Scenario.preset("fixed_income", cost_pressure=0.0))
+    assert stacked.loc[5] > stacked.loc[1] + 10
+
+
+def test_costs_other_income_pays_for_do_not_move_with_commissioned_activity(tiny_tables, tmp_path,
+                                                                            plain):
+    # 10% more activity under payment by results, flex 0: the acute trust's cost rises by the
+    # variable 0.2 of the £70m that moves (its £80m less the £10m its other income pays for).
+    more = vary(plain, demand_shock=0.1)
+    base = cs.run_year(cs.load_system(write_tables(tmp_path / "a", tiny_tables)), plain)
+    extra = cs.run_year(cs.load_system(write_tables(tmp_path / "b", tiny_tables)), more)
+    acute = lambda r: r.organisations.loc["acute", "cost_gbp_m"]
+    assert acute(extra) - acute(base) == pytest.approx(0.2 * 70 * 0.1)  # 1.4
+    # With no other income the whole £80m moves: 0.2 x 80 x 10% = 1.6.
+    for row in tiny_tables["organisations"]:
+        row["other_income_gbp_m"] = 0.0
+    system = cs.load_system(write_tables(tmp_path / "c", tiny_tables))
+    assert (acute(cs.run_year(system, more)) - acute(cs.run_year(system, plain))
+            == pytest.approx(0.2 * 80 * 0.1))
+
+
+# --------------------------------------------------------------------------- by preset
+
+
+def test_project_by_preset_stacks_project_under_each_preset(bundled_system):
+    base = cs.Scenario(demand_shock=0.02)
+    frame = cs.project_by_preset(bundled_system, base, ("pbr_mret", "fixed_income"), years=3)
+    assert list(frame.columns) == ["payment", *PROJECT_COLUMNS]
+    assert frame.payment.drop_duplicates().tolist() == ["pbr_mret", "fixed_income"]
+    for preset in ("pbr_mret", "fixed_income"):
+        mine = frame[frame.payment == preset].drop(columns="payment").reset_index(drop=True)
+        alone = project(bundled_system, dataclasses.replace(base, payment=preset), years=3)
+        pd.testing.assert_frame_equal(mine, alone, check_dtype=False)
+    # The old name is the new preset; nonsense is refused, naming the presets.
+    old = cs.project_by_preset(bundled_system, base, ["aligned_payment_and_incentive"], years=1)
+    assert set(old.payment) == {"api_2023"}
+    for bad in (["tariff"], "pbr_mret", [], ["blended", "blended"]):
+        with pytest.raises(cs.ScenarioError, match="preset"):
+            cs.project_by_preset(bundled_system, base, bad, years=1)

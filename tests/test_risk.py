@@ -7,9 +7,9 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
-from tiny import vary
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tiny import vary
 
 import casestudy as cs
 from casestudy import risk
@@ -89,7 +89,7 @@ def test_chunks_do_not_change_the_numbers(bundled_system, monkeypatch):
     # One code path: cutting the draws into chunks of 7 gives the same frame as one chunk.
     scenario = cs.Scenario(payment="payment_by_results")
     whole = simulate(bundled_system, scenario, draws=30, seed=4)
-    monkeypatch.setattr(risk, "CHUNK_DRAWS", 7)
+    monkeypatch.setattr(risk, "rows_per_chunk", lambda inputs: 7)
     pd.testing.assert_frame_equal(whole, simulate(bundled_system, scenario, draws=30, seed=4))
 
 

@@ -166,10 +166,17 @@ def test_blended_preset_blends_emergency_care_with_the_scenario_rates():
 
 
 def test_aligned_payment_and_incentive_has_a_variable_elective_element():
-    rules = Scenario.preset("aligned_payment_and_incentive", elective_variable_rate=0.75)
-    rules = rules.rules_by_service()
+    rules = Scenario.preset("api_2023", elective_variable_rate=0.75,
+                            outpatient_follow_up_share=0.6).rules_by_service()
     assert rules["elective"] == Blended(rate_above_plan=0.75, rate_below_plan=0.75)
-    for service in ("non_elective", "outpatient", "a_and_e", "community", "mental_health"):
+    # Follow-ups (0.6 of outpatient value) in the fixed element; the other 0.4 at unit prices.
+    assert rules["outpatient"] == Blended(rate_above_plan=0.4, rate_below_plan=0.4)
+    for service in ("non_elective", "a_and_e", "community", "mental_health"):
+        assert rules[service] == FIXED, service
+    # 2022/23: 75% above plan, nothing back below, whatever the elective variable rate says.
+    rules = Scenario.preset("api_2022", elective_variable_rate=0.3).rules_by_service()
+    assert rules["elective"] == Blended(rate_above_plan=0.75, rate_below_plan=0.0)
+    for service in ("non_elective", "outpatient", "a_and_e", "community"):
         assert rules[service] == FIXED, service
 
 
@@ -287,7 +294,7 @@ def test_malformed_json_is_refused(text, words):
 
 
 def test_from_json_refuses_something_that_is_not_text():
-    with pytest.raises(ScenarioError, match="not valid JSON"):
+    with pytest.raises(ScenarioError, match=r"must be text \(JSON\), not NoneType"):
         Scenario.from_json(None)  # type: ignore[arg-type]
 
 
@@ -301,12 +308,14 @@ def test_changes_from_says_what_differs_in_words():
     assert base.changes_from(base) == []
     other = Scenario.preset("payment_by_results", schemes=("frailty", "falls"), years=3)
     assert other.changes_from(base) == [
-        "Payment rule Payment by results instead of Fixed income",
+        ("Payment rule Pure payment by results (a teaching extreme) instead of "
+         "Fixed income (Bradford, to 2019/20)"),
         "Shared schemes frailty, falls instead of none",
         "Years 3 instead of 5",
     ]
     custom = Scenario(payment={"elective": "activity_based"})
-    assert custom.changes_from(base) == ["Payment rule custom rules instead of Fixed income"]
+    assert custom.changes_from(base) == [
+        "Payment rule custom rules instead of Fixed income (Bradford, to 2019/20)"]
     named = other.changes_from(base, {"frailty": "Integrated frailty service"})
     assert named[1] == "Shared schemes Integrated frailty service, falls instead of none"
 
@@ -314,14 +323,20 @@ def test_changes_from_says_what_differs_in_words():
 @pytest.mark.parametrize("payment", PRESETS)
 def test_the_rates_a_rule_ignores_change_nothing_and_the_ones_it_reads_do(bundled_system, payment):
     from casestudy import run_year
+    from casestudy.scenario import ALL_RATES
 
-    # Demand off plan, so that a rate applied to activity off plan has something to act on.
-    base = Scenario.preset(payment, demand_shock=0.1)
-    position = run_year(bundled_system, base).organisations.position_gbp_m
-    for name in ("blended_rate_above_plan", "blended_rate_below_plan", "elective_variable_rate"):
-        moved = dataclasses.replace(base, **{name: 0.0 if getattr(base, name) > 0.5 else 1.0})
-        change = (run_year(bundled_system, moved).organisations.position_gbp_m - position).abs().max()
-        if name in base.unused_rates():
-            assert change == 0, name
-        elif name != "blended_rate_below_plan":  # demand above plan: only the rate above acts
-            assert change > 0.01, name
+    # Demand off plan both ways, so a rate applied above or below plan has something to act on.
+    for name in ALL_RATES:
+        moves = []
+        for shock in (0.1, -0.1):
+            base = Scenario.preset(payment, demand_shock=shock)
+            position = run_year(bundled_system, base).organisations.position_gbp_m
+            info = field_info(name)
+            other = info["min"] if getattr(base, name) > (info["min"] + info["max"]) / 2 else info["max"]
+            moved = dataclasses.replace(base, **{name: other})
+            moves.append((run_year(bundled_system, moved).organisations.position_gbp_m
+                          - position).abs().max())
+        if name in Scenario.preset(payment).unused_rates():
+            assert max(moves) == 0, name
+        else:
+            assert max(moves) > 0.01, name

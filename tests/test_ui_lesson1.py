@@ -74,11 +74,12 @@ def test_memorandum_by_hand_on_the_tiny_system(tiny_system, plain):
     # Payment by results, flex 0: the acute trust's non-elective activity (20,000 + 10,000
     # spells at £2,000 = £60m of its £71m plan) falls by 10% x 0.5 x s + 2% x s, with
     # s = 0.35355: 0.02475 of the non-elective spells. It loses that share of £60m in income
-    # and saves the variable 0.2 of its £80m cost base moved by the price-weighted index
-    # (60 / 71 of its activity falls by 0.02475).
+    # and saves the variable 0.2 of the £70m of its cost base that moves with commissioned
+    # activity (£80m less the £10m its other income pays for), moved by the price-weighted
+    # index (60 / 71 of its activity falls by 0.02475).
     drop = 0.10 * 0.5 * strain + 0.02 * strain
     income_lost = 60 * drop
-    cost_saved = 80 * 0.2 * (60 / 71) * drop
+    cost_saved = (80 - 10) * 0.2 * (60 / 71) * drop
     assert memo.organisations.loc["acute", "benefit_gbp_m"] == pytest.approx(
         cost_saved - income_lost)
     # The commissioners save what they no longer pay; ccg_a and the council pay the schemes;

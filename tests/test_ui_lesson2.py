@@ -33,6 +33,7 @@ from casestudy.charts.behaviours import (
     shift_by_rule_figure,
 )
 from casestudy.charts.style import KIND_LABELS
+from casestudy.scenario import BRADFORD_PRESETS, PRESET_LABELS
 from casestudy.ui import lesson2
 
 
@@ -49,6 +50,8 @@ def test_shift_panel_draws_each_rule_as_the_model_says(system):
     panel.update()
     data = panel.figures[0].data
     expected = shift_by_rule(system, panel.scenario(), shift_for(system))
+    # The rules of the Bradford years are drawn, and only those while the learner's rule is one.
+    assert set(data.payment_label) == {PRESET_LABELS[p] for p in BRADFORD_PRESETS}
     for row in data.itertuples():
         match = expected[(expected.payment_label == row.payment_label) & (expected.name == row.name)]
         assert row.change_gbp_m == pytest.approx(match.change_gbp_m.iloc[0])
@@ -57,7 +60,7 @@ def test_shift_panel_draws_each_rule_as_the_model_says(system):
     for org in (shift.acute_id, shift.funder_id, shift.deliverer_id):
         assert system.org_name(org) in names
     chosen = data[data.chosen]
-    assert set(chosen.payment_label) == {"Fixed income"}
+    assert set(chosen.payment_label) == {PRESET_LABELS["fixed_income"]}
     assert chosen.rule.str.endswith("(your rule)").all()
 
 
@@ -85,17 +88,22 @@ def test_switching_the_rule_moves_the_acute_trust_but_not_the_system(system):
     panel = lesson2.ShiftPanel(system)
     panel.update()
     shift = shift_for(system)
-    panel.controls["payment"].value = "payment_by_results"
+    panel.controls["payment"].value = "pbr_mret"
     scenario = panel.scenario()
     changes = shift_changes(system, scenario, shift)
     assert money(changes.loc[shift.acute_id, "change_gbp_m"]) in panel.text
-    assert "Under payment by results" in panel.text
+    assert "Under payment by results + MRET (2016/17-2018/19)" in panel.text
     data = panel.figures[0].data
-    assert set(data[data.chosen].payment_label) == {"Payment by results"}
+    assert set(data[data.chosen].payment_label) == {PRESET_LABELS["pbr_mret"]}
     pbr = changes.loc[shift.acute_id, "change_gbp_m"]
     fixed = shift_changes(system, Scenario.preset("fixed_income"), shift).loc[shift.acute_id,
                                                                                "change_gbp_m"]
     assert pbr < 0 < fixed  # payment by results strands cost; fixed income flips it
+    # A rule from outside the Bradford years is drawn beside them when the learner picks it.
+    panel.controls["payment"].value = "api_2023"
+    data = panel.figures[0].data
+    assert set(data.payment_label) == {PRESET_LABELS[p] for p in (*BRADFORD_PRESETS, "api_2023")}
+    assert set(data[data.chosen].payment_label) == {PRESET_LABELS["api_2023"]}
 
 
 def _drawn_rows(spec: dict) -> pd.DataFrame:
@@ -114,14 +122,14 @@ def _legend_values(spec: dict) -> list[str] | None:
     raise AssertionError("no colour encoding")
 
 
-@pytest.mark.parametrize("payment", ["fixed_income", "payment_by_results", "blended"])
+@pytest.mark.parametrize("payment", ["fixed_income", "pbr_mret", "blended", "payment_by_results"])
 def test_shift_panel_bars_add_up_to_the_system_under_every_rule(system, payment):
     panel = lesson2.ShiftPanel(system)
     panel.update()
     panel.controls["payment"].value = payment
     shift = _move_share(panel, 0.085)
     drawn = _drawn_rows(panel.specs[0])  # what the page gets, after the slider moved
-    assert drawn.rule.nunique() == 4
+    assert drawn.rule.nunique() == len(BRADFORD_PRESETS) + (payment not in BRADFORD_PRESETS)
     for rule, rows in drawn.groupby("payment_label"):
         system_rows = rows[rows.kind == SYSTEM_ID]
         assert len(system_rows) == 1, rule

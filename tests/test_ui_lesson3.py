@@ -292,3 +292,28 @@ def test_reserve_chart_reads_in_pounds_million_with_the_kind_legend(system):
     alone = data[data.arrangement == "alone"]
     assert colour["field"] == "kind_label" and colour["legend"]
     assert colour["scale"]["domain"] == list(dict.fromkeys(alone.kind_label))
+
+
+# --------------------------------------------------------------------------- words and their sources
+
+
+def test_the_situation_claims_only_what_the_case_study_says(system):
+    # The case study says the partners pooled risk (R1); their reserve and any linkage of
+    # their funds were not published, so the words mark those settings as illustrative.
+    text = lesson3.situation(system).data
+    assert "pooled risk" in text and "illustrative" in text
+    assert "tied part of their incentive funds" not in text
+
+
+def test_a_later_rule_is_called_a_thought_experiment_and_a_full_risk_share_a_linkage(system):
+    panel = lesson3.ReservePanel(system, draws=DRAWS)
+    panel.update()
+    assert "thought experiment" not in panel.text  # fixed income: a rule of the Bradford years
+    panel.controls["payment"].value = "api_2023"
+    assert "thought experiment" in panel.text
+    linkage = lesson3.LinkagePanel(system)
+    linkage.update()
+    assert "in effect tied to the system" not in linkage.text
+    linkage.controls["risk_share"].value = 1.0
+    assert "in effect tied to the system" in linkage.text
+    assert "a simplification" in linkage.text  # funds all or nothing, once a year

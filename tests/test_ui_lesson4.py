@@ -12,7 +12,6 @@ from specs import assert_spec_sound
 from systems import NORTHVALE
 
 from casestudy import (
-    PRESETS,
     load_system,
     project,
     risk_by_preset,
@@ -49,10 +48,10 @@ def system(request):
     return load_system() if request.param == "bundled" else load_system(request.param)
 
 
-def by_rule(system, scenario):
-    """project() under each preset, stacked, straight from the model."""
+def by_rule(system, scenario, presets=lesson4.SHOWN):
+    """project() under each preset the lesson shows, stacked, straight from the model."""
     frames = []
-    for preset in PRESETS:
+    for preset in presets:
         frame = project(system, dataclasses.replace(scenario, payment=preset))
         frame["payment"] = preset
         frames.append(frame)
@@ -81,7 +80,8 @@ def test_certainty_panel_draws_what_risk_by_preset_says(system, certainty):
     try:
         scenario = dataclasses.replace(lesson4.DEFAULT, demand_shock=0.04)
         assert certainty.scenario() == scenario
-        expected = risk_by_preset(system, scenario, draws=DRAWS, seed=DEFAULT_SEED)
+        expected = risk_by_preset(system, scenario, draws=DRAWS, seed=DEFAULT_SEED,
+                                  presets=lesson4.RISK_SHOWN)
         expected = expected[expected.org_id.isin(certainty.shown)].set_index(["payment", "org_id"])
         drawn = certainty.figures[1].data.set_index(["payment", "org_id"]).loc[expected.index]
         np.testing.assert_allclose(drawn.sd_position_gbp_m, expected.sd_position_gbp_m, rtol=1e-9)
@@ -101,7 +101,9 @@ def test_certainty_demand_shock_moves_the_distribution_by_the_certain_years_chan
         after = certainty.figures[1].data
         # The text reports the change in each mean from the baseline: check it with run_year.
         provider, commissioner = certainty.shown
-        for preset in ("fixed_income", "payment_by_results"):
+        # Rules linear in activity: every draw moves by the certain year's change.
+        linear = ("fixed_income", "blended")
+        for preset in linear:
             old = dataclasses.replace(lesson4.DEFAULT, payment=preset)
             new = dataclasses.replace(old, demand_shock=0.1)
             columns = ["position_gbp_m", "incentive_fund_gbp_m"]
@@ -115,8 +117,15 @@ def test_certainty_demand_shock_moves_the_distribution_by_the_certain_years_chan
                     (preset, org), "mean_position_gbp_m"]
                 assert mean_now - mean_then == pytest.approx(change[org], abs=1e-9)
         # The shift moves every draw alike: the spread is unchanged, to rounding.
-        np.testing.assert_allclose(after.sd_position_gbp_m, before.sd_position_gbp_m, rtol=1e-9)
+        same = lambda frame: frame[frame.payment.isin(linear)].sd_position_gbp_m.to_numpy()
+        np.testing.assert_allclose(same(after), same(before), rtol=1e-9)
         assert not np.allclose(after.chance_met, before.chance_met)
+        # The marginal rate has a kink at its baseline: its draws are run again, as simulate says.
+        mret = risk_by_preset(system, dataclasses.replace(lesson4.DEFAULT, demand_shock=0.1),
+                              draws=DRAWS, seed=DEFAULT_SEED, presets=("pbr_mret",))
+        mret = mret[mret.org_id.isin(certainty.shown)].set_index("org_id")
+        drawn = after[after.payment == "pbr_mret"].set_index("org_id").loc[mret.index]
+        np.testing.assert_allclose(drawn.sd_position_gbp_m, mret.sd_position_gbp_m, rtol=1e-9)
     finally:
         certainty.reset()
     pd.testing.assert_frame_equal(certainty.figures[1].data, before)
@@ -125,7 +134,7 @@ def test_certainty_demand_shock_moves_the_distribution_by_the_certain_years_chan
 def test_under_fixed_income_the_commissioner_carries_least(certainty):
     spread = certainty.figures[1].data.set_index(["payment", "org_id"]).sd_position_gbp_m
     commissioner = certainty.shown[1]
-    assert spread[("fixed_income", commissioner)] < spread[("payment_by_results", commissioner)]
+    assert spread[("fixed_income", commissioner)] < spread[("pbr_mret", commissioner)]
 
 
 # --------------------------------------------------------------------------- years
@@ -148,7 +157,7 @@ def test_years_panel_draws_the_projection_of_every_rule(system, years):
         totals = system_totals(by_rule(system, scenario))
         drawn = years.figures[0].data.pivot_table(
             index=["payment_label", "year"], columns="series", values="value_gbp_m")
-        for preset in PRESETS:
+        for preset in lesson4.SHOWN:
             label = lesson4.PRESET_LABELS[preset]
             mine = totals[totals.payment == preset].set_index("year")
             np.testing.assert_allclose(drawn.loc[label, "Underlying position"], mine.underlying_position_gbp_m)
@@ -223,7 +232,8 @@ def test_elective_panel_draws_elective_shortfall(system, electives):
     try:
         scenario = dataclasses.replace(lesson4.DEFAULT, elective_variable_rate=0.5)
         provider = largest_acute_trust(system)
-        expected = elective_shortfall(system, scenario, 0.12, provider).set_index(["payment", "org_id"])
+        expected = elective_shortfall(system, scenario, 0.12, provider,
+                                      presets=lesson4.SHOWN).set_index(["payment", "org_id"])
         drawn = electives.figures[0].data.set_index(["payment", "org_id"])
         assert set(drawn.index.get_level_values("org_id")) == {provider, PAYERS_ID, NHS_ID}
         np.testing.assert_allclose(drawn.gain_gbp_m, expected.loc[drawn.index, "gain_gbp_m"])
@@ -239,7 +249,9 @@ def test_fixed_income_rewards_doing_less_and_a_full_variable_rate_does_not(syste
     data = electives.figures[0].data.set_index(["payment", "org_id"]).gain_gbp_m
     provider = largest_acute_trust(system)
     assert data[("fixed_income", provider)] > 0
-    assert data[("aligned_payment_and_incentive", provider)] < 0  # rate 1.0 in the baseline
+    assert data[("api_2023", provider)] < 0  # rate 1.0 both ways in the baseline
+    # 2022/23 took nothing back below plan: the trust gains as under fixed income.
+    assert data[("api_2022", provider)] == pytest.approx(data[("fixed_income", provider)])
     assert data[("fixed_income", PAYERS_ID)] == pytest.approx(0, abs=1e-12)
 
 
@@ -339,3 +351,15 @@ def test_only_incentive_funds_make_the_reported_total_differ_by_rule(system):
     spread = before.groupby(level="year").agg(lambda s: s.max() - s.min())
     assert (spread < 1e-6).all(), spread
     assert "before incentive funds unchanged" in lesson4.the_model(system).data
+
+
+def test_the_words_name_the_rules_of_their_years(system):
+    model = lesson4.the_model(system).data
+    # The Bradford years' tariff: full price to a baseline, the marginal rate above it.
+    assert f"{lesson4.DEFAULT.mret_rate_above_baseline:.0%} of the price of each emergency" in model
+    assert "above plan only in 2022/23" in model and "thought experiment" in model
+    assert "in effect tied to the" in model  # a risk share of 1 links every fund
+    panel = lesson4.CertaintyPanel(system, draws=DRAWS)
+    panel.update()
+    assert "marginal rate" in panel.text
+    assert "full price of every unit off plan" not in panel.text  # pure PbR, not the period's rule

@@ -208,3 +208,14 @@ def test_chart_builders_validate_and_encode_only_their_data(system):
         spec = chart.to_dict()
         assert_spec_sound(spec)
         assert spec["description"]
+
+
+def test_the_cost_of_a_delayed_day_is_shown_as_a_floor_with_a_range(system):
+    from casestudy.scenario import DELAYED_DAY_HIGH_GBP, field_info
+
+    model = lesson5.model_in_one_paragraph(system).data
+    # £173m for 2.3 million delayed days in providers' accounts (R131) is a floor; Age UK put
+    # a bed at about £1,900 a week (R146): 1,900 / 7 = £271, about £270 a day.
+    assert "is a floor" in model and "£270 a day" in model
+    assert round(DELAYED_DAY_HIGH_GBP, -1) == 270
+    assert "floor" in field_info("delayed_day_cost_gbp")["help"]

@@ -26,6 +26,7 @@ from casestudy import (
 )
 from casestudy.charts import money
 from casestudy.charts.sandbox import ab_positions_chart, ab_years_chart
+from casestudy.scenario import ALL_RATES
 from casestudy.ui import sandbox
 from casestudy.ui.common import Prediction
 
@@ -93,17 +94,17 @@ def test_every_knob_reaches_the_scenario(box, system):
 
 def test_rate_sliders_the_payment_rule_ignores_are_greyed_out(box):
     side = box.b
-    disabled = lambda: {n for n in ("blended_rate_above_plan", "blended_rate_below_plan",
-                                    "elective_variable_rate") if side.controls[n].disabled}
+    disabled = lambda: {n for n in ALL_RATES if side.controls[n].disabled}
     assert side.scenario().payment == "fixed_income"
-    assert disabled() == {"blended_rate_above_plan", "blended_rate_below_plan",
-                          "elective_variable_rate"}
+    assert disabled() == set(ALL_RATES)
     side.controls["payment"].value = "blended"
-    assert disabled() == {"elective_variable_rate"}
-    side.controls["payment"].value = "aligned_payment_and_incentive"
-    assert disabled() == {"blended_rate_above_plan", "blended_rate_below_plan"}
+    assert disabled() == set(ALL_RATES) - {"blended_rate_above_plan", "blended_rate_below_plan"}
+    side.controls["payment"].value = "api_2023"
+    assert disabled() == set(ALL_RATES) - {"elective_variable_rate", "outpatient_follow_up_share"}
+    side.controls["payment"].value = "pbr_mret"
+    assert disabled() == set(ALL_RATES) - {"mret_baseline_share", "mret_rate_above_baseline"}
     side.load(Scenario.preset("blended"))
-    assert disabled() == {"elective_variable_rate"}
+    assert disabled() == set(ALL_RATES) - {"blended_rate_above_plan", "blended_rate_below_plan"}
 
 
 def test_b_opens_on_the_group_of_the_setting_it_changes_from_a(box):
@@ -201,8 +202,9 @@ def test_side_by_side_by_hand(tiny_system, plain):
     orgs, totals = sandbox.side_by_side(run_year(tiny_system, plain), run_year(tiny_system, more))
     b = orgs[orgs.scenario == "B"].set_index("org_id")
     # Payment by results, flex 0: 10% more activity pays the acute trust 10% of its £71m
-    # planned income and costs it its variable share, 0.2 x £80m x 10%.
-    assert b.loc["acute", "change_gbp_m"] == pytest.approx(7.1 - 1.6)
+    # planned income and costs it its variable share of the £70m of its cost base that moves
+    # with commissioned activity (£80m less the £10m its other income pays for): 0.2 x 70 x 10%.
+    assert b.loc["acute", "change_gbp_m"] == pytest.approx(7.1 - 1.4)
     assert totals.loc["nhs", "change_position_gbp_m"] == pytest.approx(b.loc[
         ["ccg_a", "ccg_b", "acute", "comm"], "change_gbp_m"].sum())
 

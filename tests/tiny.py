@@ -120,7 +120,8 @@ def write_tables(folder: Path, tables: dict[str, list[dict[str, Any]]]) -> Path:
 
 # Every money knob at a neutral value, so that a test switches on only what it checks.
 PLAIN = Scenario(
-    payment="payment_by_results", demand_shock=0.0, cost_inflation=0.0, price_uplift=0.0,
+    payment="payment_by_results", demand_shock=0.0, cost_inflation=0.0, cost_pressure=0.0,
+    price_uplift=0.0,
     efficiency_factor=0.0, efficiency_required=0.0, efficiency_delivered_share=1.0,
     recurrent_share=1.0, non_recurrent_support_gbp_m=0.0, flex=0.0, schemes=(),
     leadership_capacity=6.0, incentive_fund_scale=0.0, system_linkage=0.0, risk_share=0.0,

@@ -12,6 +12,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from ..scenario import PRESET_INFO
 from .style import KIND_COLOURS, KIND_LABELS, LABELS, SERIES_COLOURS, WIDTH, Figure, money
 
 SYSTEM_KIND = "system"
@@ -27,8 +28,7 @@ BEFORE = "Before the gain share"
 AFTER = "After the gain share"
 GOES_AHEAD = "Goes ahead"
 # Short names for the rules, so four panels fit side by side at 1366 x 768.
-SHORT_RULES = {"Payment by results": "Payment by results", "Fixed income": "Fixed income",
-               "Blended (2019/20)": "Blended", "Aligned payment and incentive": "Aligned payment"}
+SHORT_RULES = {info.label: info.short for info in PRESET_INFO.values()}
 CHOSEN = "|(your rule)"  # a second header line: "|" splits the label (labelExpr below)
 BLOCKED = "Does not happen"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from ..scenario import PRESET_LABELS, PRESETS
+from ..scenario import PRESET_LABELS, PRESETS, preset_phrase
 from .style import KIND_LABELS, LABELS, WIDTH, Figure, kind_colour, money
 
 GAP_AXIS = "Position against its control total (£m): above +, below -"
@@ -63,10 +63,10 @@ def distribution_figure(binned: pd.DataFrame, organisations: pd.DataFrame,
         summary = (f"Simulated positions of {' and '.join(names)} against their control totals "
                    f"under {len(presets)} payment rules; the widest spread is "
                    f"{organisations.loc[widest['org_id'], 'name']} under "
-                   f"{PRESET_LABELS[widest['payment']].lower()} (standard deviation "
+                   f"{preset_phrase(widest['payment'])} (standard deviation "
                    f"{money(widest['sd_position_gbp_m'])}), the narrowest "
                    f"{organisations.loc[narrowest['org_id'], 'name']} under "
-                   f"{PRESET_LABELS[narrowest['payment']].lower()} "
+                   f"{preset_phrase(narrowest['payment'])} "
                    f"({money(narrowest['sd_position_gbp_m'])}).")
     else:
         summary = (f"Simulated positions of {' and '.join(names)} against their control totals "
@@ -133,8 +133,8 @@ def spread_figure(spread: pd.DataFrame, organisations: pd.DataFrame, org_ids: li
             continue
         low, high = min(sds, key=sds.get), max(sds, key=sds.get)
         parts.append(f"{organisations.loc[org, 'name']}: standard deviation from "
-                     f"{money(sds[low])} ({PRESET_LABELS[low].lower()}) to "
-                     f"{money(sds[high])} ({PRESET_LABELS[high].lower()})")
+                     f"{money(sds[low])} ({preset_phrase(low)}) to "
+                     f"{money(sds[high])} ({preset_phrase(high)})")
     summary = "Spread of position under each payment rule. " + "; ".join(parts) + "."
     presets = [p for p in PRESET_ORDER if p in set(data.payment_label)]
     shape = (tuple(presets), tuple(names), tuple(kinds))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from ..scenario import PRESET_LABELS, PRESETS
+from ..scenario import PRESET_LABELS, PRESETS, preset_phrase
 from .distribution import records
 from .style import KIND_COLOURS, SERIES_COLOURS, WIDTH, Figure, money
 
@@ -39,7 +39,7 @@ def shortfall_figure(gains: pd.DataFrame, org_ids: list[str],
     for preset in PRESETS:
         mine = {r["org_id"]: r for r in rows if r["payment"] == preset}
         if mine:
-            parts.append(PRESET_LABELS[preset].lower() + ": "
+            parts.append(preset_phrase(preset) + ": "
                          + ", ".join(f"{mine[o]['name']} {money(mine[o]['gain_gbp_m'])}"
                                      for o in org_ids if o in mine))
     summary = "Gain from doing fewer electives than planned, by payment rule. " + "; ".join(parts) + "."

@@ -12,6 +12,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from ..scenario import mid_sentence
 from .style import (
     KIND_COLOURS,
     KIND_LABELS,
@@ -59,7 +60,7 @@ def who_gains_figure(table: pd.DataFrame, payment_label: str,
     if not payers:
         summary = "No schemes are chosen, so nobody pays and nobody gains."
     else:
-        summary = (f"Under {payment_label.lower()}, "
+        summary = (f"Under {mid_sentence(payment_label)}, "
                    + ", ".join(f"{names[i]} pays {money(paid[i])}" for i in payers)
                    + f"; {names[winner]} gains most ({money(benefit[winner])} net)"
                    + (f" and {names[loser]} loses most ({money(benefit[loser])} net)."

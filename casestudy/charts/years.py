@@ -9,7 +9,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from ..scenario import PRESET_LABELS, PRESETS
+from ..scenario import PRESET_LABELS, PRESETS, preset_phrase
 from .distribution import records as rows_of
 from .style import KIND_COLOURS, SERIES_COLOURS, WIDTH, Figure, money
 
@@ -122,8 +122,8 @@ def holders_figure(projections: pd.DataFrame, org_ids: list[str], year: int | No
         if mine:
             low, high = min(mine, key=mine.get), max(mine, key=mine.get)
             parts.append(f"{first[org]['name']} from {money(mine[low])} "
-                         f"({PRESET_LABELS[low].lower()}) to {money(mine[high])} "
-                         f"({PRESET_LABELS[high].lower()})")
+                         f"({preset_phrase(low)}) to {money(mine[high])} "
+                         f"({preset_phrase(high)})")
     summary = f"Underlying position in year {year} under each payment rule: " + "; ".join(parts) + "."
     presets = [p for p in PRESET_ORDER if p in set(data.payment_label)]
     shape = (tuple(presets), tuple(names), tuple(kinds))

@@ -27,12 +27,21 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from ..names import csv_cell
 from ..scenario import Scenario
 from . import db
 from .errors import AccessRefused, PayloadError, RoomError
 from .kinds import encode, kind, validate
-from .names import (REFUSED_CATEGORIES, digest, new_code, new_key, new_token, normalise_code,
-                    normalise_key, team_name)
+from .names import (
+    REFUSED_CATEGORIES,
+    digest,
+    new_code,
+    new_key,
+    new_token,
+    normalise_code,
+    normalise_key,
+    team_name,
+)
 from .state import Event, RoomInfo, RoomState, derive
 
 log = logging.getLogger("casestudy.room")
@@ -67,7 +76,7 @@ def new_room(db_location: Where = None, *, title: str = "") -> tuple[Room, str]:
         made = db.engine(where.url(code))
         now = time.time()
 
-        def attempt() -> int:
+        def attempt(made=made, code=code, now=now) -> int:  # this try's values, bound
             with db.writing(made) as conn:
                 return conn.execute(sa.insert(db.rooms).values(
                     code=code, title=title, key_sha256=digest(key), created_at_s=now)
@@ -268,7 +277,7 @@ class Room:
 
     def export_csv(self) -> str:
         """Every event, one row each; the payload as JSON in its own column. A cell that a
-        spreadsheet would read as a formula (=, +, -, @ first) is prefixed with a quote."""
+        spreadsheet would read as a formula is prefixed with a quote (``casestudy.names``)."""
         teams = self._teams()
         out = io.StringIO()
         columns = ["id", "at_utc", "at_s", "team_id", "team", "bot", "by", "kind", "payload"]
@@ -277,7 +286,7 @@ class Room:
         for event in self.events():
             row = _exported(event, teams)
             row["payload"] = encode(row["payload"])
-            writer.writerow({k: _cell(row[k]) for k in columns})
+            writer.writerow({k: csv_cell(row[k]) for k in columns})
         return out.getvalue()
 
     # ------------------------------------------------------------------ internals
@@ -682,7 +691,3 @@ def _exported(event: Event, teams: Mapping[int, Any]) -> dict[str, Any]:
             "payload": dict(event.payload)}
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value

@@ -21,8 +21,10 @@ from IPython.display import Markdown, display
 
 from ..charts import Figure, LiveSpec, use_offline_renderer
 from ..charts.compiled import VEGA, to_vega
-from ..scenario import PRESET_LABELS, PRESETS, Scenario, field_info
-from ..system import System, load_system
+from ..names import MATHJAX_IGNORE, html_label, html_text
+from ..scenario import PRESET_INFO, PRESET_LABELS, PRESETS, Scenario, field_info
+from ..system import System
+from .default import default_system
 from .scenario_io import ScenarioIO
 
 if TYPE_CHECKING:  # pandas imports its Styler (and jinja2) when a table is first drawn
@@ -106,6 +108,37 @@ class FloatSlider(widgets.FloatSlider):
         return float(round(value, 10))
 
 
+def era_note(scenario: Scenario) -> str:
+    """A sentence for a rule from after the Bradford years run on this system, else "".
+
+    >>> era_note(Scenario.preset("api_2023")).startswith("Aligned payment")
+    True
+    >>> era_note(Scenario.preset("pbr_mret"))
+    ''
+    """
+    payment = scenario.payment
+    if not isinstance(payment, str) or PRESET_INFO[payment].era != "later":
+        return ""
+    return (f"{PRESET_INFO[payment].label.split(' (')[0]} came after the sustainability funds "
+            "of 2016/17-2019/20 and after the clinical commissioning groups (replaced by "
+            "integrated care boards in July 2022): running it with sustainability-style "
+            "incentive funds (and, for a Bradford-like system, with CCGs) is a thought "
+            "experiment.")
+
+
+def risk_share_note(scenario: Scenario) -> str:
+    """A sentence when a full risk share links every incentive fund to the system, else "".
+
+    >>> risk_share_note(Scenario(risk_share=1.0)).startswith("With every variance pooled")
+    True
+    """
+    if scenario.risk_share < 1.0:
+        return ""
+    return ("With every variance pooled (a risk share of 1), each organisation meets its "
+            "control total only when the system does, so every incentive fund is in effect "
+            "tied to the system, whatever the system linkage says.")
+
+
 def control(name: str, value: Any = None, **overrides: Any) -> widgets.Widget:
     """A widget for one scenario field, with its label, range, step and help from the field.
 
@@ -123,7 +156,7 @@ def control(name: str, value: Any = None, **overrides: Any) -> widgets.Widget:
               "layout": widgets.Layout(width=CONTROL_WIDTH)}
     if name == "payment":
         options = [(PRESET_LABELS[p], p) for p in PRESETS]
-        widget = widgets.Dropdown(options=options, value=value if isinstance(value, str) else PRESETS[1],
+        widget = widgets.Dropdown(options=options, value=value if isinstance(value, str) else "fixed_income",
                                   **common)
     elif isinstance(info["default"], bool):
         widget = widgets.Checkbox(value=bool(value), indent=False, **common)
@@ -166,6 +199,17 @@ def chart_outputs(specs: Sequence[dict], figures: Sequence[Figure]) -> tuple[dic
 NO_SNAPSHOT = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=")
 
 
+def name_checkbox(name: str, **kwargs: Any) -> widgets.Checkbox:
+    """A checkbox labelled with a name from the loaded system (a scheme), shown as its own
+    characters: the label is escaped HTML in a span MathJax skips, because JupyterLab and
+    Voila typeset a widget's label as maths (a scheme named ``$x$`` showed as an italic x).
+
+    >>> name_checkbox("<b>Falls</b> $x$").description
+    '<span class="mathjax_ignore">&lt;b&gt;Falls&lt;/b&gt; $x$</span>'
+    """
+    return widgets.Checkbox(description=html_label(name), description_allow_html=True, **kwargs)
+
+
 def help_line(name: str) -> widgets.HTML:
     info = field_info(name)
     unit = f" Unit: {info['unit']}." if info["unit"] else ""
@@ -187,7 +231,7 @@ class Panel:
 
     def __init__(self, system: System | None = None, baseline: Scenario | None = None,
                  **start: Any) -> None:
-        self.system = system if system is not None else load_system()
+        self.system = system if system is not None else default_system()
         self.baseline = baseline if baseline is not None else Scenario.preset("fixed_income")
         first = dataclasses.replace(self.baseline, **start) if start else self.baseline
         # The scenario the controls are laid over: fields the panel does not show come from
@@ -318,6 +362,9 @@ class Panel:
 class Quiz:
     """A multiple-choice question whose feedback explains every option.
 
+    The question, the options and the explanations are plain text (they carry names from
+    the loaded system): the widget and the handouts escape them for HTML.
+
     >>> q = Quiz("Who pays for extra activity under fixed income?",
     ...          ["The commissioner", "The provider"], correct=1,
     ...          explanations=["No: the payment is fixed.", "Yes: its cost rises, its income does not."])
@@ -347,9 +394,10 @@ class Quiz:
         right = index == self.correct
         css = "cs-feedback-right" if right else "cs-feedback-wrong"
         verdict = "Right." if right else "Not quite."
-        answer = "" if right else f" The answer is: <b>{html.escape(self.options[self.correct])}</b>. " \
-                                  f"{self.explanations[self.correct]}"
-        self.feedback.value = f'<div class="{css}"><b>{verdict}</b> {self.explanations[index]}{answer}</div>'
+        answer = "" if right else f" The answer is: <b>{html_text(self.options[self.correct])}</b>. " \
+                                  f"{html_text(self.explanations[self.correct])}"
+        self.feedback.value = (f'<div class="{css}"><b>{verdict}</b> '
+                               f"{html_text(self.explanations[index])}{answer}</div>")
         return right
 
     @property
@@ -379,7 +427,8 @@ class Prediction(Quiz):
 def people_table(frame: pd.DataFrame, decimals: int = 1, percent: Sequence[str] = ()) -> Styler:
     """A table for people to read: no row numbers, words aligned left, numbers right with
     ``decimals`` places (``percent`` columns, shares 0-1, as whole percentages). The frame
-    is its ``.data``.
+    is its ``.data``. Its words and column names are escaped for HTML (they hold names), and
+    MathJax, which JupyterLab and Voila run over an HTML output, leaves the table alone.
 
     >>> people_table(pd.DataFrame({"Scheme": ["Falls"], "Cost (£m)": [0.5]})).data.shape
     (1, 2)
@@ -387,7 +436,9 @@ def people_table(frame: pd.DataFrame, decimals: int = 1, percent: Sequence[str] 
     words = [i for i, c in enumerate(frame.columns) if not pd.api.types.is_numeric_dtype(frame[c])]
     numbers = [c for i, c in enumerate(frame.columns) if i not in words and c not in percent]
     left = "text-align: left;"
-    return (frame.style.hide(axis="index")
+    return (frame.style.hide(axis="index").set_table_attributes(f'class="{MATHJAX_IGNORE}"')
+            .format(escape="html", subset=[frame.columns[i] for i in words])
+            .format_index(escape="html", axis=1)
             .format(precision=decimals, thousands=",", subset=numbers)
             .format("{:.0%}", subset=list(percent))
             .set_table_styles([{"selector": f"td.col{i}", "props": left} for i in words]

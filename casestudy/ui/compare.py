@@ -4,6 +4,10 @@ shows for a room's deals (``ComparisonView``, ``teams_html``, ``rounds_html``).
 
 Every figure comes from ``casestudy.compare`` (the engine, run on each team's settings);
 every team name is escaped before it reaches the page.
+
+The page is a dashboard anyone in the room can open, so its folder box reads only the
+scenarios folder and folders inside it (``casestudy.folders.inside``): a folder elsewhere is
+refused without being looked at.
 """
 
 from __future__ import annotations
@@ -20,9 +24,12 @@ from IPython.display import Markdown, display
 from ..charts import Figure, LiveSpec, money
 from ..charts.compare import signatures_figure, team_outcomes_figure
 from ..compare import TeamComparison, compare_teams, round_baseline, rounds_side_by_side, team_order
+from ..folders import OutsideScenarios, inside
+from ..names import markdown_code
 from ..scenario import Scenario
-from ..system import System, load_system
+from ..system import System
 from .common import PANEL_CSS, chart_outputs
+from .default import default_system
 from .scenario_io import SCENARIOS_ENV, default_scenario_folder
 from .team_round import DEFAULT_DEMAND
 
@@ -151,10 +158,12 @@ class ComparePanel:
 
     def __init__(self, system: System | None = None, baseline: Scenario | None = None, *,
                  folder: str | os.PathLike | None = None, codes: str = "") -> None:
-        self.system = system if system is not None else load_system()
+        self.system = system if system is not None else default_system()
         self.baseline = baseline if baseline is not None else round_baseline(DEFAULT_DEMAND)
-        start = default_scenario_folder() if folder is None else folder
-        self.folder = widgets.Text(value=str(start), description="Folder of scenario files",
+        # The folder given here (or the scenarios folder) is the one the box may read, with
+        # the folders inside it.
+        self.root = Path(default_scenario_folder() if folder is None else folder).expanduser()
+        self.folder = widgets.Text(value=str(self.root), description="Folder of scenario files",
                                    style={"description_width": "initial"},
                                    layout=widgets.Layout(width="640px"))
         self.codes = widgets.Textarea(value=codes, placeholder="Paste the codes from the chat "
@@ -193,15 +202,26 @@ class ComparePanel:
         self.example_button.value = True
 
     def refresh(self) -> TeamComparison:
-        folder = self.folder.value.strip()
+        typed = self.folder.value.strip()
+        folder, refused = None, ""
+        if typed:
+            try:
+                folder = inside(self.root, typed, folder=True)
+            except OutsideScenarios as exc:
+                refused = (f'<span class="cs-refused">Not read: {html.escape(str(exc))} '
+                           f"(<code>{html.escape(str(self.root))}</code>)</span>")
         # A folder that does not exist yet is not an error: no table has saved there yet.
-        missing = bool(folder) and not Path(folder).expanduser().exists()
-        read = folder if folder and not missing else None
+        try:
+            missing = folder is not None and not folder.exists()
+        except (OSError, ValueError):  # a name no file system holds: read_folder says why
+            missing = False
+        read = folder if folder is not None and not missing else None
         self.comparison = result = compare_teams(
             self.system, folder=read, codes=self.codes.value, baseline=self.baseline,
             examples=self.example_button.value)
-        where = (not_saved_yet_html(Path(folder).expanduser()) if missing else
-                 f"Read from <code>{html.escape(folder)}</code>" if folder else "No folder given")
+        where = (refused or (not_saved_yet_html(folder) if missing else
+                 f"Read from <code>{html.escape(str(folder))}</code>" if folder else
+                 "No folder given"))
         self.summary.value = (f'<p class="cs-help">{where}; pasted codes: '
                               f"{self.codes.value.count('BK')}. Every deal is set against the "
                               "baseline: the contracts as they stand, with demand "
@@ -233,7 +253,11 @@ def _pct(value: float) -> str:
 def not_saved_yet_html(folder: Path) -> str:
     """What to say when the folder to read does not exist yet: calmly, and where files go."""
     saves = default_scenario_folder().expanduser()
-    if folder.resolve() == saves.resolve():
+    try:
+        same = folder.resolve() == saves.resolve()
+    except (OSError, ValueError, RuntimeError):  # a path no file system holds (a NUL in it)
+        same = False
+    if same:
         return (f"No scenario file has been saved yet: the files will appear in "
                 f"<code>{html.escape(str(folder))}</code> when a table presses <b>Save</b>")
     return (f"No scenario file in <code>{html.escape(str(folder))}</code> yet: that folder "
@@ -248,7 +272,8 @@ def where_files_go() -> Markdown:
            f"the kit's own folder; set `{SCENARIOS_ENV}` to choose another")
     held = (f"It holds {_count_json(folder)} scenario file(s) now." if folder.exists() else
             "No scenario file has been saved yet: the folder is made when a table first saves.")
-    return Markdown(f"On this machine the tables' **Save** buttons write to `{folder}` ({how}). "
+    return Markdown(f"On this machine the tables' **Save** buttons write to {markdown_code(folder)} "
+                    f"({how}). "
                     + held)
 
 

@@ -39,9 +39,10 @@ from ..compare import round_baseline
 from ..debrief import EXPORTS, export_session, round_comparison
 from ..room import Console, RoomError, RoomState, open_room
 from ..room.store import Room
-from ..system import System, load_system
+from ..system import System
 from .common import PANEL_CSS, FloatSlider
 from .compare import TABLE_CSS, ComparisonView, rounds_html
+from .default import default_system
 from .live import PageRoom, page_href, page_room, poller_for
 from .predict import Moment, moments_for
 from .team_round import DEFAULT_DEMAND
@@ -230,7 +231,7 @@ class ConsolePanel:
     def __init__(self, system: System | None = None, *, page: PageRoom | None = None,
                  db: Any = None, exports: Path | None = None,
                  clock: Callable[[], float] = time.time) -> None:
-        self.system = system if system is not None else load_system()
+        self.system = system if system is not None else default_system()
         self.db = db
         self.page = page if page is not None else page_room(db)
         self.exports = exports if exports is not None else EXPORTS

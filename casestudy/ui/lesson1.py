@@ -23,6 +23,7 @@ from IPython.display import Markdown
 from ..charts import money
 from ..charts.priorities import leadership_load_figure, portfolio_size_figure, who_gains_figure
 from ..fundamentals import Memorandum, memorandum, portfolio_by_organisation
+from ..names import markdown_text as md
 from ..priorities import (
     OVERLOAD_ELASTICITY,
     best_portfolios,
@@ -30,10 +31,12 @@ from ..priorities import (
     capacities_to_search,
     delivery_share,
 )
-from ..scenario import PRESET_LABELS, Scenario
-from ..system import System, load_system
+from ..scenario import BRADFORD_ACTIVITY_PRESET as ACTIVITY_RULE
+from ..scenario import Scenario, mid_sentence, preset_phrase
+from ..system import System
 from ..workshop import save_scenario
-from .common import Panel, Prediction, people_table
+from .common import Panel, Prediction, name_checkbox, people_table
+from .default import default_system
 from .scenario_io import default_scenario_folder
 
 if TYPE_CHECKING:
@@ -46,7 +49,7 @@ DEFAULT = Scenario.preset("fixed_income")  # the panels' baseline, as in every l
 
 
 def _system(system: System | None) -> System:
-    return system if system is not None else load_system()
+    return system if system is not None else default_system()
 
 
 def largest_provider(system: System) -> str:
@@ -108,7 +111,7 @@ def memorandum_html(memo: Memorandum, path: Path | None = None) -> str:
         "<div style='border:1px solid #999;padding:8px 14px;max-width:900px'>"
         "<h4 style='margin-top:4px'>Memorandum of understanding: our shared priorities</h4>"
         f"<p>The partners agree to focus on {count} shared scheme{'s' if count != 1 else ''}, "
-        f"paid for under {html.escape(memo.payment_label.lower())} contracts.</p>"
+        f"paid for under {html.escape(mid_sentence(memo.payment_label))} contracts.</p>"
         "<table><tr><th>Scheme</th><th>Led by</th><th>Paid for by</th><th>Cost (£m a year)</th>"
         "<th>Leadership load</th><th>Expected delivery</th></tr>" + rows + "</table>"
         f"<p>{load} Expected net benefit at full effect, after the schemes' cost: "
@@ -145,9 +148,9 @@ class PortfolioPanel(Panel):
                        f"{orgs.loc[row.deliverer_id, 'name']}")
             detail = (f"{money(row.cost_gbp_m)} a year · load {row.leadership_load:g} · "
                       f"{row.evidence} evidence")
-            box = widgets.Checkbox(value=scheme_id in first.schemes, description=row["name"],
-                                   indent=False, tooltip=tooltip,
-                                   layout=widgets.Layout(width="330px", margin="0"))
+            box = name_checkbox(row["name"], value=scheme_id in first.schemes,
+                                indent=False, tooltip=tooltip,
+                                layout=widgets.Layout(width="330px", margin="0"))
             box.observe(self.update, names="value")
             self.boxes[str(scheme_id)] = box
             rows += [box, widgets.HTML(f'<div class="cs-help" title="{html.escape(tooltip)}">'
@@ -219,7 +222,7 @@ class PortfolioPanel(Panel):
         lead_table = memo.schemes.assign(kind=orgs.kind.reindex(memo.schemes.lead_id).to_numpy())
         figures = [
             who_gains_figure(table, scenario.payment_label,
-                             f"Who pays and who gains under {scenario.payment_label.lower()}"),
+                             f"Who pays and who gains under {scenario.payment_phrase}"),
             portfolio_size_figure(best, chosen, memo.nhs_benefit_gbp_m,
                                   ", ".join(memo.schemes["name"]),
                                   "Spreading effort: the best portfolio of each size"),
@@ -257,7 +260,7 @@ class PortfolioPanel(Panel):
         pays = listing(paid, paid > 1e-9, True)
         gains = listing(benefit, benefit > 1e-9, True) or "nobody"
         loses = listing(benefit, benefit < -1e-9, False)
-        rule = scenario.payment_label.lower()
+        rule = scenario.payment_phrase
         return (
             f"<p><b>Your {count} scheme{'s' if count != 1 else ''}</b> are expected to change the "
             f"NHS system's position by <b>{money(memo.nhs_benefit_gbp_m)}</b> a year and the whole "
@@ -299,12 +302,12 @@ def situation(system: System | None = None) -> Markdown:
     most = schemes.leadership_load.max()
     heaviest = schemes[schemes.leadership_load == most]
     apart = int((schemes.funder_id != schemes.deliverer_id).sum())
-    which = (f"the heaviest, {heaviest['name'].iloc[0].lower()}, needs" if len(heaviest) == 1
+    which = (f"the heaviest, {md(heaviest['name'].iloc[0].lower())}, needs" if len(heaviest) == 1
              else f"the heaviest ({len(heaviest)} of them) need")
     return Markdown(
         f"The partners in this system could invest in **{len(schemes)} shared schemes**, from "
-        f"{schemes['name'].iloc[0].lower()} to {schemes['name'].iloc[-1].lower()}. Together they "
-        f"would cost {money(schemes.cost_gbp_m.sum())} a year and need "
+        f"{md(schemes['name'].iloc[0].lower())} to {md(schemes['name'].iloc[-1].lower())}. "
+        f"Together they would cost {money(schemes.cost_gbp_m.sum())} a year and need "
         f"**{schemes.leadership_load.sum():g} units of senior leadership time**, against the "
         f"**{capacity:g} units** the partners can give (an assumption you can change); "
         f"{which} {most:g} units each. {apart} of the {len(schemes)} schemes are paid for by one "
@@ -341,15 +344,16 @@ def what_this_means(system: System | None = None) -> Markdown:
     provider = largest_provider(system)
     by_rule = {preset: portfolio_by_organisation(
         system, Scenario.preset(preset, schemes=top.schemes)).loc[provider, "benefit_gbp_m"]
-        for preset in ("payment_by_results", "fixed_income")}
+        for preset in (ACTIVITY_RULE, "fixed_income")}
     return Markdown(
         f"In this system the best portfolio at the default capacity has **{int(top['size'])} "
-        f"schemes** ({top['names']}), expected to benefit the NHS system by "
+        f"schemes** ({md(top['names'])}), expected to benefit the NHS system by "
         f"{money(top.nhs_benefit_gbp_m)} a year. Taking on all {int(everything['size'])} schemes "
         f"gives {money(everything.nhs_benefit_gbp_m)}: more cost, and less delivered, because "
         f"leadership is spread too thin. Even the best few do not pay off for everyone: "
-        f"{system.org_name(provider)} changes by {money(by_rule['payment_by_results'])} under "
-        f"payment by results and by {money(by_rule['fixed_income'])} under fixed income. Agreeing "
+        f"{md(system.org_name(provider))} changes by {money(by_rule[ACTIVITY_RULE])} under "
+        f"{preset_phrase(ACTIVITY_RULE)} and by {money(by_rule['fixed_income'])} under "
+        f"{preset_phrase('fixed_income')}. Agreeing "
         f"who leads, who pays and how gains are shared is what the memorandum is for; the next "
         f"lesson takes that on."
     )
@@ -385,32 +389,34 @@ def checks(system: System | None = None) -> list[Prediction]:
 
     def provider_under_pbr() -> tuple[int, str]:
         table = portfolio_by_organisation(
-            system, Scenario.preset("payment_by_results", schemes=top.schemes))
+            system, Scenario.preset(ACTIVITY_RULE, schemes=top.schemes))
         value = table.loc[provider, "benefit_gbp_m"]
         answer = 0 if value > TOLERANCE_GBP_M else 1 if value < -TOLERANCE_GBP_M else 2
         return answer, (
             f"The model says {name} changes by {money(value)}. Under payment by results it "
-            "loses the price of every unit of activity avoided but saves only its marginal "
-            "cost; the rest of its cost is stranded.")
+            "loses the price of each planned unit avoided, and under the marginal rate "
+            f"{DEFAULT.mret_rate_above_baseline:.0%} of the price of each emergency admission "
+            "avoided above its baseline, but saves only its marginal cost; the rest of its "
+            "cost is stranded.")
 
     questions.append(Prediction(
-        f"Under payment by results, the best portfolio cuts activity at {name}. Will {name} "
-        "gain or lose?", ["Gain", "Lose", "Neither"], provider_under_pbr))
+        f"Under {preset_phrase(ACTIVITY_RULE)}, the best portfolio cuts activity at {name}. "
+        f"Will {name} gain or lose?", ["Gain", "Lose", "Neither"], provider_under_pbr))
 
     def rule_and_system() -> tuple[int, str]:
         values = {p: portfolio_by_organisation(system, Scenario.preset(p, schemes=top.schemes))
-                  for p in ("payment_by_results", "fixed_income")}
+                  for p in (ACTIVITY_RULE, "fixed_income")}
         nhs = {p: t.loc[t.in_nhs_control_total, "benefit_gbp_m"].sum() for p, t in values.items()}
-        gap = nhs["fixed_income"] - nhs["payment_by_results"]
+        gap = nhs["fixed_income"] - nhs[ACTIVITY_RULE]
         answer = 2 if abs(gap) <= TOLERANCE_GBP_M else 0 if gap > 0 else 1
         return answer, (
-            f"The model says {money(nhs['payment_by_results'])} under "
-            f"{PRESET_LABELS['payment_by_results'].lower()} and {money(nhs['fixed_income'])} under "
-            f"{PRESET_LABELS['fixed_income'].lower()}: a payment rule moves money between the "
+            f"The model says {money(nhs[ACTIVITY_RULE])} under "
+            f"{preset_phrase(ACTIVITY_RULE)} and {money(nhs['fixed_income'])} under "
+            f"{preset_phrase('fixed_income')}: a payment rule moves money between the "
             "organisations; it does not create or destroy it.")
 
     questions.append(Prediction(
-        "Switch from payment by results to fixed income, with the same schemes. What happens to "
+        "Switch from payment by results (with MRET) to fixed income, with the same schemes. What happens to "
         "the NHS system's expected benefit?",
         ["It rises", "It falls", "It stays the same"], rule_and_system))
     return questions

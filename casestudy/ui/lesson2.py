@@ -37,15 +37,26 @@ from ..behaviours import (
 from ..charts import money
 from ..charts.behaviours import contracting_figure, gain_share_figure, shift_by_rule_figure
 from ..errors import ScenarioError
-from ..scenario import PRESET_LABELS, Scenario
-from ..system import System, load_system
+from ..names import markdown_text as md
+from ..scenario import BRADFORD_ACTIVITY_PRESET as ACTIVITY_RULE
+from ..scenario import BRADFORD_PRESETS, PRESETS, Scenario, preset_phrase
+from ..system import System
 from .common import CONTROL_WIDTH, SLIDER_LABEL_WIDTH, FloatSlider, Panel, Prediction
+from .default import default_system
 
 DEFAULT = Scenario.preset("fixed_income")  # the panels' baseline, as in every lesson
 
 
+def shown_rules(scenario: Scenario) -> tuple[str, ...]:
+    """The rules the shift chart compares: those of the Bradford years, and the learner's
+    rule when it is another preset."""
+    chosen = scenario.payment if isinstance(scenario.payment, str) else None
+    extra = (chosen,) if chosen in PRESETS and chosen not in BRADFORD_PRESETS else ()
+    return (*BRADFORD_PRESETS, *extra)
+
+
 def _system(system: System | None) -> System:
-    return system if system is not None else load_system()
+    return system if system is not None else default_system()
 
 
 def _shift(system: System, share: float = SHIFT_SHARE["default"]) -> tuple[Shift | None, str]:
@@ -154,7 +165,7 @@ class ShiftPanel(_ShiftPanel):
         shift = self.shift()
         if shift is None:
             return self._no_shift()
-        frame = shift_by_rule(self.system, scenario, shift)
+        frame = shift_by_rule(self.system, scenario, shift, presets=shown_rules(scenario))
         changes = frame[frame.chosen.to_numpy()].set_index("org_id")
         # The shift's three, everyone who moves by more than rounding under any rule, and the
         # rest added up in one bar: the bars drawn add up to the system's under every rule.
@@ -168,7 +179,7 @@ class ShiftPanel(_ShiftPanel):
         name = html.escape(self.system.org_name(shift.acute_id))
         funder = html.escape(self.system.org_name(shift.funder_id))
         deliverer = html.escape(self.system.org_name(shift.deliverer_id))
-        rule = html.escape(scenario.payment_label.lower())
+        rule = html.escape(scenario.payment_phrase)
         total = changes.loc[SYSTEM_ID, "change_gbp_m"]
         income = (f"its income changes by {money(acute.income_change_gbp_m)}"
                   if abs(acute.income_change_gbp_m) > TOLERANCE_GBP_M else "its income does not move")
@@ -218,10 +229,10 @@ class GainSharePanel(_ShiftPanel):
         table = pd.concat([table, system_row])
         deal = contracting(changes.change_gbp_m.loc[parties])
         deal = deal.assign(decision=_decision(self.system, deal))
-        rule = scenario.payment_label
+        rule = scenario.payment_phrase
         figures = [
             gain_share_figure(table, shared.share_of_gains, shared.possible,
-                              f"The gain share that leaves nobody worse off ({rule.lower()})"),
+                              f"The gain share that leaves nobody worse off ({rule})"),
             contracting_figure(deal, "What the system gets: one to one or as a group"),
         ]
         return figures, self._words(scenario, shift, shared, deal)
@@ -229,7 +240,7 @@ class GainSharePanel(_ShiftPanel):
     def _words(self, scenario: Scenario, shift: Shift, shared: GainShare,
                deal: pd.DataFrame) -> str:
         system = self.system
-        rule = html.escape(scenario.payment_label.lower())
+        rule = html.escape(scenario.payment_phrase)
         table = shared.table
         if not shared.losers:
             sharing = "Nobody loses, so no gain share is needed."
@@ -268,20 +279,20 @@ def situation(system: System | None = None) -> Markdown:
     shift, problem = _shift(system)
     if shift is None:
         return Markdown(f"This lesson follows one shift of emergency admissions out of hospital, "
-                        f"but it cannot be built for this system: {problem}.")
+                        f"but it cannot be built for this system: {md(problem)}.")
     acute = stranded_cost(system, DEFAULT, shift)
     # The service costs the same for each admission it avoids: cost = that price x admissions.
     each = (f", about £{shift.cost_per_admission_gbp:,.0f} for each of the "
             f"{acute.admissions_avoided:,.0f} admissions avoided")
     template = (f" (the cost per admission avoided of the data's "
-                f"**{system.schemes.loc[shift.template_id, 'name']}**: its cost divided by the "
+                f"**{md(system.schemes.loc[shift.template_id, 'name'])}**: its cost divided by the "
                 f"emergency admissions it avoids)" if shift.template_id else "")
     return Markdown(
         f"The lesson follows one shift of care out of hospital. A community service run by "
-        f"**{system.org_name(shift.deliverer_id)}** avoids {_pct(shift.share)} of the emergency "
-        f"admissions at **{system.org_name(shift.acute_id)}**, the largest acute trust: about "
+        f"**{md(system.org_name(shift.deliverer_id))}** avoids {_pct(shift.share)} of the emergency "
+        f"admissions at **{md(system.org_name(shift.acute_id))}**, the largest acute trust: about "
         f"{acute.admissions_avoided:,.0f} admissions a year. "
-        f"**{system.org_name(shift.funder_id)}**, which buys most of the trust's emergency care, "
+        f"**{md(system.org_name(shift.funder_id))}**, which buys most of the trust's emergency care, "
         f"pays for the service: {_cost(acute.scheme_cost_gbp_m)} a year{each}{template}."
     )
 
@@ -291,13 +302,21 @@ def model_in_one_paragraph(system: System | None = None) -> Markdown:
     system = _system(system)
     shift, problem = _shift(system)
     if shift is None:
-        return Markdown(f"The model cannot build this lesson's shift here: {problem}.")
+        return Markdown(f"The model cannot build this lesson's shift here: {md(problem)}.")
     orgs = system.organisations
     row = orgs.loc[shift.acute_id]
     acute = stranded_cost(system, DEFAULT, shift)
+    # The share of its price each admission takes with it under the Bradford years' tariff:
+    # the marginal rate (MRET) above the baseline, against the whole price under pure PbR.
+    mret = stranded_cost(system, Scenario.preset(ACTIVITY_RULE), shift).income_change_gbp_m
+    pure = stranded_cost(system, Scenario.preset("payment_by_results"), shift).income_change_gbp_m
+    share = mret / pure if pure else 0.0
     return Markdown(
-        f"Each admission that leaves {system.org_name(shift.acute_id)} takes its price with it "
-        f"under payment by results, but only part of its cost: in this system the trust's cost "
+        f"Each emergency admission that leaves {md(system.org_name(shift.acute_id))} takes "
+        f"{share:.0%} of its price with it under {preset_phrase(ACTIVITY_RULE)}, where "
+        f"admissions above a baseline were paid at the marginal rate (the whole price under "
+        f"pure payment by results, a teaching extreme; none under fixed income). It takes only "
+        f"part of its cost: in this system the trust's cost "
         f"base is {row.fixed_share:.0%} fixed, {row.semi_fixed_share:.0%} semi-fixed and "
         f"{row.variable_share:.0%} variable, and with the default capacity flex of "
         f"{DEFAULT.flex:g} it releases {money(acute.cost_released_gbp_m)} of the "
@@ -313,18 +332,18 @@ def what_this_means(system: System | None = None) -> Markdown:
     system = _system(system)
     shift, problem = _shift(system)
     if shift is None:
-        return Markdown(f"This lesson's shift cannot be built for this system: {problem}.")
+        return Markdown(f"This lesson's shift cannot be built for this system: {md(problem)}.")
     lines = []
-    for preset in ("payment_by_results", "fixed_income"):
+    for preset in (ACTIVITY_RULE, "fixed_income"):
         changes = shift_changes(system, Scenario.preset(preset), shift)
         parties = _parties(changes, shift)
         shared = gain_share(changes.change_gbp_m.loc[parties])
         deal = contracting(changes.change_gbp_m.loc[parties])
-        rule = PRESET_LABELS[preset].lower()
+        rule = preset_phrase(preset)
         if deal.loc["one_to_one", "goes_ahead"]:
             lines.append(f"under {rule} nobody loses, so even one to one the shift goes ahead")
         elif shared.possible:
-            blockers = _names(system, deal.loc["one_to_one", "blocked_by"])
+            blockers = md(_names(system, deal.loc["one_to_one", "blocked_by"]))
             lines.append(f"under {rule}, {blockers} would block it one to one; passing "
                          f"{shared.share_of_gains:.0%} of the winners' gains makes it work")
         else:
@@ -349,12 +368,12 @@ def checks(system: System | None = None) -> list[Prediction]:
         raise ScenarioError(f"no checks for lesson 2 in this system: {problem}")
     acute, funder = system.org_name(shift.acute_id), system.org_name(shift.funder_id)
     changes = {p: shift_changes(system, Scenario.preset(p), shift)
-               for p in ("payment_by_results", "fixed_income")}
+               for p in (ACTIVITY_RULE, "fixed_income")}
 
     def acute_under_pbr() -> tuple[int, str]:
-        value = changes["payment_by_results"].loc[shift.acute_id, "change_gbp_m"]
+        value = changes[ACTIVITY_RULE].loc[shift.acute_id, "change_gbp_m"]
         answer = 0 if value > TOLERANCE_GBP_M else 1 if value < -TOLERANCE_GBP_M else 2
-        detail = stranded_cost(system, Scenario.preset("payment_by_results"), shift)
+        detail = stranded_cost(system, Scenario.preset(ACTIVITY_RULE), shift)
         return answer, (f"The model says {acute} changes by {money(value)}: it loses "
                         f"{money(-detail.income_change_gbp_m)} of income but releases only "
                         f"{money(detail.cost_released_gbp_m)} of cost.")
@@ -379,21 +398,22 @@ def checks(system: System | None = None) -> list[Prediction]:
             ahead[preset] = bool(contracting(table.change_gbp_m.loc[parties])
                                  .loc["one_to_one", "goes_ahead"])
         answer = {(True, False): 0, (False, True): 1, (True, True): 2, (False, False): 3}[
-            (ahead["payment_by_results"], ahead["fixed_income"])]
+            (ahead[ACTIVITY_RULE], ahead["fixed_income"])]
         return answer, ("The model says: one to one, the shift "
-                        + ("goes ahead" if ahead["payment_by_results"] else "is blocked")
-                        + " under payment by results and "
+                        + ("goes ahead" if ahead[ACTIVITY_RULE] else "is blocked")
+                        + f" under {preset_phrase(ACTIVITY_RULE)} and "
                         + ("goes ahead" if ahead["fixed_income"] else "is blocked")
                         + " under fixed income. Someone loses on its own under each rule, "
                           "whoever it is.")
 
     return [
-        Prediction(f"Under payment by results, the shift cuts emergency admissions at {acute}. "
-                   f"Will {acute} gain or lose?", ["Gain", "Lose", "Neither"], acute_under_pbr),
+        Prediction(f"Under {preset_phrase(ACTIVITY_RULE)}, the shift cuts emergency admissions "
+                   f"at {acute}. Will {acute} gain or lose?", ["Gain", "Lose", "Neither"],
+                   acute_under_pbr),
         Prediction("Now under fixed income. Who is worse off because of the shift?", options,
                    loser_under_fixed),
         Prediction("One to one, each partner signs only if it does not lose. Under which rule "
                    "does the shift go ahead?",
-                   ["Payment by results only", "Fixed income only", "Both", "Neither"],
+                   ["Payment by results + MRET only", "Fixed income only", "Both", "Neither"],
                    one_to_one),
     ]

@@ -34,9 +34,20 @@ from ..governance import (
     incentive_linkage,
     reserve_draws,
 )
+from ..names import markdown_list
 from ..scenario import Scenario
-from ..system import System, load_system
-from .common import CONTROL_WIDTH, SLIDER_LABEL_WIDTH, FloatSlider, Panel, Prediction, Quiz
+from ..system import System
+from .common import (
+    CONTROL_WIDTH,
+    SLIDER_LABEL_WIDTH,
+    FloatSlider,
+    Panel,
+    Prediction,
+    Quiz,
+    era_note,
+    risk_share_note,
+)
+from .default import default_system
 
 DEFAULT = Scenario.preset("fixed_income")  # the panels' baseline, as in every lesson
 CONFIDENCE = 0.9  # the reserve covers nine years in ten unless the learner says otherwise
@@ -44,7 +55,7 @@ TOLERANCE_GBP_M = 0.005  # half of the last digit shown (£0.01m)
 
 
 def _system(system: System | None) -> System:
-    return system if system is not None else load_system()
+    return system if system is not None else default_system()
 
 
 def panel_draws(system: System, scenario: Scenario, draws: int | None = None) -> ReserveDraws:
@@ -74,7 +85,8 @@ class BridgePanel(Panel):
     """The shared financial picture: one organisation's (or the NHS system's) bridge from
     last year's underlying position to this year's reported plan."""
 
-    fields = ("allocation_growth", "price_uplift", "cost_inflation", "efficiency_required",
+    fields = ("allocation_growth", "price_uplift", "cost_inflation", "cost_pressure",
+              "efficiency_required",
               "recurrent_share", "non_recurrent_support_gbp_m")
     title = "The shared financial picture"
 
@@ -203,17 +215,18 @@ class ReservePanel(Panel):
         share = f" ({released / total:.0%} of it)" if total > 0 else ""
         before = baseline.reserve_gbp_m.to_numpy()
         was = float(before[-2] - before[-1])
-        rule = html.escape(scenario.payment_label.lower())
+        rule = html.escape(scenario.payment_phrase)
         return (
             f"<p>To meet their control totals in {confidence:.0%} of years under {rule} contracts, "
             f"the {len(names)} NHS organisations would each hold a reserve: "
             f"<b>{money(total)}</b> between them, the largest {html.escape(names[largest])}'s "
             f"{money(reserve[largest])}. Pooled, the system needs <b>{money(pooled)}</b>: "
             f"pooling releases <b>{money(released)}</b>{share} for patient care "
-            f"(baseline {html.escape(self.baseline.payment_label.lower())}: {money(was)}), "
+            f"(baseline {html.escape(self.baseline.payment_phrase)}: {money(was)}), "
             f"because bad years at different organisations partly offset.</p>"
             "<p>The payment rule moves the risk between commissioners and providers; pooling "
             "shares whatever risk there is.</p>"
+            + (f"<p>{html.escape(era_note(scenario))}</p>" if era_note(scenario) else "")
         )
 
 
@@ -326,7 +339,11 @@ def linkage_words(table: pd.DataFrame, scenario: Scenario, baseline_funds_gbp_m:
             f"<p>Those that missed but share in the system's success receive "
             f"{money(-sum(lost[i] for i in gainers))} they would not have had alone.</p>")
     parts.append(f"<p>Incentive funds received: <b>{money(table.fund_received_gbp_m.sum())}</b> of "
-                 f"{money(sum(available))} (baseline {money(baseline_funds_gbp_m)}).</p>")
+                 f"{money(sum(available))} (baseline {money(baseline_funds_gbp_m)}). The kit pays "
+                 "each fund all or nothing, once a year, a simplification: the real funds were "
+                 "paid quarterly, 70% for finance and 30% for performance.</p>")
+    if risk_share_note(scenario):
+        parts.append(f"<p>{html.escape(risk_share_note(scenario))}</p>")
     return "".join(parts)
 
 
@@ -352,11 +369,13 @@ def situation(system: System | None = None) -> Markdown:
         + ". Take away the one-off money "
         f"(non-recurrent savings, one-off support and incentive funds) and their **underlying** "
         f"position is **{money(underlying)}**"
-        + (f", with {len(in_deficit)} of them in underlying deficit ({', '.join(in_deficit)})."
+        + (f", with {len(in_deficit)} of them in underlying deficit ({markdown_list(in_deficit)})."
            if in_deficit else ".")
         + " Each organisation sees its own accounts; the partners in Bradford built one shared "
-        "picture, agreed what to hold in reserve together, and tied part of their incentive funds "
-        "to the system."
+        "picture and pooled risk. How much they held in reserve together, and whether they tied "
+        "any incentive fund to the system, was not published: the reserve and linkage settings "
+        "here are illustrative. (Nationally, some well-developed health economies voluntarily "
+        "linked a small amount of their 2019/20 funds to their system.)"
     )
 
 

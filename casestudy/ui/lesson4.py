@@ -40,12 +40,30 @@ from ..incentives import (
     largest_acute_trust,
     main_commissioner,
 )
-from ..projection import project, project_columns, system_totals
-from ..scenario import PRESET_LABELS, PRESETS, Scenario
-from ..system import System, load_system
-from .common import CONTROL_WIDTH, SLIDER_LABEL_WIDTH, FloatSlider, Panel, Prediction, Quiz
+from ..names import markdown_text as md
+from ..projection import project, project_by_preset, system_totals
+from ..scenario import BRADFORD_ACTIVITY_PRESET as ACTIVITY_RULE
+from ..scenario import BRADFORD_PRESETS, PRESET_LABELS, Scenario, preset_phrase
+from ..system import System
+from .common import (
+    CONTROL_WIDTH,
+    SLIDER_LABEL_WIDTH,
+    FloatSlider,
+    Panel,
+    Prediction,
+    Quiz,
+    era_note,
+)
+from .default import default_system
 
 DEFAULT = Scenario.preset("fixed_income")  # the panels' baseline, as in every lesson
+# The rules this lesson compares: those of the Bradford years (who carries the volume
+# risk), and for the five years and the electives also aligned payment and incentive as it
+# was in 2022/23 (nothing taken back for electives not done) and from 2023/24 (100% both
+# ways). An API preset with CCGs and sustainability funds is a thought experiment: the two
+# never coexisted (the words say so).
+RISK_SHOWN = BRADFORD_PRESETS
+SHOWN = (*BRADFORD_PRESETS, "api_2022", "api_2023")
 # The years panel starts with demand 2% above plan every year: with demand on plan every
 # rule pays the same, and the point (rules differ for each organisation, not for the
 # system) would not show. 2% is within the 1.5-4.8% yearly growth of emergency admissions
@@ -59,7 +77,7 @@ SAME_GBP_M = 0.05  # differences below this (£50k) read as "the same" (shown to
 
 
 def _system(system: System | None) -> System:
-    return system if system is not None else load_system()
+    return system if system is not None else default_system()
 
 
 def _name(system: System, org_id: str | None) -> str:
@@ -90,13 +108,8 @@ def _shown(system: System) -> list[str]:
 
 
 def _project_all(system: System, scenario: Scenario) -> pd.DataFrame:
-    """``project`` under each payment preset, stacked with a ``payment`` column (one frame
-    built from the four projections' arrays; a frame each and a concat cost 1.5 ms more)."""
-    parts = [project_columns(system, dataclasses.replace(scenario, payment=preset))
-             for preset in PRESETS]
-    columns = {"payment": np.repeat(PRESETS, [len(part["year"]) for part in parts])}
-    columns.update({name: np.concatenate([part[name] for part in parts]) for name in parts[0]})
-    return pd.DataFrame(columns)
+    """``project`` under each preset the lesson shows, stacked with a ``payment`` column."""
+    return project_by_preset(system, scenario, SHOWN)
 
 
 # --------------------------------------------------------------------------- prose
@@ -117,10 +130,10 @@ def situation(system: System | None = None) -> Markdown:
         flows = year.flows
         paid = flows[(flows.payee_id == provider) & (flows.payer_id == commissioner)].amount_gbp_m.sum()
         text.append(
-            f"**{_name(system, provider)}** is the largest acute trust here, with a cost base of "
+            f"**{md(_name(system, provider))}** is the largest acute trust here, with a cost base of "
             f"{money(system.organisations.loc[provider, 'cost_base_gbp_m'])}. Its contracts bring in "
             f"{money(contract)} a year at plan, {money(paid)} of it from "
-            f"**{_name(system, commissioner)}**"
+            f"**{md(_name(system, commissioner))}**"
             + (f" ({_pct(paid / contract)})." if contract > 0 else "."))
     else:
         text.append("This system has no acute trust, so the lesson follows its two largest NHS "
@@ -141,25 +154,36 @@ def the_model(system: System | None = None) -> Markdown:
     extra = ""
     if provider is not None:
         table = elective_shortfall(system, DEFAULT, SHORTFALL_SHARE, provider,
-                                   presets=("fixed_income", "payment_by_results"))
+                                   presets=("fixed_income", ACTIVITY_RULE))
         mine = table[table.org_id == provider].set_index("payment")
-        price = -mine.loc["payment_by_results", "income_change_gbp_m"]
+        price = -mine.loc[ACTIVITY_RULE, "income_change_gbp_m"]
         saved = -mine.loc["fixed_income", "cost_change_gbp_m"]
         if price > 0:
-            extra = (f" For {_name(system, provider)} an elective spell that is not done saves "
+            extra = (f" For {md(_name(system, provider))} an elective spell that is not done saves "
                      f"about {_pct(saved / price)} of its price: that is its **marginal cost**; "
                      f"the rest of the cost stays (wards, theatres, rotas).")
     return Markdown(
         "Each organisation's position is its income minus its spending. A payment rule decides "
-        "how a provider's income follows its activity: payment by results pays the price of "
-        "every unit, fixed income pays the plan whatever happens, blended and aligned payment "
-        "and incentive pay the plan plus a share of the price for activity off plan. A "
-        "provider's spending moves with activity only at its marginal cost." + extra
+        "how a provider's income follows its activity. In the Bradford years the national "
+        "tariff (payment by results) paid the price of every planned unit, but only "
+        f"{DEFAULT.mret_rate_above_baseline:.0%} of the price of each emergency admission "
+        "above a baseline (the marginal rate emergency tariff, MRET, to 2018/19); fixed income "
+        "pays the plan whatever happens; the 2019/20 blended payment paid the plan plus "
+        f"{DEFAULT.blended_rate_above_plan:.0%} of the price for emergency activity off plan. "
+        "Aligned payment and incentive, which came after, pays a fixed element plus a share of "
+        "the price for elective activity off plan: above plan only in 2022/23, both ways from "
+        "2023/24. A provider's spending moves with activity only at its marginal cost." + extra
         + " Because payments between NHS organisations cancel out, the rule moves money and "
         "risk between commissioner and provider but leaves the NHS system's total before "
         "incentive funds unchanged. The funds go to organisations that meet their control "
         "totals, so what the system *reports* can still differ by rule, when the rule decides "
-        "who meets its control total.")
+        "who meets its control total. Aligned payment and incentive came after the "
+        "sustainability funds and after the CCGs (replaced by integrated care boards in July "
+        "2022): running it with sustainability-style funds (and, for a Bradford-like system, "
+        "with CCGs) is a thought experiment. "
+        "And with every variance pooled (a risk share of 1, lesson 3) each organisation meets "
+        "its control total only when the system does, so every fund is in effect tied to the "
+        "system.")
 
 
 def what_this_means(system: System | None = None) -> Markdown:
@@ -167,7 +191,7 @@ def what_this_means(system: System | None = None) -> Markdown:
     system = _system(system)
     provider, commissioner = roles(system)
     shown = _shown(system)
-    draws = PresetDraws.build(system, DEFAULT, draws=2_000)
+    draws = PresetDraws.build(system, DEFAULT, draws=2_000, presets=("fixed_income", ACTIVITY_RULE))
     spread = draws.summary(draws.positions(DEFAULT)).set_index(["payment", "org_id"])
     frames = _project_all(system, YEARS_BASELINE)
     totals = system_totals(frames).set_index(["payment", "year"])
@@ -178,10 +202,11 @@ def what_this_means(system: System | None = None) -> Markdown:
     who = shown[1] if commissioner is None else commissioner
     lines.append(
         f"- **Certainty.** Under fixed income the spread (standard deviation) of "
-        f"{_name(system, who)}'s position is "
+        f"{md(_name(system, who))}'s position is "
         f"{money(spread.loc[('fixed_income', who), 'sd_position_gbp_m'])}, against "
-        f"{money(spread.loc[('payment_by_results', who), 'sd_position_gbp_m'])} under payment "
-        f"by results; the volume risk stays with the provider, at its marginal cost.")
+        f"{money(spread.loc[(ACTIVITY_RULE, who), 'sd_position_gbp_m'])} under "
+        f"{preset_phrase(ACTIVITY_RULE)}; the volume risk stays with the provider, at its "
+        "marginal cost.")
     lines.append(
         f"- **The underlying deficit remains.** With demand {_pct(YEARS_BASELINE.demand_shock)} "
         f"above plan, the NHS system's underlying position in year {last} is "
@@ -192,15 +217,18 @@ def what_this_means(system: System | None = None) -> Markdown:
         f"{_range(reported)}. Only recurrent measures (savings that recur, allocations that "
         "grow faster than cost) move the underlying figure.")
     if provider is not None:
-        gains = elective_shortfall(system, DEFAULT, SHORTFALL_SHARE, provider).set_index(
+        gains = elective_shortfall(system, DEFAULT, SHORTFALL_SHARE, provider,
+                                   presets=("fixed_income", "api_2022", "api_2023")).set_index(
             ["payment", "org_id"])
         rate = break_even_elective_rate(system, DEFAULT, SHORTFALL_SHARE, provider)
         lines.append(
             f"- **Less planned care pays under fixed income.** Doing {_pct(SHORTFALL_SHARE)} fewer "
-            f"electives than planned, {_name(system, provider)} "
-            f"{_gains_words(gains.loc[('fixed_income', provider), 'gain_gbp_m'])}; under aligned "
-            f"payment and incentive (elective variable rate {_pct(DEFAULT.elective_variable_rate)}) "
-            f"it {_gains_words(gains.loc[('aligned_payment_and_incentive', provider), 'gain_gbp_m'])}"
+            f"electives than planned, {md(_name(system, provider))} "
+            f"{_gains_words(gains.loc[('fixed_income', provider), 'gain_gbp_m'])}. Aligned payment "
+            f"and incentive in 2022/23 took nothing back below plan, so the trust still "
+            f"{_gains_words(gains.loc[('api_2022', provider), 'gain_gbp_m'])}; from 2023/24 "
+            f"(elective variable rate {_pct(DEFAULT.elective_variable_rate)} both ways) it "
+            f"{_gains_words(gains.loc[('api_2023', provider), 'gain_gbp_m'])}"
             + (f". Any variable rate above {_pct(rate)} removes the gain." if rate is not None else "."))
     lines.append(
         "\nFor your own system: agree the fixed income from a plan you both believe, say who "
@@ -228,7 +256,8 @@ class CertaintyPanel(Panel):
                  draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED, **start: Any) -> None:
         super().__init__(system, baseline if baseline is not None else DEFAULT, **start)
         self.shown = _shown(self.system)
-        self.draws = PresetDraws.build(self.system, self.scenario(), draws=draws, seed=seed)
+        self.draws = PresetDraws.build(self.system, self.scenario(), draws=draws, seed=seed,
+                                       presets=RISK_SHOWN)
         self.base_spread = _by_key(self.draws.summary(self.draws.positions(self.baseline)))
         self.names = {o: html.escape(self.system.org_name(o)) for o in self.shown}
 
@@ -249,7 +278,7 @@ class CertaintyPanel(Panel):
         out = [(f"Demand {_pct(abs(scenario.demand_shock))} "
                f"{'above' if scenario.demand_shock >= 0 else 'below'} plan on average, "
                f"{self.draws.draws:,} simulated years.")]
-        for preset in ("fixed_income", "payment_by_results"):
+        for preset in ("fixed_income", ACTIVITY_RULE):
             parts = []
             for org in self.shown:
                 row, base = spread[(preset, org)], self.base_spread[(preset, org)]
@@ -260,7 +289,10 @@ class CertaintyPanel(Panel):
             out.append(f"<b>{PRESET_LABELS[preset]}</b>: " + "; ".join(parts) + ".")
         out.append("Under fixed income the commissioner's spending is certain and the provider "
                    "carries activity off plan at its marginal cost; under payment by results "
-                   "the commissioner pays the full price of every unit off plan.")
+                   "with the marginal rate (to 2018/19) the commissioner pays the full price of "
+                   "each planned unit off plan and "
+                   f"{scenario.mret_rate_above_baseline:.0%} of the price of each emergency "
+                   "admission above the baseline.")
         return "<br>".join(out)
 
 
@@ -376,7 +408,7 @@ class ElectivePanel(Panel):
             return [shortfall_figure(gains, [NHS_ID])], (
                 "This system has no acute trust, so there are no planned electives to follow.")
         share = self.shortfall.value
-        gains = elective_shortfall(self.system, scenario, share, self.provider)
+        gains = elective_shortfall(self.system, scenario, share, self.provider, presets=SHOWN)
         rate = break_even_elective_rate(self.system, scenario, share, self.provider)
         figure = shortfall_figure(gains, self.shown,
                                   chart_title=f"Gain from doing {_pct(share)} fewer electives than planned")
@@ -398,17 +430,21 @@ class ElectivePanel(Panel):
             (f"<b>Fixed income</b>: its income does not change and it saves "
             f"{money(-fixed['cost_change_gbp_m'])} of marginal cost, a gain of "
             f"{money(fixed['gain_gbp_m'])}; its commissioners have paid "
-            f"{money(payers('payment_by_results'))} for care that was not done."),
-            (f"<b>Aligned payment and incentive</b> (elective variable rate "
-            f"{_pct(scenario.elective_variable_rate)}): the trust "
-            f"{_gains_words(gains[('aligned_payment_and_incentive', provider)]['gain_gbp_m'])}; "
-            f"its commissioners pay {money(payers('aligned_payment_and_incentive'))} less."),
+            f"{money(payers(ACTIVITY_RULE))} for care that was not done."),
+            (f"<b>Aligned payment and incentive, 2022/23</b> (75% of price above plan, nothing "
+            f"taken back below it): the trust "
+            f"{_gains_words(gains[('api_2022', provider)]['gain_gbp_m'])}, as under fixed income."),
+            (f"<b>Aligned payment and incentive, from 2023/24</b> (elective variable rate "
+            f"{_pct(scenario.elective_variable_rate)} both ways): the trust "
+            f"{_gains_words(gains[('api_2023', provider)]['gain_gbp_m'])}; "
+            f"its commissioners pay {money(payers('api_2023'))} less."),
         ]
         if rate is not None:
             out.append(f"Any elective variable rate above <b>{_pct(rate)}</b> (the trust's marginal "
                        "cost as a share of price) makes doing less planned care a loss to it.")
         out.append(f"The NHS system saves {money(gains[('fixed_income', NHS_ID)]['gain_gbp_m'])} under every "
                    "rule, but patients wait longer: the rule only decides who keeps the money.")
+        out.append(html.escape(era_note(Scenario.preset("api_2023"))))
         return "<br>".join(out)
 
 
@@ -479,7 +515,7 @@ def checks(system: System | None = None) -> list[Quiz]:
     rate_answer = ""
     if provider is not None:
         api = elective_shortfall(system, DEFAULT, SHORTFALL_SHARE, provider,
-                                 presets=("aligned_payment_and_incentive",)).set_index("org_id")
+                                 presets=("api_2023",)).set_index("org_id")
         rate_answer = (f" With the elective variable rate at {_pct(DEFAULT.elective_variable_rate)}, "
                        f"doing {_pct(SHORTFALL_SHARE)} fewer electives changes {trust}'s position by "
                        f"{_signed(api.loc[provider, 'gain_gbp_m'])}.")
@@ -503,7 +539,8 @@ def checks(system: System | None = None) -> list[Quiz]:
         Quiz(
             "Which change answers the incentive to do less planned care?",
             ["More one-off support for the trust",
-             "A variable element for elective activity (aligned payment and incentive)",
+             ("A variable element for elective activity that takes money back below plan "
+              "(aligned payment and incentive from 2023/24)"),
              "Pooling every organisation's variance in a risk share"],
             correct=1,
             explanations=[

@@ -24,6 +24,7 @@ from IPython.display import Markdown
 from ..charts import money
 from ..charts.place import boundary_figure, organisation_change_figure, signed_fine, vcs_test_figure
 from ..engine import run_year
+from ..names import markdown_list
 from ..place import (
     BOUNDARY_LABELS,
     KnockOn,
@@ -33,9 +34,16 @@ from ..place import (
     vcs_schemes,
     vcs_test,
 )
-from ..scenario import Scenario, field_info
-from ..system import System, load_system
-from .common import Panel, Prediction, Quiz
+from ..scenario import (
+    BED_WEEK_GBP,
+    DELAYED_DAY_FLOOR_GBP,
+    DELAYED_DAY_HIGH_GBP,
+    Scenario,
+    field_info,
+)
+from ..system import System
+from .common import Panel, Prediction, Quiz, name_checkbox
+from .default import default_system
 
 DEFAULT = Scenario.preset("fixed_income")  # the panels' baseline, as in every lesson
 CUT = -0.1  # the social care change the lesson starts from and its prose uses: a 10% cut
@@ -43,7 +51,7 @@ TOLERANCE_GBP_M = 0.005  # half of the last digit shown (£0.01m)
 
 
 def _system(system: System | None) -> System:
-    return system if system is not None else load_system()
+    return system if system is not None else default_system()
 
 
 def _count(value: float) -> str:
@@ -128,7 +136,7 @@ def social_care_words(system: System, scenario: Scenario, knock: KnockOn) -> str
     nhs_orgs = knock.organisations[knock.organisations.boundary == "nhs"]
     if len(nhs_orgs) and nhs_orgs.change_gbp_m.abs().max() > TOLERANCE_GBP_M:
         worst = nhs_orgs.loc[nhs_orgs.change_gbp_m.idxmin()]
-        parts.append(f"<p>Inside the NHS, under {html.escape(scenario.payment_label.lower())}, "
+        parts.append(f"<p>Inside the NHS, under {html.escape(scenario.payment_phrase)}, "
                      f"{html.escape(worst['name'])} bears most "
                      f"({signed_fine(worst.change_gbp_m)}). Change the payment rule: the NHS "
                      f"total stays, who carries it moves.</p>")
@@ -160,9 +168,9 @@ class VoluntaryPanel(Panel):
             detail = (f"Paid by {orgs.loc[row.funder_id, 'name']}: {money(row.cost_gbp_m)} a year, "
                       f"{row.evidence} evidence, {row.delivery_probability:.0%} chance of "
                       f"delivering")
-            box = widgets.Checkbox(value=scheme_id in chosen, description=str(row["name"]),
-                                   indent=False, tooltip=detail,
-                                   layout=widgets.Layout(width="330px", margin="0"))
+            box = name_checkbox(str(row["name"]), value=scheme_id in chosen,
+                                indent=False, tooltip=detail,
+                                layout=widgets.Layout(width="330px", margin="0"))
             box.observe(self.update, names="value")
             self.boxes[scheme_id] = box
             rows += [box, widgets.HTML(f'<div class="cs-help">{html.escape(detail)}</div>')]
@@ -274,7 +282,7 @@ def situation(system: System | None = None) -> Markdown:
     vcs = vcs_schemes(system)
     text = (
         f"Outside the NHS control total sit {len(outside)} of this system's {len(orgs)} "
-        f"organisations: {', '.join(outside['name'])}. "
+        f"organisations: {markdown_list(outside['name'])}. "
     )
     if len(councils):
         text += (
@@ -304,7 +312,11 @@ def model_in_one_paragraph(system: System | None = None) -> Markdown:
         f"emergency admissions (by default a {knock['default']:g}% rise for each 1% fewer "
         f"packages, an assumption on contested evidence) and **delayed discharges** "
         f"({days['default']:g} bed days waiting for each package not bought, at "
-        f"£{cost['default']:,.0f} a day to the hospital). The engine then runs the year as "
+        f"£{cost['default']:,.0f} a day to the hospital). That cost is a floor: it is what "
+        f"providers' audited accounts show (£{DELAYED_DAY_FLOOR_GBP:,.0f} a day in England in "
+        f"2016/17), and the full cost is much higher; Age UK put a hospital bed at about "
+        f"£{BED_WEEK_GBP:,.0f} a week, about £{round(DELAYED_DAY_HIGH_GBP, -1):,.0f} a day. Move "
+        "the cost of a delayed day to see the range. The engine then runs the year as "
         "usual: the council pays less, the care providers lose the income and release only "
         "the cost that moves with activity, the hospitals carry the extra admissions at their "
         "**marginal cost** and the delayed days in full, and the payment rule decides which "

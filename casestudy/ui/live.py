@@ -39,6 +39,7 @@ from urllib.parse import parse_qs, quote, urlencode
 
 import ipywidgets as widgets
 
+from ..lessons import NOTEBOOK_ORDER, by_notebook
 from ..room import AccessRefused, Room, RoomError, RoomState, Table, open_room
 from ..room.names import normalise_code
 
@@ -70,15 +71,12 @@ def poll_interval(environ: dict[str, str] | None = None) -> float:
 
 JOIN_PAGE = "room/join.ipynb"
 TEAM_ROUND_PAGE = "room/team_round.ipynb"
-# The pages a table opens, in the session's order, with the short names the banner uses.
+# The pages a table opens, in the session's order (the lessons from the kit's one list,
+# casestudy.lessons, then the team round), with the short names the banner uses.
 TABLE_PAGES = (
-    ("00_start_here.ipynb", "Start"),
-    ("01_system_fundamentals.ipynb", "1"),
-    ("02_no_winners_and_losers.ipynb", "2"),
-    ("03_shared_governance.ipynb", "3"),
-    ("04_fixed_income.ipynb", "4"),
-    ("05_beyond_the_nhs.ipynb", "5"),
-    ("06_sandbox.ipynb", "Sandbox"),
+    *((lesson.notebook, "Start" if not lesson.number else
+       "Sandbox" if lesson.slug == "sandbox" else str(lesson.number))
+      for lesson in NOTEBOOK_ORDER),
     (TEAM_ROUND_PAGE, "Team round"),
 )
 _TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
@@ -135,8 +133,14 @@ def notebook_title(page: str) -> str:
 def table_links(code: str, token: str, base: str | None = None) -> list[tuple[str, str, str]]:
     """Every page a table opens, as ``(title, short name, address)``, carrying its room and
     token."""
-    return [(notebook_title(page), short, page_href(page, code, token, base))
+    return [(_page_title(page), short, page_href(page, code, token, base))
             for page, short in TABLE_PAGES]
+
+
+def _page_title(page: str) -> str:
+    """A lesson's name as every list of the lessons gives it; another page's heading."""
+    lesson = by_notebook(page)
+    return lesson.label if lesson is not None else notebook_title(page)
 
 
 # --------------------------------------------------------------------------- the page's room

@@ -14,7 +14,6 @@ import html
 
 import ipywidgets as widgets
 
-from .. import scenario as scenario_module
 from ..behaviours import (
     TOLERANCE_GBP_M,
     shift_by_rule,
@@ -25,15 +24,14 @@ from ..behaviours import (
 )
 from ..charts import LiveSpec, money
 from ..charts.behaviours import shift_by_rule_figure
-from ..scenario import PRESET_LABELS, Scenario
+from ..scenario import BRADFORD_ACTIVITY_PRESET, PRESET_LABELS, Scenario
 from ..system import System
 from .common import chart_outputs
 from .predict import Moment, moment
 
 # The activity-based rule the lesson sets against fixed income: the rule of the Bradford
-# years where the kit names one (payment by results with the marginal rate for emergency
-# care), else plain payment by results.
-ACTIVITY_PRESET = getattr(scenario_module, "BRADFORD_ACTIVITY_PRESET", "payment_by_results")
+# years (payment by results with the marginal rate for emergency admissions above a baseline).
+ACTIVITY_PRESET = BRADFORD_ACTIVITY_PRESET
 
 
 @moment("lesson2.shift_rule")

@@ -49,8 +49,9 @@ from IPython.display import HTML, Markdown, display
 
 from ..room import RoomError, RoomState
 from ..room.kinds import MAX_OPTIONS, validate
-from ..system import System, load_system
+from ..system import System
 from .common import PANEL_CSS
+from .default import default_system
 from .live import PageRoom, page_room, poller_for
 
 log = logging.getLogger("casestudy.ui.predict")
@@ -127,7 +128,7 @@ def build(moment_id: str, system: System | None = None) -> Moment:
     except KeyError:
         raise KeyError(f"no prediction moment {moment_id!r}; there are "
                        f"{', '.join(_FACTORIES)}") from None
-    built = factory(system if system is not None else load_system())
+    built = factory(system if system is not None else default_system())
     if built.id != moment_id:  # pragma: no cover - a factory's own mistake
         raise ValueError(f"the factory of {moment_id!r} built {built.id!r}")
     return built

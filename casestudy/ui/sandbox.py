@@ -33,10 +33,20 @@ from ..charts.sandbox import ab_positions_figure, ab_years_figure
 from ..engine import YearResult, run_year
 from ..errors import ScenarioError
 from ..projection import project, system_totals
-from ..scenario import ALL_RATES, PRESET_LABELS, Scenario, field_info
-from ..system import System, load_system
-from .common import (CONTROL_WIDTH, PANEL_CSS, Prediction, Quiz, chart_outputs, control,
-                     controls_and_charts, help_line)
+from ..scenario import ALL_RATES, BRADFORD_ACTIVITY_PRESET, Scenario, field_info, preset_phrase
+from ..system import System
+from .common import (
+    CONTROL_WIDTH,
+    PANEL_CSS,
+    Prediction,
+    Quiz,
+    chart_outputs,
+    control,
+    controls_and_charts,
+    help_line,
+    name_checkbox,
+)
+from .default import default_system
 from .scenario_io import ScenarioIO
 
 DEFAULT_A = Scenario.preset("fixed_income")
@@ -160,8 +170,8 @@ class ScenarioSide:
             self.controls[name] = widget
         self.scheme_boxes: dict[str, widgets.Checkbox] = {}
         for scheme_id, row in system.schemes.iterrows():
-            box = widgets.Checkbox(value=scheme_id in start.schemes, description=row["name"],
-                                   indent=False, layout=widgets.Layout(width=CONTROL_WIDTH))
+            box = name_checkbox(row["name"], value=scheme_id in start.schemes,
+                                indent=False, layout=widgets.Layout(width=CONTROL_WIDTH))
             box.observe(self._changed, names="value")
             self.scheme_boxes[str(scheme_id)] = box
         self.reset_button = widgets.Button(description="Reset", icon="undo",
@@ -257,7 +267,7 @@ class Sandbox:
 
     def __init__(self, system: System | None = None, a: Scenario | None = None,
                  b: Scenario | None = None, folder: str | os.PathLike | None = None) -> None:
-        self.system = system if system is not None else load_system()
+        self.system = system if system is not None else default_system()
         self._paused = True
         self.a = ScenarioSide("A", self.system, a if a is not None else DEFAULT_A, self.update, folder)
         b = b if b is not None else DEFAULT_B
@@ -395,11 +405,11 @@ def _signed(value: float) -> str:
 
 def how_to(system: System | None = None) -> Markdown:
     """What the sandbox starts with, in words computed from the model."""
-    system = system if system is not None else load_system()
+    system = system if system is not None else default_system()
     a = run_year(system, DEFAULT_A).system.loc["nhs"]
     b = run_year(system, DEFAULT_B).system.loc["nhs"]
     return Markdown(
-        f"The sandbox opens with **A** as the kit's baseline ({PRESET_LABELS[DEFAULT_A.payment].lower()}, "
+        f"The sandbox opens with **A** as the kit's baseline ({preset_phrase(DEFAULT_A.payment)}, "
         f"demand on plan: the NHS system reports {money(a.position_gbp_m)}) and **B** the same "
         f"with {DEFAULT_B.demand_shock:.0%} more demand than planned (it reports "
         f"{money(b.position_gbp_m)}). Every setting has its range and a line of help under it; "
@@ -409,18 +419,19 @@ def how_to(system: System | None = None) -> Markdown:
 
 def checks(system: System | None = None) -> list[Quiz]:
     """Two predictions that the sandbox answers: set them up under A and B to see."""
-    system = system if system is not None else load_system()
+    system = system if system is not None else default_system()
 
     def rule_reveal() -> tuple[int, str]:
         a = dataclasses.replace(DEFAULT_B, payment="fixed_income")
-        b = dataclasses.replace(DEFAULT_B, payment="payment_by_results")
+        b = dataclasses.replace(DEFAULT_B, payment=BRADFORD_ACTIVITY_PRESET)
         ua = run_year(system, a).system.loc["nhs", "underlying_position_gbp_m"]
         ub = run_year(system, b).system.loc["nhs", "underlying_position_gbp_m"]
         same = abs(ub - ua) < SAME_GBP_M
         return (2 if same else 0 if ub > ua else 1), (
             f"With demand {DEFAULT_B.demand_shock:.0%} above plan the NHS system's underlying "
-            f"position is {money(ua)} under fixed income and {money(ub)} under payment by "
-            "results: payments between NHS organisations cancel out in the system's total.")
+            f"position is {money(ua)} under fixed income and {money(ub)} under "
+            f"{preset_phrase(BRADFORD_ACTIVITY_PRESET)}: payments between NHS organisations "
+            "cancel out in the system's total.")
 
     def years_reveal() -> tuple[int, str]:
         base = system_totals(project(system, DEFAULT_A))
@@ -433,9 +444,9 @@ def checks(system: System | None = None) -> list[Quiz]:
             "saving stays out of every later year's costs, so the gains add up.")
 
     return [
-        Prediction("Set A to fixed income and B to payment by results, both with demand above "
-                   "plan. Which has the better underlying position for the NHS system?",
-                   ["Payment by results", "Fixed income", "Neither: they are the same"],
+        Prediction("Set A to fixed income and B to payment by results + MRET, both with demand "
+                   "above plan. Which has the better underlying position for the NHS system?",
+                   ["Payment by results + MRET", "Fixed income", "Neither: they are the same"],
                    rule_reveal),
         Prediction("Under B, make every delivered saving recurrent (recurrent share 1). Over the "
                    "years, does the gain in the underlying position grow or stay the same?",

@@ -21,8 +21,9 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from html import unescape as html_unescape
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from casestudy import serve  # the command `make workshop` runs
 
@@ -128,14 +129,16 @@ def _wait_until_up(process: subprocess.Popen, url: str, log_path: Path) -> None:
                        + log_path.read_text(errors="replace")[-3000:])
 
 
-def start_voila(root: Path = NOTEBOOKS, env: dict[str, str] | None = None) -> Server:
-    """Voila as ``make workshop`` runs it, on a free port; ``env`` adds to its environment
-    (``CASESTUDY_ROOM_DB`` for a room in a temporary folder, say)."""
+def start_voila(root: Path = NOTEBOOKS, env: dict[str, str] | None = None,
+                options: tuple[str, ...] = ()) -> Server:
+    """The workshop's server (``make workshop``'s command) on every notebook under ``root``,
+    with more of its ``options``; ``env`` adds to the environment (e.g. ``CASESTUDY_SYSTEM``,
+    which its kernels inherit)."""
     port = free_port()
     log_path = Path(tempfile.mkstemp(prefix="voila-", suffix=".log")[1])
     with log_path.open("w") as log:
-        process = _popen(serve.voila_command(port, root=root), cwd=ROOT,
-                         env={**serve.voila_env(), **(env or {})}, log=log)
+        process = _popen(serve.voila_command(port, root=root, options=options), cwd=ROOT,
+                         env=serve.voila_env({**os.environ, **(env or {})}), log=log)
     server = Server(process, f"http://127.0.0.1:{port}/", log_path)
     try:
         _wait_until_up(process, server.url, log_path)
@@ -162,6 +165,9 @@ def start_lab() -> Server:
     workdir = Path(tempfile.mkdtemp(prefix="kit-lab-"))
     shutil.copytree(NOTEBOOKS, workdir / "notebooks",
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    # The data notes, which the lessons link as ../data/README.md (as in a checkout).
+    (workdir / "data").mkdir()
+    shutil.copy(ROOT / "data" / "README.md", workdir / "data" / "README.md")
     for name, values in LAB_SETTINGS.items():
         path = workdir / "settings" / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -219,14 +225,14 @@ class PageLog:
 def open_page(browser, url: str | None = None, viewport: dict[str, int] | None = None):
     """A fresh page at 1366x768 (or ``viewport``) whose every request to a non-loopback host
     is recorded and blocked (the room may have no internet, and CI must not pass thanks to
-    a CDN)."""
+    a CDN); files on disk (a handout page) load."""
     context = browser.new_context(viewport=viewport or VIEWPORT)
     page = context.new_page()
     log = PageLog()
 
     def route(route):
         host = urlsplit(route.request.url).hostname or ""
-        if host in LOOPBACK or route.request.url.startswith(("data:", "blob:")):
+        if host in LOOPBACK or route.request.url.startswith(("data:", "blob:", "file:")):
             route.continue_()
         else:
             log.external.append(route.request.url)
@@ -550,3 +556,222 @@ def problems(log: PageLog) -> list[str]:
     found += [f"request to another host: {url}" for url in log.external
               if not _harmless(url, HARMLESS_EXTERNAL)]
     return found
+
+
+# --------------------------------------------------------------------------- script from names
+
+# Installed before any page script: counts every alert, confirm and prompt (in the page and
+# in any frame, whose calls are also counted in the page's list).
+NO_DIALOGS_JS = r"""
+(() => {
+  const calls = window.__kitDialogs = [];
+  const record = (kind) => function (message) {
+    const text = kind + ': ' + String(message);
+    calls.push(text);
+    try { if (window.top !== window && window.top.__kitDialogs) window.top.__kitDialogs.push(text + ' (in a frame)'); }
+    catch (e) { /* a frame of another origin */ }
+    return kind === 'confirm' ? false : (kind === 'prompt' ? null : undefined);
+  };
+  for (const kind of ['alert', 'confirm', 'prompt']) window[kind] = record(kind);
+})();
+"""
+
+# Markup that only a name let through could have made: an event handler or a script URL
+# calling alert, a <script> holding only alert(n), an iframe, a style that hides the page.
+INJECTED_JS = r"""
+() => {
+  const found = [];
+  const visit = (root) => {
+    for (const el of root.querySelectorAll('*')) {
+      const tag = el.tagName.toLowerCase();
+      for (const a of Array.from(el.attributes)) {
+        const name = a.name.toLowerCase(), value = a.value;
+        if (name.startsWith('on') && value.includes('alert(')) found.push(`<${tag} ${name}="${value}">`);
+        if (['href', 'src', 'xlink:href', 'action', 'formaction'].includes(name)
+            && /^\s*javascript:/i.test(value)) found.push(`<${tag} ${name}="${value}">`);
+      }
+      if (tag === 'script' && /^\s*alert\(\d+\)\s*$/.test(el.textContent)) found.push(`<script>${el.textContent}</script>`);
+      if (tag === 'iframe') found.push(`<iframe src="${el.getAttribute('src')}">`);
+      if (tag === 'style' && /body\s*\{\s*display:\s*none/.test(el.textContent)) found.push(`<style>${el.textContent}</style>`);
+      if (el.shadowRoot) visit(el.shadowRoot);
+    }
+  };
+  visit(document);
+  return found;
+}
+"""
+
+# The text a reader sees, charts left out (Vega shortens long axis labels with an ellipsis),
+# a no-break space read as a space (ipywidgets writes a dropdown's spaces as no-break ones).
+SHOWN_TEXT_JS = r"""
+() => {
+  const hidden = Array.from(document.querySelectorAll('svg, canvas'));
+  const before = hidden.map((e) => e.style.display);
+  hidden.forEach((e) => { e.style.display = 'none'; });
+  const text = document.body ? document.body.innerText : '';
+  hidden.forEach((e, i) => { e.style.display = before[i]; });
+  return text.replace(/\u00a0/g, ' ');
+}
+"""
+
+
+@dataclass
+class ScriptWatch:
+    """What a page did that only script from a name would: dialogs opened (Playwright's
+    ``dialog`` event) and calls of the stubbed ``alert``/``confirm``/``prompt``."""
+
+    dialogs: list[str] = field(default_factory=list)
+
+    def calls(self, page) -> list[str]:
+        found = []
+        for frame in page.frames:
+            found += _in_frame(frame, "() => window.__kitDialogs || []")
+        return found
+
+
+def open_watched(browser, url: str):
+    """``open_page`` with every dialog recorded (and dismissed) and ``alert``, ``confirm``
+    and ``prompt`` stubbed to count their calls before any script of the page runs; returns
+    (page, log, watch)."""
+    page, log = open_page(browser)
+    watch = ScriptWatch()
+
+    def on_dialog(dialog) -> None:
+        watch.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.add_init_script(NO_DIALOGS_JS)
+    page.goto(url, wait_until="commit")
+    return page, log, watch
+
+
+def injected(page) -> list[str]:
+    """Elements and attributes of the page (and its frames) that a name made."""
+    found = []
+    for frame in page.frames:
+        found += _in_frame(frame, INJECTED_JS)
+    return found
+
+
+def _in_frame(frame, script: str) -> list:
+    """What ``script`` returns in ``frame``; nothing from a frame that has gone or that
+    belongs to another origin (its document is not the page's to read)."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    try:
+        return list(frame.evaluate(script))
+    except PlaywrightError:
+        return []
+
+
+def shown_text(page) -> str:
+    """The page's visible text, without its charts."""
+    return page.evaluate(SHOWN_TEXT_JS)
+
+
+def reveal_checks(page, timeout_ms: int = 30_000) -> int:
+    """Answer every check of understanding (``.cs-check``) with its first option and show
+    the feedback; returns how many were answered."""
+    checks = page.query_selector_all(".cs-check")
+    for check in checks:
+        check.scroll_into_view_if_needed()
+        option = check.query_selector("input[type=radio]")
+        if option:
+            option.check()
+        check.query_selector(".jupyter-button").click()
+    if checks:
+        page.wait_for_function(
+            "(n) => document.querySelectorAll('.cs-check .cs-feedback-right, "
+            ".cs-check .cs-feedback-wrong').length >= n", arg=len(checks), timeout=timeout_ms)
+    return len(checks)
+
+
+# --------------------------------------------------------------------------- links
+
+
+def links_on(page) -> list[str]:
+    """Every link on the page, as the browser resolves it (absolute)."""
+    return page.eval_on_selector_all("a[href]", "els => els.map(a => a.href)")
+
+
+def _ids_in(text: str) -> set[str]:
+    return set(re.findall(r'\s(?:id|name)="([^"]+)"', text))
+
+
+class LinkChecker:
+    """Follows links as a learner would, on one server, and says which are broken: an HTTP
+    status of 400 or more, or a fragment (``#term``) that names no element of the page it
+    leads to. Links to other hosts are not followed (a room may be offline). A link to a
+    notebook is checked against the notebooks served, not fetched (fetching it would start a
+    kernel); a link into a notebook's section is reported, as it cannot be checked so."""
+
+    def __init__(self, request, server_url: str, root: Path = NOTEBOOKS) -> None:
+        self.request, self.server, self.root = request, server_url, root
+        self.pages: dict[str, tuple[int, str]] = {}
+
+    def fetch(self, url: str) -> tuple[int, str]:
+        if url not in self.pages:
+            response = self.request.get(url)
+            self.pages[url] = (response.status, response.text() if response.ok else "")
+        return self.pages[url]
+
+    def broken(self, url: str, here: str = "", here_ids: set[str] | None = None) -> str | None:
+        """Why ``url`` (found on the page at ``here``, whose ids are ``here_ids``) is broken,
+        or None when it works or is not ours to follow."""
+        if _external(url) or not url.startswith(("http://", "https://")):
+            return None
+        target, _, fragment = url.partition("#")
+        if target == here.partition("#")[0] and here_ids is not None:
+            return None if not fragment or fragment in here_ids else f"no #{fragment} on the page"
+        path = urlsplit(target).path
+        if "/voila/render/" in path and path.endswith(".ipynb"):
+            relative = path.split("/voila/render/", 1)[1]
+            if not (self.root / relative).is_file():
+                return f"no notebook {relative}"
+            return f"a link into a notebook's section (#{fragment}) is not checked" if fragment else None
+        status, text = self.fetch(target)
+        if status >= 400:
+            return f"HTTP {status}"
+        if fragment and fragment not in _ids_in(text):
+            return f"no #{fragment} on {path}"
+        return None
+
+    def on_page(self, page) -> dict[str, str]:
+        """The broken links of a page open in the browser: {url: why}."""
+        here = page.url
+        ids = set(page.eval_on_selector_all("[id], a[name]",
+                                           "els => els.map(e => e.id || e.getAttribute('name'))"))
+        found = {}
+        for url in dict.fromkeys(links_on(page)):
+            why = self.broken(url, here, ids)
+            if why:
+                found[url] = why
+        return found
+
+    def crawl(self, start: list[str]) -> tuple[dict[str, str], list[str]]:
+        """Fetch ``start`` and every page of this server they link that is not a notebook,
+        and check every link on each; the broken links {url (on page): why}, and the pages
+        read."""
+        seen: list[str] = []
+        queue = list(start)
+        broken: dict[str, str] = {}
+        while queue:
+            url = queue.pop(0).partition("#")[0]
+            if url in seen:
+                continue
+            seen.append(url)
+            status, text = self.fetch(url)
+            if status >= 400:
+                broken[url] = f"HTTP {status}"
+                continue
+            ids = _ids_in(text)
+            for href in re.findall(r'<a\s[^>]*href="([^"]+)"', text):
+                link = urljoin(url, html_unescape(href))
+                why = self.broken(link, url, ids)
+                if why:
+                    broken[f"{link} (on {urlsplit(url).path})"] = why
+                elif (not _external(link) and urlsplit(link).path.endswith(".md")
+                      and link.partition("#")[0] not in seen):
+                    queue.append(link)
+        return broken, seen

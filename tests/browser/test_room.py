@@ -59,6 +59,17 @@ def _cut_off(page) -> dict:
     return kb.cut_off(page, "body")
 
 
+def _axe_serious(page) -> list[str]:
+    """axe-core's serious and critical violations on the page as it stands (axe's script
+    comes with the Python package: no network), one line each."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [f"{v['id']} ({v['impact']}): {v['help']}; "
+            + "; ".join(str(n.get("target")) for n in v["nodes"][:3])
+            for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+
+
 def test_a_live_session(room_server, browser, screenshots):
     server, workshop, key, _ = room_server
     code = workshop.code
@@ -103,12 +114,13 @@ def test_a_live_session(room_server, browser, screenshots):
         page.get_by_role("button", name="Join the room").click()
         page.wait_for_selector(".cs-pages a")
     _shoot(tables[0], screenshots, "join")
+    assert _axe_serious(tables[0]) == [], "the join page"
     start = _timed(phases, "three tables joined", start)
     console.wait_for_selector(".cs-head >> text=3 tables")
 
     # ---------------------------------------------------------------- lesson 2's moment
     for page in tables:
-        link = page.locator(".cs-pages a", has_text="Lesson 2")
+        link = page.locator(".cs-pages a", has_text="2. Contract as a group")
         href = link.get_attribute("href")
         assert f"room={code}" in href and "table=" in href
         link.click()
@@ -181,6 +193,7 @@ def test_a_live_session(room_server, browser, screenshots):
         page.get_by_role("button", name="Send our deal to the room").click()
         page.wait_for_selector("text=Sent for round 1")
     _shoot(tables[0], screenshots, "team_round")
+    assert _axe_serious(tables[0]) == [], "the team round page"
     console.wait_for_selector("text=Sent a deal: 2", timeout=10_000)
     assert "Still to send: Table 3" in console.inner_text(".cs-console")
     console.get_by_role("button", name="Advance the slowest and lock").click()
@@ -200,6 +213,7 @@ def test_a_live_session(room_server, browser, screenshots):
     assert "Pool the risk <so> no one loses." in text  # the reason, as text
     assert "no deal sent before the lock" in text
     _shoot(console, screenshots, "console_team_round")
+    assert _axe_serious(console) == [], "the console's team round tab"
     start = _timed(phases, "team round", start)
 
     # ---------------------------------------------------------------- the record

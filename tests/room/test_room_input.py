@@ -119,7 +119,7 @@ def test_a_bad_team_name_is_refused_saying_why(typed, says):
     ("prediction", [1, 2], "prediction: [1, 2] is not allowed; an object with the fields moment, choice"),
     ("prediction", None, "prediction: None is not allowed"),
     ("scenario", {"round": 1, "scenario": {"risk_share": 1.5}}, "scenario.scenario: not a valid scenario: risk_share = 1.5 is outside the allowed range 0 to 1"),
-    ("scenario", {"round": 1, "scenario": {"colour": "red"}}, "scenario.scenario: not a valid scenario: unknown scenario field(s) colour"),
+    ("scenario", {"round": 1, "scenario": {"colour": "red"}}, "scenario.scenario: not a valid scenario: unknown scenario field(s) 'colour'"),
     ("scenario", {"round": 1, "scenario": "fixed_income"}, "scenario.scenario: 'fixed_income' is not allowed; a scenario as JSON"),
     ("scenario", {"round": 0, "scenario": {}}, "scenario.round: 0 is not allowed; a whole number from 1 to 20"),
     ("scenario", {"round": 1, "scenario": {}, "reason": "x" * 501}, "scenario.reason: 'xxx"),
@@ -196,7 +196,7 @@ def _imports(path: Path) -> set[str]:
 
 
 def test_the_room_knows_nothing_of_widgets_charts_or_the_engine():
-    allowed_kit = {"..scenario", "..errors"}
+    allowed_kit = {"..scenario", "..errors", "..names"}  # names: the CSV cell, as the kit writes it
     for path in ROOM.glob("*.py"):
         for name in _imports(path):
             if name.startswith(".."):

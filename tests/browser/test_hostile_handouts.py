@@ -1,0 +1,128 @@
+"""Every handout page made on a system whose every name is hostile (``tests/hostile.py``),
+opened from disk in Chromium as a laptop with no Python would: no script from a name runs,
+the chart data embedded in a page cannot close its script, every name the page shows is
+shown as its own characters (in the prose, the tables, the checks and the tooltip of a
+chart), and no CSV file beside the pages holds a cell a spreadsheet would read as a formula.
+
+The pages are written once, by ``python -m casestudy.handouts DIR`` with
+``CASESTUDY_SYSTEM`` set, as ``make handouts`` writes them.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+
+import kit_browser as kb
+import pytest
+from hostile import HOSTILE_NAMES, HOSTILE_ORGS, HOSTILE_SCHEMES, leftovers, write_hostile_system
+
+from casestudy.handouts import lesson_notebooks
+from casestudy.names import FORMULA_START
+
+pytestmark = pytest.mark.browser
+
+PAGES = [f"lesson{p.name[:2]}.html" for p in lesson_notebooks()] + [
+    "index.html", "guide.html", "glossary.html", "data.html"]
+WRITE_TIMEOUT_S = 600
+
+
+@pytest.fixture(scope="module")
+def handouts(chromium_available, tmp_path_factory):
+    system = write_hostile_system(tmp_path_factory.mktemp("hostile") / "hostile")
+    out = tmp_path_factory.mktemp("handouts")
+    done = subprocess.run([sys.executable, "-m", "casestudy.handouts", str(out)],
+                          env={**os.environ, "CASESTUDY_SYSTEM": str(system)}, cwd=kb.ROOT,
+                          capture_output=True, text=True, timeout=WRITE_TIMEOUT_S, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "could not be prepared" not in done.stderr, done.stderr[-3000:]
+    return out
+
+
+def test_every_page_is_written(handouts):
+    assert sorted(p.name for p in handouts.glob("*.html")) == sorted(PAGES)
+
+
+def hover_for_tooltip(page) -> str:
+    """Point at the grid chart's bars (away from the ticks drawn over them) until Vega shows
+    a tooltip; its text, or "" if none showed."""
+    bars = page.query_selector_all(".grid-chart svg.marks [aria-roledescription=bar]")
+    assert bars, "no bar drawn in the grid's chart"
+    bars[0].scroll_into_view_if_needed()
+    for bar in bars[:6]:
+        box = bar.bounding_box()
+        for share in (0.2, 0.5, 0.8):
+            page.mouse.move(box["x"] + share * box["width"], box["y"] + box["height"] / 2)
+            page.wait_for_timeout(150)
+            if page.query_selector("#vg-tooltip-element.visible"):
+                return page.inner_text("#vg-tooltip-element").replace("\u00a0", " ")
+    return ""
+
+
+def expected(page: str) -> tuple[str, ...]:
+    return {"lesson00.html": HOSTILE_ORGS, "lesson01.html": HOSTILE_SCHEMES}.get(page, ())
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_handout_runs_no_script_from_a_name(name, handouts, browser):
+    page, log, watch = kb.open_watched(browser, (handouts / name).as_uri())
+    tooltip = ""
+    try:
+        page.wait_for_load_state("load")
+        grids = page.query_selector_all(".grid-chart")
+        if grids:
+            # vegaEmbed draws the grid's chart from the embedded spec; move its first slider
+            # (the chart filters another combination) and hover a bar for its tooltip.
+            page.wait_for_selector(".grid-chart svg.marks", timeout=30_000)
+            slider = page.query_selector(".grid-chart input[type=range]")
+            if slider:
+                slider.focus()
+                page.keyboard.press("ArrowRight")
+            tooltip = hover_for_tooltip(page)
+        page.wait_for_timeout(300)  # an <img src=x> fails, and runs its onerror, by then
+        made = kb.injected(page)
+        calls = watch.calls(page)
+        text = kb.shown_text(page)
+    finally:
+        page.context.close()
+    assert watch.dialogs == [], "a dialog opened"
+    assert calls == [], "script from a name ran"
+    assert made == [], "a name became markup"
+    assert [n for n in expected(name) if n not in text] == [], "names not shown as text"
+    if name.startswith("lesson") and name != "lesson06.html":
+        assert any(n in text for n in HOSTILE_NAMES), "no name shown at all"
+    assert leftovers(text) == [], "a name shown escaped twice or cut"
+    if grids:
+        assert any(n in tooltip for n in HOSTILE_ORGS), f"tooltip: {tooltip!r}"
+        assert leftovers(tooltip) == [], tooltip
+    assert kb.problems(log) == []
+
+
+def test_no_csv_cell_is_a_formula(handouts):
+    files = sorted(handouts.glob("*/*.csv"))
+    assert files
+    cells = 0
+    for path in files:
+        with path.open(newline="", encoding="utf-8") as handle:
+            for row in csv.reader(handle):
+                cells += len(row)
+                # Only a number (-0.5, a negative position) may start with - or +.
+                assert not [c for c in row if c.lstrip(" ").startswith(FORMULA_START)
+                            and not _number(c)], (path, row)
+    names = set()
+    for path in handouts.glob("*/grid-*.csv"):
+        with path.open(newline="", encoding="utf-8") as handle:
+            names |= {row["name"] for row in csv.DictReader(handle)}
+    # Each organisation's name whole, a quote in front of those a spreadsheet would run.
+    assert {("'" + n) if n.startswith(FORMULA_START) else n for n in HOSTILE_ORGS} <= names
+    assert cells > 1000
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
