@@ -24,7 +24,7 @@ from ..behaviours import (
 )
 from ..charts import LiveSpec, money
 from ..charts.behaviours import shift_by_rule_figure
-from ..scenario import BRADFORD_ACTIVITY_PRESET, PRESET_LABELS, Scenario
+from ..scenario import BRADFORD_ACTIVITY_PRESET, PRESET_LABELS, Scenario, mid_sentence
 from ..system import System
 from .common import chart_outputs
 from .predict import Moment, moment
@@ -58,7 +58,7 @@ def lesson2_shift_rule(system: System) -> Moment:
                "Its position does not change")
     name = html.escape(acute)
     explanation = (
-        f"Under {html.escape(rule.lower())}, {name} changes by <b>{money(under_activity)}</b>: "
+        f"Under {html.escape(mid_sentence(rule))}, {name} changes by <b>{money(under_activity)}</b>: "
         f"its income falls by {money(-detail.income_change_gbp_m)} with the admissions, but "
         f"it releases only {money(detail.cost_released_gbp_m)} of cost; the other "
         f"{money(detail.stranded_cost_gbp_m)} is stranded (wards, rotas and overheads still "
