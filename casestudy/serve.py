@@ -31,11 +31,14 @@ DEFAULT_PORT = 8866
 
 
 def voila_command(port: int = DEFAULT_PORT, host: str = "127.0.0.1", root: Path = NOTEBOOKS,
-                  open_browser: bool = False, options: tuple[str, ...] = ()) -> list[str]:
+                  open_browser: bool = False, options: tuple[str, ...] = (),
+                  room: str = "none") -> list[str]:
     """The command line of the workshop's server (the browser tests run the same one);
-    ``options`` are more of this module's options (``--max-pages 2``)."""
+    ``options`` are more of this module's options (``--max-pages 2``). ``room`` is the live
+    room to announce (``--room``): none by default, so a test or a benchmark makes no room
+    of the facilitator's; ``make workshop`` gives "" (the newest, else a new one)."""
     return [sys.executable, "-m", "casestudy.serve", f"--host={host}", f"--port={port}",
-            *([] if open_browser else ["--no-browser"]), *options, str(root)]
+            *([] if open_browser else ["--no-browser"]), f"--room={room}", *options, str(root)]
 
 
 def voila_env(environ: dict[str, str] | None = None) -> dict[str, str]:
@@ -82,6 +85,9 @@ def parser() -> argparse.ArgumentParser:
                        help="fork: each page's kernel forks from a process that has imported "
                             "the kit (default; starts in a fraction of a second); fresh: a new "
                             "Python each time, as Voila does")
+    parse.add_argument("--room", default="", metavar="CODE",
+                       help="the live room: a room's code, 'new' for a new one, 'none' for no "
+                            "room (default: the newest made in the last 12 hours, else new)")
     parse.add_argument("--voila-option", action="append", default=[],
                        help="any other Voila setting, e.g. --voila-option=--debug")
     parse.add_argument("root", nargs="?", type=Path, default=NOTEBOOKS,
@@ -93,6 +99,16 @@ def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
     os.environ.update(voila_env())
     shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+    if args.room.lower() != "none":  # the live room: its code, key and addresses
+        from .room import RoomError
+        from .room.session import announce, prepare
+
+        try:
+            workshop = prepare(code=args.room if args.room.lower() not in ("", "new") else None,
+                               new=args.room.lower() == "new")
+            print(announce(workshop, host=args.host, port=args.port), flush=True)
+        except RoomError as exc:
+            print(f"The workshop's room could not be made or opened: {exc}", flush=True)
     print(f"The workshop's start page: http://{shown}:{args.port}/  (Ctrl+C to stop)", flush=True)
     from .serving.app import main as run_voila  # Voila is imported only to serve
 

@@ -1,4 +1,7 @@
-"""The facilitator's comparison: 30 teams' files, some broken; codes from a chat; the charts."""
+"""The teams side by side, judged on what is drawn: who would sign each deal (by hand on the
+tiny system), which levers move the system and which only move money, thirty teams' files
+and the broken ones a room produces, codes from a chat, one team per table, examples apart,
+and the charts and the facilitator's panel."""
 
 from __future__ import annotations
 
@@ -10,43 +13,139 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from specs import encoded_fields
+from tiny import PLAIN, vary
 
 from casestudy import Scenario, run_year
-from casestudy.charts.compare import team_order, team_outcomes_figure, team_positions_figure
+from casestudy.charts.compare import deal_signatures_figure, signatures_figure, team_outcomes_figure
 from casestudy.compare import (
     BASELINE_TEAM,
+    MEASURES,
+    SIGN_TOLERANCE_GBP_M,
+    TeamEntry,
+    compare_entries,
     compare_saved,
     compare_teams,
     example_codes,
+    example_entries,
+    lever_effects,
     read_codes,
     read_folder,
+    round_baseline,
+    rounds_side_by_side,
+    signatures,
+    signatures_from,
+    team_order,
 )
 from casestudy.scenario import PRESETS
 from casestudy.workshop import decode_code, save_scenario, scenario_code
 
 TEAMS = 30
+ROUND = round_baseline(0.03)  # the team round's baseline: the contracts as they stand, +3%
 
 
-def _team_scenario(k: int) -> Scenario:
-    """Thirty different scenarios: every preset, a spread of shocks, shares and linkages."""
-    return Scenario.preset(
-        PRESETS[k % len(PRESETS)],
-        demand_shock=round(-0.1 + 0.3 * k / (TEAMS - 1), 4),
-        risk_share=(k % 5) / 4,
-        system_linkage=(k % 3) / 2,
-        flex=0.25 if k % 7 else 0.6,
-        schemes=("frailty", "falls") if k % 6 == 0 else (),
-        seed=k,
-    )
+# --------------------------------------------------------------------------- signatures
 
 
-def _with_checksum(document: dict) -> str:
-    rest = {k: v for k, v in document.items() if k != "checksum"}
-    canonical = json.dumps(rest, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    document["checksum"] = "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
-    return json.dumps(document)
+def test_who_would_sign_a_fixed_income_deal_by_hand(tiny_system):
+    # The tiny system, every money knob neutral (PLAIN: no inflation, no funds, flex 0),
+    # demand 10% above plan on every line. Baseline: payment by results; deal: fixed income.
+    base = vary(PLAIN, demand_shock=0.1)
+    deal = vary(base, payment="fixed_income")
+    # The acute trust's lines at 110% of plan: elective 12,100 x £1,000 = £12.1m, emergency
+    # 22,000 x £2,000 = £44m (ccg_a) and 11,000 x £2,000 = £22m (ccg_b): £78.1m by results,
+    # £11m + £40m + £20m = £71m fixed. Its cost is the same under both rules: the £10m its
+    # other income pays for does not move (engine.matched_cost), the other £70m does:
+    # 70 x (0.5 + 0.3 + 0.2 x 1.1) + 10 = £81.4m; other income £10m.
+    acute_pbr, acute_fixed = 78.1 + 10 - 81.4, 71 + 10 - 81.4  # 6.7 and -0.4
+    # ccg_a pays the trust 12.1 + 44 (or 11 + 40) and the voluntary sector 400 x 1.1 x £5,000
+    # = £2.2m for social care (by the unit under every rule): 100 - 45 - 58.3 = -3.3, 1.8.
+    ccg_a_pbr, ccg_a_fixed = 100 - 45 - (12.1 + 44 + 2.2), 100 - 45 - (11 + 40 + 2.2)
+    # ccg_b pays 22 (or 20) for emergencies and 20 for community care (a block either way).
+    ccg_b_pbr, ccg_b_fixed = 50 - 10 - (22 + 20), 50 - 10 - (20 + 20)
+    signed = signatures(tiny_system, deal, base)
+    assert signed["acute"].baseline_gbp_m == pytest.approx(acute_pbr)
+    assert signed["acute"].deal_gbp_m == pytest.approx(acute_fixed)
+    assert signed["acute"].change_gbp_m == pytest.approx(-7.1)
+    assert signed["ccg_a"].deal_gbp_m - signed["ccg_a"].baseline_gbp_m == pytest.approx(
+        ccg_a_fixed - ccg_a_pbr)  # +5.1
+    assert signed["ccg_b"].change_gbp_m == pytest.approx(ccg_b_fixed - ccg_b_pbr)  # +2.0
+    for org in ("comm", "council", "vcs"):  # block and spot-purchase lines: nothing moves
+        assert signed[org].change_gbp_m == pytest.approx(0.0, abs=1e-9)
+    assert [s.org_id for s in signed.refusers] == ["acute"]
+    assert not signed.all_sign
+    # The rule moves money; it does not make any: the changes add up to nothing.
+    assert sum(s.change_gbp_m for s in signed.organisations) == pytest.approx(0.0, abs=1e-9)
+    # The other way round, the commissioners refuse, the largest loss first.
+    back = signatures(tiny_system, base, deal)
+    assert [s.org_id for s in back.refusers] == ["ccg_a", "ccg_b"]
+    # An organisation signs on what it reports, incentive fund included: with the funds on,
+    # the trust meets its control total of £1m by results (6.7) and earns its £2m fund, and
+    # misses it under fixed income (-0.4): it loses 7.1 + 2 = £9.1m, not £7.1m.
+    funded = signatures(tiny_system, vary(deal, incentive_fund_scale=1.0),
+                        vary(base, incentive_fund_scale=1.0))
+    assert funded["acute"].baseline_gbp_m == pytest.approx(acute_pbr + 2)
+    assert funded["acute"].change_gbp_m == pytest.approx(-9.1)
+
+
+def test_a_loss_that_rounds_to_nothing_does_not_refuse():
+    frame = pd.DataFrame({"name": ["A", "B", "C"], "position_gbp_m": [1.0, 1.0, 1.0]},
+                         index=["a", "b", "c"])
+    deal = frame.assign(position_gbp_m=[1.0 - 0.04, 1.0 - 0.06, 1.3])
+    signed = signatures_from(frame, deal)
+    assert SIGN_TOLERANCE_GBP_M == 0.05
+    assert [s.signs for s in signed.organisations] == [True, False, True]
+    assert [s.org_id for s in signed.refusers] == ["b"]
+    assert signatures_from(frame, deal, tolerance=0.0).organisations[0].signs is False
+    with pytest.raises(ValueError, match="tolerance"):
+        signatures_from(frame, deal, tolerance=-1)
+    with pytest.raises(ValueError, match="same organisations"):
+        signatures_from(frame, deal.iloc[:2])
+
+
+# --------------------------------------------------------------------------- levers
+
+
+def test_which_levers_move_the_system_and_which_move_money(tiny_system, bundled_system):
+    # Tiny, PLAIN with demand 10% up: no incentive fund, so nothing can move funds.
+    effects = {lever.field: lever for lever in
+               lever_effects(tiny_system, vary(PLAIN, demand_shock=0.1))}
+    assert effects["payment"].effect == "money"
+    assert effects["payment"].money_moved_gbp_m == pytest.approx(7.1)  # the acute trust's
+    assert effects["payment"].system_change_gbp_m == pytest.approx(0.0, abs=1e-9)
+    assert effects["risk_share"].effect == "money"
+    assert effects["system_linkage"].effect == "none"  # no fund to tie
+    for lever in ("flex", "schemes", "social_care_budget_change"):
+        assert effects[lever].effect == "system", effects[lever]
+    # The bundled system in a team round (demand 3% above plan): the rule, the risk share
+    # and the linkage never change the system's position before funds; they move the funds
+    # (paid when organisations meet their own control totals) and money between partners.
+    bundled = {lever.field: lever for lever in lever_effects(bundled_system, ROUND)}
+    for lever in ("payment", "risk_share", "system_linkage"):
+        assert bundled[lever].system_change_gbp_m < 1e-6
+        assert bundled[lever].effect in ("funds", "money")
+    assert bundled["payment"].effect == "funds"  # the acute trust's fund, paid by results
+    for lever in ("flex", "schemes", "social_care_budget_change"):
+        assert bundled[lever].effect == "system"
+
+
+# --------------------------------------------------------------------------- judged as drawn
+
+
+def test_payment_by_results_does_not_win_on_incentive_funds(bundled_system):
+    # The old comparison judged before funds and drew after: payment by results "won" by the
+    # acute trust's fund. Now the rank is the regime's test, and the same value is drawn.
+    pbr = TeamEntry(team="PbR", scenario=dataclasses.replace(ROUND, payment="payment_by_results"))
+    result = compare_entries(bundled_system, [pbr], baseline=ROUND)
+    teams = result.teams.set_index("team")
+    assert teams.loc["PbR", "nhs_position_before_incentive_gbp_m"] == pytest.approx(
+        teams.loc[BASELINE_TEAM, "nhs_position_before_incentive_gbp_m"])
+    assert teams.loc["PbR", "nhs_position_gbp_m"] > teams.loc[BASELINE_TEAM, "nhs_position_gbp_m"]
+    assert not teams.loc["PbR", "nhs_met_control_total"]  # the funds do not make it meet
+    assert teams.loc["PbR", "nhs_incentive_fund_gbp_m"] > 1
+    assert not teams.loc["PbR", "all_sign"]  # the commissioners pay for the extra activity
 
 
 @pytest.fixture
@@ -89,91 +188,151 @@ def room(tmp_path: Path) -> tuple[Path, dict[str, Scenario], dict[str, str]]:
     return folder, good, broken
 
 
+def _team_scenario(k: int) -> Scenario:
+    """Thirty different deals on the round's demand: every preset, shares, linkages, flex,
+    social care budgets and schemes."""
+    return Scenario.preset(
+        PRESETS[k % len(PRESETS)], demand_shock=ROUND.demand_shock, risk_share=(k % 5) / 4,
+        system_linkage=(k % 3) / 2, flex=(0.0, 0.25, 0.6)[k % 3],
+        social_care_budget_change=(0.3, -0.1, 0.0, 0.1)[k % 4],
+        # Tables 1, 13 and 25 pull every system lever far enough to meet the control total.
+        schemes=("falls", "home_first") if k % 6 == 0 else (), seed=k)
+
+
+def _with_checksum(document: dict) -> str:
+    rest = {k: v for k, v in document.items() if k != "checksum"}
+    canonical = json.dumps(rest, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    document["checksum"] = "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+    return json.dumps(document)
+
+
 def test_thirty_teams_load_and_the_broken_files_are_listed_with_their_reasons(room, bundled_system):
     folder, good, broken = room
-    result = compare_teams(bundled_system, folder=folder)
+    result = compare_teams(bundled_system, folder=folder, baseline=ROUND)
     teams = result.teams.set_index("team")
     assert list(result.teams.team) == [BASELINE_TEAM, *sorted(good)]
-    assert sorted(result.refused.name) == sorted(broken)
-    for name, reason in broken.items():
+    # Named by file; the one the engine refuses (a scheme this system lacks) by its team too.
+    named = {name if name != "unknown-scheme.json" else "Table 99 (file unknown-scheme.json)": why
+             for name, why in broken.items()}
+    assert sorted(result.refused.name) == sorted(named)
+    for name, reason in named.items():
         assert reason in result.refused.set_index("name").loc[name, "reason"], name
     assert ".DS_Store" not in set(result.refused.name)
-    assert "30 team scenarios read" in result.summary()
+    assert "30 team deals:" in result.summary()
     assert f"{len(broken)} could not be used" in result.summary()
-    # Each team's figures are what the engine gives for that team's scenario.
+    # Each team's figures are what the engine gives for its scenario.
     for team, scenario in good.items():
         year = run_year(bundled_system, scenario)
         nhs = year.system.loc["nhs"]
         row = teams.loc[team]
         assert row.nhs_position_gbp_m == pytest.approx(nhs.position_gbp_m, abs=1e-12)
+        assert row.nhs_position_before_incentive_gbp_m == pytest.approx(
+            nhs.position_gbp_m - nhs.incentive_fund_gbp_m)
+        assert row.nhs_underlying_position_gbp_m == pytest.approx(nhs.underlying_position_gbp_m)
         assert row.nhs_met_control_total == bool(nhs.met_control_total)
-        assert row.place_position_gbp_m == pytest.approx(year.system.loc["place"].position_gbp_m)
-        assert row.changes == "; ".join(scenario.changes_from(Scenario()))
-        in_nhs = year.organisations[year.organisations.in_nhs_control_total]
-        assert row.nhs_orgs_met == int(in_nhs.met_control_total.sum())
         mine = result.positions[result.positions.team == team].set_index("org_id")
         np.testing.assert_allclose(mine.position_gbp_m, year.organisations.position_gbp_m)
-        np.testing.assert_allclose(mine.against_control_total_gbp_m,
-                                   year.organisations.position_gbp_m
-                                   - year.organisations.control_total_gbp_m)
+        np.testing.assert_allclose(mine.change_gbp_m, year.organisations.position_gbp_m
+                                   - run_year(bundled_system, ROUND).organisations.position_gbp_m)
+        assert row.all_sign == bool(mine.signs.all())
 
 
-def test_the_teams_really_differ_and_both_outcomes_occur(room, bundled_system):
+def test_every_value_drawn_is_judged_against_the_same_control_total(room, bundled_system):
+    # One test for the table and the chart: "met" is the value before funds against the
+    # control total, and every bar is coloured by its own value against it.
+    _, good, _ = room
+    calm = TeamEntry(team="A calm year", scenario=dataclasses.replace(ROUND, demand_shock=-0.05))
+    entries = [TeamEntry(team=team, scenario=scenario) for team, scenario in good.items()]
+    result = compare_entries(bundled_system, [*entries, calm], baseline=ROUND)
+    drawn = result.system
+    assert set(drawn.measure) == set(MEASURES.values())
+    assert (drawn.at_or_above == (drawn.value_gbp_m >= drawn.control_total_gbp_m - 1e-9)).all()
+    before = drawn[drawn.measure == "Before incentive funds"].set_index("team").at_or_above
+    met = result.teams.set_index("team").nhs_met_control_total
+    assert before.to_dict() == met.to_dict()
+    assert set(met) == {True, False}  # both outcomes occur (the calm year meets it, surely)
+    figure = team_outcomes_figure(drawn, result.teams)
+    data = figure.data
+    assert (data.test == np.where(data.value_gbp_m >= data.control_total_gbp_m - 1e-9,
+                                  "At or above the control total", "Below it")).all()
+
+
+def test_teams_are_ranked_by_the_regimes_test_examples_last(room, bundled_system):
     folder, _, _ = room
-    teams = compare_teams(bundled_system, folder=folder).teams
-    assert teams.nhs_position_gbp_m.nunique() > 10
-    assert set(teams.nhs_met_control_total) == {True, False}
+    result = compare_teams(bundled_system, folder=folder, baseline=ROUND, examples=True)
+    order = team_order(result.teams)
+    assert order[0] == BASELINE_TEAM
+    teams = result.teams.set_index("team")
+    real = [t for t in order[1:] if not teams.loc[t, "example"]]
+    assert order[1:len(real) + 1] == real  # the examples come after every real table
+    values = teams.loc[real, "nhs_position_before_incentive_gbp_m"].to_numpy()
+    assert np.all(np.diff(values) <= 0)
 
 
-def test_choices_hold_every_changed_field_for_every_team(room, bundled_system):
-    folder, good, _ = room
-    result = compare_teams(bundled_system, folder=folder)
-    fields = set(result.choices.field)
-    assert fields == {"payment", "demand_shock", "risk_share", "system_linkage", "flex", "schemes"}
-    assert len(result.choices) == len(fields) * (TEAMS + 1)
-    for team, scenario in good.items():
-        mine = result.choices[result.choices.team == team]
-        changed = set(mine.loc[mine.changed, "field"])
-        expected = {f.name for f in dataclasses.fields(Scenario)
-                    if getattr(scenario, f.name) != getattr(Scenario(), f.name)} - {"seed"}
-        assert changed == expected
-
-
-def test_codes_pasted_from_a_chat(bundled_system):
-    red, blue = Scenario(risk_share=0.5), Scenario.preset("blended", system_linkage=1.0)
+def test_codes_pasted_from_a_chat_and_a_refused_code_names_its_table(bundled_system):
+    red = dataclasses.replace(ROUND, risk_share=0.5)
+    blue = dataclasses.replace(ROUND, payment="blended", system_linkage=1.0)
+    green = scenario_code(red, team="Green")
     chat = (f"[10:02] Red table: {scenario_code(red, team='Red')}\n"
             f"[10:03] Blue: here you go {scenario_code(blue, team='Blue')} thanks\n"
-            f"[10:04] Green: {scenario_code(red, team='Green')[:-4]}\n"
-            "[10:05] facilitator: any more?")
+            f"[10:04] Green: {green[:-1] + ('0' if green[-1] != '0' else '1')}\n"
+            f"10:05 Yellow table: {green[:20]}\n"
+            "BK1-garbage-00000000\n"
+            "[10:06] facilitator: any more?")
     saved, refused = read_codes(chat)
     assert [s.team for s in saved] == ["Red", "Blue"]
     assert [s.scenario for s in saved] == [red, blue]
-    assert len(refused) == 1 and "checksum does not match" in refused[0].reason
-    assert refused[0].name.startswith("code 3")
-    result = compare_teams(bundled_system, codes=chat)
+    assert [r.name for r in refused] == [
+        "Green's code (code 3 in the pasted text)",  # the team the code itself carries
+        "Yellow table's code (code 4 in the pasted text)",  # cut short: the chat's speaker
+        "code 5 (line 5 of the pasted text)"]  # nothing says whose: where it is
+    assert "checksum does not match" in refused[0].reason
+    result = compare_teams(bundled_system, codes=chat, baseline=ROUND)
     assert list(result.teams.team) == [BASELINE_TEAM, "Red", "Blue"]
 
 
-def test_folder_and_codes_together_and_duplicate_names_kept_apart(room, bundled_system):
-    folder, _, _ = room
-    code = scenario_code(Scenario(risk_share=0.1), team="Table 01")
-    result = compare_teams(bundled_system, folder=folder, codes=code)
-    assert len(result.teams) == TEAMS + 2
-    assert "Table 01 (2)" in set(result.teams.team)
-    assert result.teams.team.is_unique
+def test_a_tables_file_and_its_code_are_one_team(tmp_path, bundled_system):
+    deal = dataclasses.replace(ROUND, risk_share=0.25)
+    save_scenario(deal, tmp_path, "Table 1")
+    code = f"Table 1: {scenario_code(deal, team='table 1 ')}"
+    result = compare_teams(bundled_system, folder=tmp_path, codes=code, baseline=ROUND)
+    assert list(result.teams.team) == [BASELINE_TEAM, "Table 1"]
+    assert result.teams.set_index("team").loc["Table 1", "source"] == "file Table-1.json and code 1"
+    # Two different saves by one table: one row, the later one, and the note says so.
+    save_scenario(dataclasses.replace(ROUND, risk_share=0.75), tmp_path, "Table 1")
+    again = compare_teams(bundled_system, folder=tmp_path, codes=code, baseline=ROUND)
+    row = again.teams.set_index("team").loc["Table 1"]
+    assert len(again.teams) == 2
+    assert "Risk share 75%" in row.changes  # the file saved last (codes carry no time)
+    assert "differs from" in row.note
+
+
+def test_example_teams_never_merge_with_real_ones(tmp_path, bundled_system):
+    save_scenario(dataclasses.replace(ROUND, flex=0.1), tmp_path, "Example A")  # a real table
+    result = compare_teams(bundled_system, folder=tmp_path, baseline=ROUND, examples=True)
+    teams = result.teams
+    assert len(teams) == 1 + 1 + len(example_entries(ROUND))
+    assert teams.team.is_unique
+    real = teams[~teams.is_baseline & ~teams.example]
+    assert list(real.team) == ["Example A"]
+    assert "Example A (example)" in set(teams.team)
+    assert "5 example or bot deals, not counted" in result.summary()
+    assert "1 team deal:" in result.summary()
 
 
 def test_missing_folder_is_reported_and_the_baseline_still_shows(tmp_path, bundled_system):
     result = compare_teams(bundled_system, folder=tmp_path / "nowhere")
     assert list(result.teams.team) == [BASELINE_TEAM]
     assert list(result.refused.reason) == ["no such folder"]
-    assert "No team's scenario" in result.summary()
+    assert "No team's deal" in result.summary()
 
 
-def test_a_file_saved_for_another_system_is_noted(tmp_path, bundled_system):
-    save_scenario(Scenario(risk_share=0.5), tmp_path, "Far", system="northvale")
-    result = compare_teams(bundled_system, folder=tmp_path)
-    assert "saved for the system 'northvale'" in result.teams.set_index("team").loc["Far", "note"]
+def test_a_file_saved_for_another_system_or_another_demand_is_noted(tmp_path, bundled_system):
+    save_scenario(dataclasses.replace(ROUND, risk_share=0.5), tmp_path, "Far", system="northvale")
+    save_scenario(Scenario(risk_share=0.5), tmp_path, "Calm")  # demand at plan
+    notes = compare_teams(bundled_system, folder=tmp_path, baseline=ROUND).teams.set_index("team").note
+    assert "saved for the system 'northvale'" in notes["Far"]
+    assert "demand against plan 0%, not the round's 3%" in notes["Calm"]
 
 
 def test_read_folder_order_and_example_codes(room):
@@ -191,14 +350,28 @@ def test_compare_saved_with_another_baseline(bundled_system):
     assert result.teams.set_index("team").loc["A", "changes"] == "Risk share 50% instead of 0%"
 
 
+def test_two_rounds_side_by_side(bundled_system):
+    one = compare_entries(bundled_system, [TeamEntry(team="Red", scenario=ROUND),
+                                           TeamEntry(team="Blue", scenario=ROUND)], baseline=ROUND)
+    better = dataclasses.replace(ROUND, social_care_budget_change=0.3)
+    two = compare_entries(bundled_system, [TeamEntry(team="Red", scenario=better, reason="care")],
+                          baseline=ROUND)
+    frame = rounds_side_by_side({1: one, 2: two}).set_index("team")
+    assert list(frame.index) == [BASELINE_TEAM, "Red", "Blue"]
+    assert frame.loc["Red", "before_funds_r2"] > frame.loc["Red", "before_funds_r1"]
+    assert frame.loc["Red", "reason_r2"] == "care"
+    assert pd.isna(frame.loc["Blue", "before_funds_r2"])  # Blue sent nothing in round 2
+
+
 # --------------------------------------------------------------------------- charts
 
 
 def test_charts_validate_and_encode_only_columns_in_their_data(room, bundled_system):
     folder, _, _ = room
-    result = compare_teams(bundled_system, folder=folder)
-    for figure in (team_outcomes_figure(result.teams, result.choices),
-                   team_positions_figure(result.positions, result.teams)):
+    result = compare_teams(bundled_system, folder=folder, baseline=ROUND, examples=True)
+    for figure in (team_outcomes_figure(result.system, result.teams),
+                   signatures_figure(result.positions, result.teams),
+                   deal_signatures_figure(result.positions, "Table 01")):
         spec = figure.chart().to_dict()  # validates against the Vega-Lite schema
         (data,) = spec["datasets"].values()
         columns = set().union(*(row.keys() for row in data))
@@ -206,19 +379,15 @@ def test_charts_validate_and_encode_only_columns_in_their_data(room, bundled_sys
         assert spec["description"] == figure.summary
 
 
-def test_outcome_chart_orders_teams_from_best_to_worst(room, bundled_system):
-    folder, _, _ = room
-    result = compare_teams(bundled_system, folder=folder)
-    order = team_order(result.teams)
-    assert order[0] == BASELINE_TEAM
-    positions = result.teams.set_index("team").loc[order[1:], "nhs_position_gbp_m"].to_numpy()
-    assert np.all(np.diff(positions) <= 0)
-    figure = team_outcomes_figure(result.teams, result.choices)
-    best = result.teams[~result.teams.is_baseline].nhs_position_gbp_m.idxmax()
-    assert f"Best: {result.teams.loc[best, 'team']}" in figure.summary
-    outcome = figure.data[figure.data.part == "outcome"].set_index("team")
-    met = outcome.met_label.eq("Met")
-    assert met.to_dict() == result.teams.set_index("team").nhs_met_control_total.to_dict()
+def test_signature_grid_counts_refusals_by_organisation_not_by_comma(bundled_system):
+    # "NHS Airedale, Wharfedale and Craven CCG" has a comma in its name.
+    deal = dataclasses.replace(ROUND, payment="payment_by_results")
+    result = compare_entries(bundled_system, [TeamEntry(team="PbR", scenario=deal)],
+                             baseline=ROUND)
+    figure = signatures_figure(result.positions, result.teams)
+    refusing = int((~result.positions[result.positions.team == "PbR"].signs).sum())
+    assert set(figure.data.row) == {f"PbR: {refusing} would not sign"}
+    assert result.teams.set_index("team").loc["PbR", "refuser_count"] == refusing
 
 
 def _luminance(colour: str) -> float:
@@ -239,83 +408,23 @@ def _contrast(a: str, b: str) -> float:
     return (light + 0.05) / (dark + 0.05)
 
 
-def _drawn_cells(spec: dict) -> dict[tuple[str, str], dict]:
-    """Each heatmap cell as drawn (an SVG from vl-convert): its fill, its figure's colour."""
+def test_signature_grid_figures_read_on_every_cell(bundled_system):
     import vl_convert as vlc
 
+    entries = example_entries(ROUND)
+    result = compare_entries(bundled_system, entries, baseline=ROUND)
+    spec = signatures_figure(result.positions, result.teams).chart().to_dict()
     svg = html.unescape(vlc.vegalite_to_svg(spec))
     cells: dict[tuple[str, str], dict] = {}
-    for name, team, fill in re.findall(
-            r'<path aria-label="name: (.*?); team: (.*?);[^"]*"[^>]*? fill="([^"]+)"', svg):
-        cells.setdefault((name, team), {})["fill"] = fill
-    for name, team, attrs, label in re.findall(
-            r'<text aria-label="name: (.*?); team: (.*?);[^"]*"([^>]*)>([^<]*)</text>', svg):
-        cells[(name, team)].update(text=label, colour=re.search(r'fill="([^"]+)"', attrs)[1],
-                                   size=float(re.search(r'font-size="([\d.]+)px"', attrs)[1]))
-    return cells
-
-
-@pytest.mark.parametrize("folder_of", ["room", "baseline only"])
-def test_heatmap_figures_read_on_every_cell(folder_of, room, tmp_path, bundled_system):
-    # Dark figures on the dark ends of the scale (the baseline's 11.5 on navy) could not be read.
-    folder = room[0] if folder_of == "room" else tmp_path / "empty"
-    folder.mkdir(exist_ok=True)
-    result = compare_teams(bundled_system, folder=folder)
-    spec = team_positions_figure(result.positions, result.teams).chart().to_dict()
-    cells = _drawn_cells(spec)
-    assert len(cells) == len(result.positions)
-    for (name, team), cell in cells.items():
-        assert _contrast(cell["colour"], cell["fill"]) >= 3, (name, team, cell)
-    assert {cell["colour"] for cell in cells.values()} == {"white", "black"}
-    # No smaller than the axis labels beside them.
-    assert min(cell["size"] for cell in cells.values()) >= spec["config"]["axis"]["labelFontSize"]
-
-
-def test_heatmap_says_what_the_figure_is_for_organisations_outside_the_nhs_control_total(
-        room, bundled_system):
-    folder, _, _ = room
-    result = compare_teams(bundled_system, folder=folder)
-    positions = result.positions
-    outside = positions.loc[~positions.in_nhs_control_total.astype(bool)]
-    assert len(outside) and (outside.control_total_gbp_m == 0).all()  # no NHS control total
-    outside_names = set(outside.name)
-    figure = team_positions_figure(positions, result.teams)
-    spec = figure.chart().to_dict()
-    # The key names how many are outside it and what their figure is measured against.
-    assert f"{len(outside_names)} on the right are outside the NHS control total" in figure.subtitle
-    assert "break-even" in figure.subtitle
-    # ... and they are on the right.
-    (order,) = {json.dumps(node["encoding"]["x"]["sort"]) for node in spec["layer"]}
-    order = json.loads(order)
-    assert set(order[-len(outside_names):]) == outside_names
-    assert "break-even" in spec["layer"][0]["encoding"]["color"]["title"]
-    measure = figure.data.set_index("name").measure
-    assert set(measure[list(outside_names)]) == {"break-even"}
-    assert "break-even" not in set(measure.drop(list(outside_names)))
-    # No organisation outside the NHS control total is said to miss one.
-    assert not any(f"{name} is below its control total" in figure.summary
-                   for name in outside_names)
-    below = result.positions[result.positions.team != BASELINE_TEAM]
-    most = below[below.against_control_total_gbp_m < 0].groupby("name").size().idxmax()
-    assert most in figure.summary
-
-
-def test_outcome_chart_titles_come_before_their_keys(room, bundled_system):
-    # A key set as the figure's subtitle was drawn above the parts' own titles.
-    folder, _, _ = room
-    result = compare_teams(bundled_system, folder=folder)
-    for chart_title in (None, "Round 2"):
-        spec = team_outcomes_figure(result.teams, result.choices, chart_title).chart().to_dict()
-        if chart_title is None:
-            assert "title" not in spec  # nothing drawn above the parts' titles
-        else:
-            assert spec["title"]["text"] == chart_title
-        titles = [part["title"] for part in spec["hconcat"]]
-        assert [t["text"] for t in titles] == ["What each team chose",
-                                               "What it did to the NHS system"]
-        assert all(t.get("subtitle") for t in titles)
-        assert "Black tick" in " ".join(titles[1]["subtitle"])
-        assert "Shaded" in titles[0]["subtitle"]
+    for name, row, fill in re.findall(
+            r'<path aria-label="name: (.*?); row: (.*?);[^"]*"[^>]*? fill="([^"]+)"', svg):
+        cells.setdefault((name, row), {})["fill"] = fill
+    for name, row, attrs in re.findall(
+            r'<text aria-label="name: (.*?); row: (.*?);[^"]*"([^>]*)>', svg):
+        cells[(name, row)]["colour"] = re.search(r'fill="([^"]+)"', attrs)[1]
+    assert len(cells) == len(entries) * len(bundled_system.organisations)
+    for key, cell in cells.items():
+        assert _contrast(cell["colour"], cell["fill"]) >= 3, (key, cell)
 
 
 # --------------------------------------------------------------------------- the facilitator's panel
@@ -330,22 +439,23 @@ def test_compare_panel_shows_table_refused_and_charts(room, bundled_system):
     for name in broken:
         assert name in refused
     assert html.unescape(panel.table.value).count("<tr") == TEAMS + 2  # header + baseline
-    drawn = panel.figures[0].data
-    outcome = drawn[drawn.part == "outcome"].set_index("team").nhs_position_gbp_m
-    expected = panel.comparison.teams.set_index("team").nhs_position_gbp_m
-    assert outcome.sort_index().equals(expected.sort_index())
     assert len(panel.specs) == 2
+    drawn = panel.figures[0].data
+    before = drawn[drawn.measure == "Before incentive funds"].set_index("team").value_gbp_m
+    expected = panel.comparison.teams.set_index("team").nhs_position_before_incentive_gbp_m
+    assert before.sort_index().equals(expected.sort_index())
 
 
-def test_compare_panel_example_button_and_refresh(bundled_system, tmp_path):
+def test_compare_panel_examples_and_refresh(bundled_system, tmp_path):
     from casestudy.ui.compare import ComparePanel
     panel = ComparePanel(bundled_system, folder=tmp_path)
     assert list(panel.comparison.teams.team) == [BASELINE_TEAM]
     panel.use_examples()
-    assert len(panel.comparison.teams) == 6
-    save_scenario(Scenario(risk_share=1.0), tmp_path, "Late table")
+    assert len(panel.comparison.teams) == 6 and panel.comparison.teams.example.sum() == 5
+    save_scenario(Scenario(risk_share=1.0), tmp_path, "Late <table>")
     panel.refresh()
-    assert "Late table" in set(panel.comparison.teams.team)
+    assert "Late <table>" in set(panel.comparison.teams.team)
+    assert "Late &lt;table&gt;" in panel.table.value and "Late <table>" not in panel.table.value
 
 
 def test_the_panel_sets_its_charts_as_outputs_after_comparing():
@@ -354,7 +464,7 @@ def test_the_panel_sets_its_charts_as_outputs_after_comparing():
     from casestudy.ui.compare import ComparePanel
 
     panel = ComparePanel()
-    panel.example_button.click()
+    panel.example_button.value = True
     data = [output["data"] for output in panel.output.outputs]
     assert len(data) == len(panel.figures) == 2
     assert all(VEGA in d for d in data)
@@ -380,10 +490,10 @@ def test_a_folder_not_made_yet_is_not_an_error(tmp_path, bundled_system, monkeyp
     panel.refresh()
     assert panel.refused.value == ""
     assert str(saves) in html.unescape(panel.summary.value)
-    # Real problems are still listed by name with their reason.
     panel.codes.value = "Red: BK1-oops"
     panel.refresh()
-    assert "not a scenario code" in html.unescape(panel.refused.value)
+    refused = html.unescape(panel.refused.value)
+    assert "not a scenario code" in refused and "Red's code" in refused
     saves.mkdir()
     (saves / "broken.json").write_text("{")
     panel.folder.value, panel.codes.value = str(saves), ""

@@ -174,9 +174,11 @@ def _html_widgets(root: widgets.Widget) -> list[widgets.HTML]:
 
 def _shown(path: Path) -> tuple[str, ...]:
     """The hostile names a notebook must show (the start page lists the organisations,
-    lesson 1 the schemes, the comparison the teams); any other shows at least one."""
+    lesson 1 the schemes, the comparison the teams); any other shows at least one. (The
+    console shows a room's tables only to the facilitator's key: tests/test_ui_room.py
+    gives it tables with names that are markup.)"""
     return {"00": HOSTILE_ORGS, "01": HOSTILE_SCHEMES}.get(path.name[:2], ()) or (
-        HOSTILE_TEAMS if path.parent.name == "facilitator" else ())
+        HOSTILE_TEAMS if path.stem == "compare_teams" else ())
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
@@ -223,7 +225,7 @@ def test_compare_tables_escape_team_and_file_names(hostile, team_folder):
 
     result = compare_teams(hostile, folder=team_folder)
     page = Page("compare")
-    page.html("teams", teams_html(result.teams))
+    page.html("teams", teams_html(result))
     page.html("refused", refused_html(result.refused))
     assert page.problems == []
     text = "".join(page.text)

@@ -14,12 +14,7 @@ from .behaviours import (
                          shift_by_rule_figure,
 )
 from .bridge import bridge_chart, bridge_figure
-from .compare import (
-                         team_outcomes_chart,
-                         team_outcomes_figure,
-                         team_positions_chart,
-                         team_positions_figure,
-)
+from .compare import signatures_chart, signatures_figure, team_outcomes_chart, team_outcomes_figure
 from .distribution import distribution_chart, distribution_figure, spread_chart, spread_figure
 from .electives import shortfall_chart, shortfall_figure
 from .incentive import incentive_chart, incentive_figure
@@ -74,7 +69,7 @@ __all__ = [
     "distribution_chart", "distribution_figure", "spread_chart", "spread_figure",
     "shortfall_chart", "shortfall_figure", "holders_chart", "holders_figure", "years_chart",
     "years_figure",
-    "team_outcomes_chart", "team_outcomes_figure", "team_positions_chart", "team_positions_figure",
+    "team_outcomes_chart", "team_outcomes_figure", "signatures_chart", "signatures_figure",
     "boundary_chart", "boundary_figure", "organisation_change_chart", "organisation_change_figure",
     "vcs_test_chart", "vcs_test_figure",
     "ab_positions_chart", "ab_positions_figure", "ab_years_chart", "ab_years_figure",

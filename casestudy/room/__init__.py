@@ -6,7 +6,7 @@ was made. Every action (a join, a prediction, a saved scenario, a phase, a timer
 decision) is an event: room, team, kind, payload (validated JSON), time, and an id that only
 grows. What the pages show is derived from the events (``Room.state()``), so a kernel, a page
 or the whole server can die and the room carries on from the record. Pages share no memory:
-each polls ``Room.events(after=last_id)`` about once a second.
+each polls ``Room.events(after=last_id)`` every second or so (the pages: twice a second).
 
 Where the events live: ``$CASESTUDY_ROOM_DB`` if set (a ``postgresql://`` URL for a hosted
 event, a ``.sqlite`` file, or a folder), else the folder ``rooms/`` at the kit's root, with
@@ -52,8 +52,11 @@ The API, for the pages and the game built on it:
 - ``Table``: ``predict(moment, choice)``, ``save_scenario(scenario, round=, reason=)``,
   ``record(kind, payload)``. ``Console``: ``open_moment``, ``lock_moment``,
   ``reveal_moment``, ``set_phase``, ``start_timer``, ``stop_timer``, ``reissue_token``,
-  ``record(kind, payload, team_id=)``. Every write takes ``key=``, an idempotency key: a
-  write retried with the same key returns the first one's event instead of a second.
+  ``open_round(round, demand_shock)``, ``lock_round(round, default)`` (advance the slowest:
+  a table with no deal gets the round's baseline, written by the console),
+  ``reveal_team(round, team_id)``, ``record(kind, payload, team_id=)``. Every write takes
+  ``key=``, an idempotency key: a write retried with the same key returns the first one's
+  event instead of a second.
 - ``register_kind(name, {field: checker}, by=)`` adds a kind of event (the game's contract
   offers, votes and budgets), with the checkers ``text``, ``slug``, ``integer``, ``number``,
   ``boolean``, ``one_of``, ``items``, ``fields``, ``optional``, ``scenario``.
@@ -89,6 +92,7 @@ from .state import (
                     PhaseState,
                     RoomInfo,
                     RoomState,
+                    RoundState,
                     TeamScenario,
                     TeamState,
                     TimerState,
@@ -100,7 +104,7 @@ __all__ = [
     "ENV", "AccessRefused", "PayloadError", "RoomError", "Unavailable",
     "EventKind", "boolean", "fields", "integer", "items", "number", "one_of", "optional",
     "register_kind", "registered_kinds", "scenario", "slug", "text",
-    "Event", "MomentState", "PhaseState", "RoomInfo", "RoomState", "TeamScenario",
+    "Event", "MomentState", "PhaseState", "RoomInfo", "RoomState", "RoundState", "TeamScenario",
     "TeamState", "TimerState", "derive",
     "Console", "Room", "Table", "close_all", "new_room", "open_room", "reissue_key",
     "rooms_in",

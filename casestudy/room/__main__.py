@@ -65,11 +65,14 @@ def _parser() -> argparse.ArgumentParser:
                       help="how many bot tables (default 12)")
     bots.add_argument("--seed", type=_bounded(0, 2**32 - 1), default=0,
                       help="the same seed gives the same predictions and scenarios (default 0)")
-    bots.add_argument("--rounds", type=_bounded(0, 20), default=1,
-                      help="scenarios each bot saves, one per round (default 1)")
+    bots.add_argument("--rounds", type=_bounded(0, 20), default=None,
+                      help="scenarios each bot saves at once, one per round (default 1, or 0 "
+                           "with --linger)")
     bots.add_argument("--linger", type=_bounded(0, 4 * 3600), default=0, metavar="SECONDS",
-                      help="keep predicting at moments the console opens for this long "
-                           "(default 0: predict at the open ones, then stop)")
+                      help="play along for this long, to rehearse the console: predict a few "
+                           "seconds after each moment opens, send a deal for each team round "
+                           "opened (the last bot is slow and never does) (default 0: predict "
+                           "at the open moments, then stop)")
     bots.add_argument("--threads", action="store_true",
                       help="run the bots as threads of one process, not as processes")
     command("new-key", "give the room a new facilitator key (the old one stops working)")
@@ -198,8 +201,12 @@ def _bots(args: argparse.Namespace) -> int:
     how = "threads" if args.threads else "processes"
     print(f"{args.tables} bot tables (seed {args.seed}, as {how}) in room {room.code} ...",
           flush=True)
+    rounds = args.rounds if args.rounds is not None else (0 if args.linger else 1)
+    if args.linger:
+        print(f"The bots play along for {_clock(args.linger)} (Ctrl+C to stop them): open "
+              "moments and team rounds in the console", flush=True)
     results = bot_tables.play(room.code, args.db, tables=args.tables, seed=args.seed,
-                              rounds=args.rounds, scheme_ids=scheme_ids, linger_s=args.linger,
+                              rounds=rounds, scheme_ids=scheme_ids, linger_s=args.linger,
                               processes=not args.threads)
     seconds = time.perf_counter() - began
     state = room.state()

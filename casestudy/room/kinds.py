@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..errors import ScenarioError
-from ..scenario import Scenario
+from ..scenario import Scenario, field_info
 from .errors import PayloadError, RoomError
 from .names import ALLOWED_INVISIBLE, REFUSED_CATEGORIES
 
@@ -371,4 +371,16 @@ register_kind("phase", {"name": slug(40), "round": optional(integer(0, MAX_ROUND
 register_kind("timer_start", {"seconds": integer(10, 4 * 3600), "label": optional(text(80))},
               by="console", help="A countdown starts for the room")
 register_kind("timer_stop", {}, by="console", help="The countdown stops")
+# A team round: the facilitator opens it with its conditions (the demand against plan every
+# table's deal is judged under), locks it (a table with no deal gets the round's baseline,
+# written by the console on its behalf, in the same transaction), then reveals the tables'
+# deals to the room one at a time.
+_DEMAND = field_info("demand_shock")  # the round's demand: the scenario field's own range
+register_kind("round_open", {"round": integer(1, MAX_ROUNDS),
+                             "demand_shock": number(_DEMAND["min"], _DEMAND["max"])},
+              by="console", help="The facilitator opens a team round, with its demand against plan")
+register_kind("round_lock", {"round": integer(1, MAX_ROUNDS)}, by="console",
+              help="No more deals for this round; a table without one has the baseline")
+register_kind("round_reveal", {"round": integer(1, MAX_ROUNDS), "team": integer(1, 2**62)},
+              by="console", help="One table's deal is shown to the room")
 

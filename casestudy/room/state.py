@@ -81,10 +81,24 @@ class TeamScenario:
     reason: str
     at_s: float
     event_id: int
+    by: str = "table"  # "console": the round's baseline, given to a table with no deal at the lock
 
     @cached_property
     def scenario(self) -> Scenario:
         return Scenario.from_dict(self.payload)
+
+
+@dataclass(frozen=True)
+class RoundState:
+    """A team round the facilitator opened: its demand against plan, whether it is locked,
+    and the tables whose deals were shown to the room, in the order shown."""
+
+    round: int
+    demand_shock: float
+    status: str  # "open" or "locked"
+    opened_at_s: float
+    locked_at_s: float | None
+    revealed: tuple[int, ...]  # team ids
 
 
 @dataclass(frozen=True)
@@ -134,6 +148,7 @@ class RoomState:
     phases: tuple[PhaseState, ...]
     timer: TimerState | None  # the last one started
     kinds: Mapping[str, int] = field(default_factory=dict)  # events of each kind
+    rounds: Mapping[int, RoundState] = field(default_factory=dict)  # team rounds, by number
 
     @property
     def phase(self) -> PhaseState | None:
@@ -153,6 +168,7 @@ def derive(info: RoomInfo, events: Iterable[Event]) -> RoomState:
     phases: list[PhaseState] = []
     timer: TimerState | None = None
     kinds: dict[str, int] = {}
+    rounds: dict[int, dict[str, Any]] = {}
     last_id = count = 0
     for event in events:
         last_id, count = event.id, count + 1
@@ -171,9 +187,26 @@ def derive(info: RoomInfo, events: Iterable[Event]) -> RoomState:
                 which = "bot_predictions" if teams[team]["bot"] else "predictions"
                 moment[which][team] = payload["choice"]
         elif event.kind == "scenario" and team in teams:
-            scenarios[team, payload["round"]] = TeamScenario(
-                team, payload["round"], payload["scenario"], payload.get("reason", ""),
-                event.at_s, event.id)
+            held = rounds.get(payload["round"])
+            if held is None or held["status"] == "open":  # a locked round takes no more deals
+                scenarios[team, payload["round"]] = TeamScenario(
+                    team, payload["round"], payload["scenario"], payload.get("reason", ""),
+                    event.at_s, event.id, event.by)
+        elif event.kind == "round_open":
+            if payload["round"] not in rounds:
+                rounds[payload["round"]] = {
+                    "round": payload["round"], "demand_shock": payload["demand_shock"],
+                    "status": "open", "opened_at_s": event.at_s, "locked_at_s": None,
+                    "revealed": ()}
+        elif event.kind == "round_lock":
+            held = rounds.get(payload["round"])
+            if held is not None and held["status"] == "open":
+                held["status"], held["locked_at_s"] = "locked", event.at_s
+        elif event.kind == "round_reveal":
+            held = rounds.get(payload["round"])
+            if (held is not None and held["status"] == "locked" and payload["team"] in teams
+                    and payload["team"] not in held["revealed"]):
+                held["revealed"] += (payload["team"],)
         elif event.kind == "moment_open":
             moment = moments.get(payload["moment"])
             if moment is None:
@@ -204,4 +237,5 @@ def derive(info: RoomInfo, events: Iterable[Event]) -> RoomState:
         last_event_id=last_id, event_count=count,
         teams={t: TeamState(**values) for t, values in teams.items()},
         moments={m: MomentState(**values) for m, values in moments.items()},
-        scenarios=scenarios, phases=tuple(phases), timer=timer, kinds=kinds)
+        scenarios=scenarios, phases=tuple(phases), timer=timer, kinds=kinds,
+        rounds={r: RoundState(**values) for r, values in sorted(rounds.items())})

@@ -27,6 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from ..names import csv_cell
 from ..scenario import Scenario
 from . import db
 from .errors import AccessRefused, PayloadError, RoomError
@@ -48,6 +49,7 @@ MAX_TITLE_CHARS = 80
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:\-]{1,100}$")
 Where = str | os.PathLike | None  # a folder, a .sqlite file or a postgresql:// URL; None: default
 _MOMENT_KINDS = ("moment_open", "moment_lock", "moment_reveal")
+_ROUND_KINDS = ("round_open", "round_lock", "round_reveal")
 _EVENT_COLUMNS = (db.events.c.id, db.events.c.team_id, db.events.c.kind, db.events.c.payload,
                   db.events.c.at_s, db.events.c.written_by)
 
@@ -275,7 +277,7 @@ class Room:
 
     def export_csv(self) -> str:
         """Every event, one row each; the payload as JSON in its own column. A cell that a
-        spreadsheet would read as a formula (=, +, -, @ first) is prefixed with a quote."""
+        spreadsheet would read as a formula is prefixed with a quote (``casestudy.names``)."""
         teams = self._teams()
         out = io.StringIO()
         columns = ["id", "at_utc", "at_s", "team_id", "team", "bot", "by", "kind", "payload"]
@@ -284,7 +286,7 @@ class Room:
         for event in self.events():
             row = _exported(event, teams)
             row["payload"] = encode(row["payload"])
-            writer.writerow({k: _cell(row[k]) for k in columns})
+            writer.writerow({k: csv_cell(row[k]) for k in columns})
         return out.getvalue()
 
     # ------------------------------------------------------------------ internals
@@ -389,6 +391,15 @@ class Room:
             .order_by(db.events.c.id)).all()
         return derive(self.info, (self._event(r) for r in rows)).moments.get(moment)
 
+    def _round(self, conn: Connection, number: int) -> Any:
+        """The team round as the record stands in this transaction (the join events come
+        along, so a reveal's table is known)."""
+        rows = conn.execute(sa.select(*_EVENT_COLUMNS).where(
+            db.events.c.room_id == self._room_id,
+            db.events.c.kind.in_((*_ROUND_KINDS, "join")))
+            .order_by(db.events.c.id)).all()
+        return derive(self.info, (self._event(r) for r in rows)).rounds.get(number)
+
 
 class Table:
     """A table, authenticated by its token: everything it writes is its own."""
@@ -466,6 +477,60 @@ class Console:
     def stop_timer(self, *, key: str | None = None) -> Event:
         return self.record("timer_stop", {}, key=key)
 
+    def open_round(self, round: int, demand_shock: float, *, key: str | None = None) -> Event:
+        """Open a team round: tables may send their deals for it, judged under this demand
+        against plan (a fraction: 0.03 is 3% above plan)."""
+        return self.record("round_open", {"round": round, "demand_shock": demand_shock}, key=key)
+
+    def lock_round(self, round: int, default: Scenario | Mapping[str, Any], *,
+                   reason: str = "No deal sent before the round was locked: the round's "
+                                 "baseline", key: str | None = None) -> list[Event]:
+        """Advance the slowest: in one transaction, every table (bots too) with no deal for
+        the round gets ``default`` (the round's baseline), written by the console on its
+        behalf, then the round is locked. Returns the events written, the lock last."""
+        room = self.room
+        number = validate("round_lock", {"round": round})["round"]
+        data = default.to_dict() if isinstance(default, Scenario) else default
+        defaults = {"round": number, "scenario": data, "reason": reason}
+        validate("scenario", defaults)
+        key = _idempotency_key(key)
+
+        def attempt() -> list[Event]:
+            with db.writing(room._engine) as conn:
+                room_row = room._lock(conn)
+                self._authorise(conn, room_row)
+                before = room._by_key(conn, key)
+                if before is not None:
+                    if before.kind != "round_lock" or dict(before.payload) != {"round": number}:
+                        raise RoomError(f"key: {key!r} was already used for another write")
+                    return [before]
+                _round_lock_rule(room, conn, {"round": number}, None)
+                rows = conn.execute(sa.select(*_EVENT_COLUMNS).where(
+                    db.events.c.room_id == room._room_id,
+                    db.events.c.kind.in_(("join", "scenario", *_ROUND_KINDS)))
+                    .order_by(db.events.c.id)).all()
+                state = derive(room.info, (room._event(r) for r in rows))
+                clean = validate("scenario", defaults)
+                written = [room._insert(conn, "scenario", clean, by="console", team_id=team,
+                                        key=f"{key}:default:{team}")
+                           for team in state.teams if (team, number) not in state.scenarios]
+                written.append(room._insert(conn, "round_lock", {"round": number}, by="console",
+                                            team_id=None, key=key))
+            return written
+
+        try:
+            written = db.retrying(attempt)
+        except RoomError as exc:
+            log.warning("room %s: refused to lock round %s: %s", room.code, round, exc)
+            raise
+        log.info("room %s: round %d locked; %d table(s) given the baseline", room.code, number,
+                 len(written) - 1)
+        return written
+
+    def reveal_team(self, round: int, team_id: int, *, key: str | None = None) -> Event:
+        """Show one table's deal of a locked round to the room."""
+        return self.record("round_reveal", {"round": round, "team": team_id}, key=key)
+
     def reissue_token(self, team_id: int) -> str:
         """A new link token for a table that lost its link; the old one stops working."""
         room = self.room
@@ -542,9 +607,44 @@ def _reveal_rule(room: Room, conn: Connection, payload: dict[str, Any], _team: A
                         f"{len(moment.options)} options, 0 to {len(moment.options) - 1}")
 
 
+def _scenario_rule(room: Room, conn: Connection, payload: dict[str, Any], _team: Any) -> None:
+    held = room._round(conn, payload["round"])
+    if held is not None and held.status == "locked":
+        raise RoomError(f"scenario.round: round {payload['round']} is locked: the facilitator "
+                        "closed it, so no more deals are taken")
+
+
+def _round_open_rule(room: Room, conn: Connection, payload: dict[str, Any], _team: Any) -> None:
+    held = room._round(conn, payload["round"])
+    if held is not None:
+        raise RoomError(f"round_open.round: round {payload['round']} is already {held.status}")
+
+
+def _round_lock_rule(room: Room, conn: Connection, payload: dict[str, Any], _team: Any) -> None:
+    held = room._round(conn, payload["round"])
+    if held is None or held.status != "open":
+        state = "not open" if held is None else "already locked"
+        raise RoomError(f"round_lock.round: round {payload['round']} is {state}")
+
+
+def _round_reveal_rule(room: Room, conn: Connection, payload: dict[str, Any], _team: Any) -> None:
+    held = room._round(conn, payload["round"])
+    number = payload["round"]
+    if held is None or held.status != "locked":
+        state = "not open" if held is None else "still open: lock it first"
+        raise RoomError(f"round_reveal.round: round {number} is {state}")
+    if conn.execute(sa.select(db.teams.c.id).where(db.teams.c.id == payload["team"],
+                                                   db.teams.c.room_id == room._room_id)
+                    ).first() is None:
+        raise RoomError(f"round_reveal.team: no table {payload['team']!r} in room {room.code}")
+    if payload["team"] in held.revealed:
+        raise RoomError(f"round_reveal.team: table {payload['team']}'s deal is already shown")
+
+
 _RULES: dict[str, Callable[[Room, Connection, dict[str, Any], int | None], None]] = {
     "prediction": _prediction_rule, "moment_open": _open_rule, "moment_lock": _lock_rule,
-    "moment_reveal": _reveal_rule,
+    "moment_reveal": _reveal_rule, "scenario": _scenario_rule, "round_open": _round_open_rule,
+    "round_lock": _round_lock_rule, "round_reveal": _round_reveal_rule,
 }
 
 
@@ -591,7 +691,3 @@ def _exported(event: Event, teams: Mapping[int, Any]) -> dict[str, Any]:
             "payload": dict(event.payload)}
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value

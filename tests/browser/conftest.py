@@ -49,8 +49,14 @@ def browser(chromium_available):
 
 
 @pytest.fixture(scope="session")
-def voila(chromium_available):
-    server = kb.start_voila()
+def room_folder(tmp_path_factory) -> Path:
+    """Where the dashboards' rooms live during the tests (never the kit's own rooms/)."""
+    return tmp_path_factory.mktemp("rooms")
+
+
+@pytest.fixture(scope="session")
+def voila(chromium_available, room_folder):
+    server = kb.start_voila(env={"CASESTUDY_ROOM_DB": str(room_folder)})
     yield server
     server.stop()
 

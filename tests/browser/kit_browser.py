@@ -222,11 +222,11 @@ class PageLog:
         return [m for m in self.console if m[0] == "error"]
 
 
-def open_page(browser, url: str | None = None):
-    """A fresh page at 1366x768 whose every request to a non-loopback host is recorded and
-    blocked (the room may have no internet, and CI must not pass thanks to a CDN); files
-    on disk (a handout page) load."""
-    context = browser.new_context(viewport=VIEWPORT)
+def open_page(browser, url: str | None = None, viewport: dict[str, int] | None = None):
+    """A fresh page at 1366x768 (or ``viewport``) whose every request to a non-loopback host
+    is recorded and blocked (the room may have no internet, and CI must not pass thanks to
+    a CDN); files on disk (a handout page) load."""
+    context = browser.new_context(viewport=viewport or VIEWPORT)
     page = context.new_page()
     log = PageLog()
 

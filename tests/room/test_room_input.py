@@ -196,7 +196,7 @@ def _imports(path: Path) -> set[str]:
 
 
 def test_the_room_knows_nothing_of_widgets_charts_or_the_engine():
-    allowed_kit = {"..scenario", "..errors"}
+    allowed_kit = {"..scenario", "..errors", "..names"}  # names: the CSV cell, as the kit writes it
     for path in ROOM.glob("*.py"):
         for name in _imports(path):
             if name.startswith(".."):
@@ -207,7 +207,18 @@ def test_the_room_knows_nothing_of_widgets_charts_or_the_engine():
                     f"{path.name} imports {name}")
 
 
+# The room's own pages and record may call the store (DESIGN 7: "panels in casestudy/ui/
+# call it"); the engine, the lessons' panels and the charts may not.
+ROOM_PAGES = {"ui/live.py", "ui/join.py", "ui/predict.py", "ui/console.py", "ui/team_round.py",
+              "debrief.py", "serve.py"}  # serve.py: make workshop prepares the room
+
+
 def test_the_engine_and_the_lessons_know_nothing_of_the_room():
     package = ROOM.parent
+    checked = 0
     for path in [*package.glob("*.py"), *package.glob("ui/*.py"), *package.glob("charts/*.py")]:
+        if path.relative_to(package).as_posix() in ROOM_PAGES:
+            continue
+        checked += 1
         assert not any("room" in name for name in _imports(path)), path.name
+    assert checked > 40  # every engine module, every lesson's panel, every chart
