@@ -81,16 +81,6 @@ class Shift:
                                 "least 0 (pounds for each admission avoided)")
 
 
-def _largest(orgs: pd.DataFrame, kinds: tuple[str, ...]) -> str | None:
-    chosen = orgs[orgs.kind.isin(kinds)]
-    return None if chosen.empty else str(chosen.cost_base_gbp_m.idxmax())
-
-
-def _emergency_lines(system: System, acute_id: str) -> pd.DataFrame:
-    lines = system.service_lines
-    return lines[(lines.provider_id == acute_id) & (lines.service == EMERGENCY_SERVICE)]
-
-
 def _template(system: System, acute_id: str) -> str | None:
     """The scheme most like the shift: it cuts the trust's emergency admissions most, run
     by a community provider if any such scheme is."""
@@ -130,23 +120,21 @@ def shift_for(system: System, share: float = SHIFT_SHARE["default"],
     ``ScenarioError`` saying what the system lacks.
     """
     orgs = system.organisations
-    acute = _largest(orgs, ("acute",))
+    acute = system.largest("acute")
     if acute is None:
         raise ScenarioError("this system has no acute trust, so there are no emergency "
                             "admissions to move out of hospital")
-    lines = _emergency_lines(system, acute)
-    payers = lines[lines.payer_id.map(orgs.kind) == "commissioner"]
-    if payers.empty:
+    funder = system.main_payer(acute, service=EMERGENCY_SERVICE)
+    if funder is None:
         raise ScenarioError(f"no commissioner buys emergency admissions from "
                             f"{system.org_name(acute)} in this system")
-    value = (payers.planned_activity * payers.unit_price_gbp).groupby(payers.payer_id).sum()
-    funder = str(value.idxmax())
     template = _template(system, acute)
     deliverer = None
     if template is not None:
         lead = str(system.schemes.loc[template, "deliverer_id"])
         deliverer = lead if orgs.loc[lead, "kind"] in COMMUNITY_KINDS else None
-    deliverer = deliverer or _largest(orgs, COMMUNITY_KINDS[:1]) or _largest(orgs, COMMUNITY_KINDS)
+    deliverer = (deliverer or system.largest(*COMMUNITY_KINDS[:1])
+                 or system.largest(*COMMUNITY_KINDS))
     if deliverer is None:
         raise ScenarioError("this system has no community provider to run care out of hospital")
     if cost_per_admission_gbp is None:

@@ -37,8 +37,6 @@ from ..incentives import (
     PresetDraws,
     break_even_elective_rate,
     elective_shortfall,
-    largest_acute_trust,
-    main_commissioner,
 )
 from ..names import markdown_text as md
 from ..projection import project, project_by_preset, system_totals
@@ -92,19 +90,13 @@ def _pct(share: float) -> str:
 
 def roles(system: System) -> tuple[str | None, str | None]:
     """The largest acute trust and the commissioner that pays it most (``None`` if absent)."""
-    provider = largest_acute_trust(system)
-    return provider, main_commissioner(system, provider)
+    provider = system.largest("acute")
+    return provider, system.main_payer(provider)
 
 
 def _shown(system: System) -> list[str]:
-    """The organisations the risk charts show: the trust and its commissioner, or failing
-    those the two largest NHS organisations by planned income."""
-    shown = [o for o in roles(system) if o is not None]
-    if len(shown) < 2:
-        orgs = system.organisations
-        turnover = system.turnover_gbp_m()[orgs.in_nhs_control_total.astype(bool)]
-        shown += [o for o in turnover.sort_values(ascending=False).index if o not in shown]
-    return shown[:2]
+    """The organisations the risk charts show (:meth:`System.trust_and_payer`)."""
+    return list(system.trust_and_payer())
 
 
 def _project_all(system: System, scenario: Scenario) -> pd.DataFrame:

@@ -26,7 +26,7 @@ from ..charts import money
 from ..charts.distribution import records
 from ..charts.regimes import SAME_GBP_M, cell_text, preset_years_figure, winners_figure
 from ..charts.regimes import WIDTH_PX as CHARTS_WIDTH_PX
-from ..incentives import elective_shortfall, largest_acute_trust, main_commissioner
+from ..incentives import elective_shortfall
 from ..names import markdown_text as md
 from ..projection import (
     SYSTEM_ID,
@@ -95,15 +95,9 @@ def _demand_words(shock: float) -> str:
 
 def roles(system: System) -> tuple[str, str]:
     """The largest acute trust and the commissioner that pays it most; failing those, the two
-    largest NHS organisations by planned income."""
-    provider = largest_acute_trust(system)
-    payer = main_commissioner(system, provider)
-    shown = [o for o in (provider, payer) if o is not None]
-    if len(shown) < 2:
-        orgs = system.organisations
-        turnover = system.turnover_gbp_m()[orgs.in_nhs_control_total.astype(bool)]
-        shown += [o for o in turnover.sort_values(ascending=False).index if o not in shown]
-    return shown[0], shown[1]
+    largest NHS organisations by planned income (:meth:`System.trust_and_payer`)."""
+    provider, payer = system.trust_and_payer()
+    return provider, payer
 
 
 def _by_org(frame: pd.DataFrame, preset: str, year: int) -> pd.DataFrame:
@@ -401,7 +395,7 @@ DEDUCTION_OPTIONS = (API_2022_ELECTIVE_RATE_ABOVE_PLAN, API_2022_PROPOSED_DEDUCT
 
 
 def _clawback_reveal(system: System) -> tuple[int, str]:
-    trust = largest_acute_trust(system)
+    trust = system.largest("acute")
     if trust is None:
         return 2, "This system has no acute trust, so no electives: nothing is taken back."
     gains = elective_shortfall(system, Scenario.preset(REFERENCE), DEMAND_CHECK, trust,
@@ -421,7 +415,7 @@ def _clawback_reveal(system: System) -> tuple[int, str]:
 
 
 def _next_reveal(system: System) -> tuple[int, str]:
-    trust = largest_acute_trust(system)
+    trust = system.largest("acute")
     if trust is None:
         return 2, "This system has no acute trust, so no electives."
     lines = payments_by_preset(system, dataclasses.replace(DEFAULT, demand_shock=DEMAND_CHECK),
