@@ -16,10 +16,11 @@ import ipywidgets as widgets
 import pandas as pd
 from IPython.display import Markdown, display
 
-from ..charts import Figure, LiveSpec, money
+from ..charts import Figure, LiveSpec
 from ..charts.compare import team_order, team_outcomes_figure, team_positions_figure
 from ..compare import TeamComparison, compare_teams, example_codes
 from ..folders import OutsideScenarios, inside
+from ..formats import money
 from ..names import markdown_code
 from ..scenario import Scenario
 from ..system import System

@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown
 
-from ..charts import money
 from ..charts.priorities import leadership_load_figure, portfolio_size_figure, who_gains_figure
+from ..formats import money
 from ..fundamentals import Memorandum, memorandum, portfolio_by_organisation
 from ..names import markdown_text as md
 from ..priorities import (

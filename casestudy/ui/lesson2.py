@@ -34,9 +34,9 @@ from ..behaviours import (
     shift_for,
     stranded_cost,
 )
-from ..charts import money
 from ..charts.behaviours import contracting_figure, gain_share_figure, shift_by_rule_figure
 from ..errors import ScenarioError
+from ..formats import money, names, percent
 from ..names import markdown_text as md
 from ..scenario import BRADFORD_ACTIVITY_PRESET as ACTIVITY_RULE
 from ..scenario import BRADFORD_PRESETS, PRESETS, Scenario, preset_phrase
@@ -74,24 +74,8 @@ def _parties(changes: pd.DataFrame, shift: Shift) -> list[str]:
     return [org for org in changes.index if org in keep]
 
 
-def _cost(value_gbp_m: float) -> str:
-    """The service's cost to two decimals (£0.95m, not £1.0m), so that it divided by the
-    admissions avoided gives the cost per admission the prose quotes."""
-    return f"{'-' if value_gbp_m < -0.005 else ''}£{abs(value_gbp_m):,.2f}m"
-
-
 ENVELOPE = ("one envelope (a single budget for the whole contract, shared by all the "
             "partners)")
-
-
-def _pct(share: float) -> str:
-    return f"{share:.1%}".replace(".0%", "%")
-
-
-def _names(system: System, ids: list[str]) -> str:
-    """Organisations' names as a phrase (plain text: escape it for HTML)."""
-    names = [system.org_name(i) for i in ids]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _decision(system: System, frame: pd.DataFrame) -> list[str]:
@@ -102,7 +86,7 @@ def _decision(system: System, frame: pd.DataFrame) -> list[str]:
         elif key == "as_a_group":
             words.append("Does not happen: the system as a whole loses")
         else:
-            words.append("Blocked by " + _names(system, row.blocked_by))
+            words.append("Blocked by " + names(map(system.org_name, row.blocked_by)))
     return words
 
 
@@ -147,8 +131,8 @@ class _ShiftPanel(Panel):
         super().update(change)
         if not self._paused and self.share.value != SHIFT_SHARE["default"]:
             # The shift's size is not a scenario field, so the panel adds it to the changes.
-            note = (f"; {SHIFT_SHARE['label']} {_pct(self.share.value)} instead of "
-                    f"{_pct(SHIFT_SHARE['default'])}")
+            note = (f"; {SHIFT_SHARE['label']} {percent(self.share.value, 1)} instead of "
+                    f"{percent(SHIFT_SHARE['default'], 1)}")
             self.changes.value = self.changes.value.replace("</div>", html.escape(note) + "</div>")
 
     def _no_shift(self) -> tuple[list, str]:
@@ -189,9 +173,9 @@ class ShiftPanel(_ShiftPanel):
         also = "".join(f"; {html.escape(self.system.org_name(o))}, by "
                        f"<b>{money(changes.loc[o, 'change_gbp_m'])}</b>" for o in others)
         return (
-            f"<p>The shift moves {_pct(shift.share)} of {name}'s emergency admissions "
+            f"<p>The shift moves {percent(shift.share, 1)} of {name}'s emergency admissions "
             f"({acute.admissions_avoided:,.0f} a year) into a community service run by "
-            f"{deliverer} and paid for by {funder} ({_cost(acute.scheme_cost_gbp_m)} a year).</p>"
+            f"{deliverer} and paid for by {funder} ({money(acute.scheme_cost_gbp_m, places=2)} a year).</p>"
             f"<p><b>Under {rule}</b>, {name} changes by "
             f"<b>{money(changes.loc[shift.acute_id, 'change_gbp_m'])}</b>: {income}, and it "
             f"releases {money(acute.cost_released_gbp_m)} of the "
@@ -247,7 +231,7 @@ class GainSharePanel(_ShiftPanel):
         elif shared.possible:
             paid = "; ".join(f"{html.escape(system.org_name(o))} receives "
                              f"{money(table.loc[o, 'transfer_gbp_m'])}" for o in shared.losers)
-            sharing = (f"If the winners ({html.escape(_names(system, shared.winners))}) pass "
+            sharing = (f"If the winners ({html.escape(names(map(system.org_name, shared.winners)))}) pass "
                        f"<b>{shared.share_of_gains:.0%} of their gains</b> to the losers, nobody "
                        f"is worse off: {paid}.")
         else:
@@ -289,11 +273,11 @@ def situation(system: System | None = None) -> Markdown:
                 f"emergency admissions it avoids)" if shift.template_id else "")
     return Markdown(
         f"The lesson follows one shift of care out of hospital. A community service run by "
-        f"**{md(system.org_name(shift.deliverer_id))}** avoids {_pct(shift.share)} of the emergency "
+        f"**{md(system.org_name(shift.deliverer_id))}** avoids {percent(shift.share, 1)} of the emergency "
         f"admissions at **{md(system.org_name(shift.acute_id))}**, the largest acute trust: about "
         f"{acute.admissions_avoided:,.0f} admissions a year. "
         f"**{md(system.org_name(shift.funder_id))}**, which buys most of the trust's emergency care, "
-        f"pays for the service: {_cost(acute.scheme_cost_gbp_m)} a year{each}{template}."
+        f"pays for the service: {money(acute.scheme_cost_gbp_m, places=2)} a year{each}{template}."
     )
 
 
@@ -343,7 +327,7 @@ def what_this_means(system: System | None = None) -> Markdown:
         if deal.loc["one_to_one", "goes_ahead"]:
             lines.append(f"under {rule} nobody loses, so even one to one the shift goes ahead")
         elif shared.possible:
-            blockers = md(_names(system, deal.loc["one_to_one", "blocked_by"]))
+            blockers = md(names(map(system.org_name, deal.loc["one_to_one", "blocked_by"])))
             lines.append(f"under {rule}, {blockers} would block it one to one; passing "
                          f"{shared.share_of_gains:.0%} of the winners' gains makes it work")
         else:
