@@ -147,6 +147,14 @@ def shift_for(system: System, share: float = SHIFT_SHARE["default"],
                  cost_per_admission_gbp=cost_per_admission_gbp, template_id=template)
 
 
+def lesson_shift(system: System, share: float = SHIFT_SHARE["default"]) -> tuple[Shift | None, str]:
+    """Lesson 2's shift in this system, or ``None`` and the reason it cannot be built."""
+    try:
+        return shift_for(system, share=share), ""
+    except ScenarioError as exc:
+        return None, str(exc)
+
+
 def shift_inputs(system: System, scenario: Scenario, shift: Shift) -> YearInputs:
     """The year's inputs with one scheme, the shift, in place of the system's schemes."""
     inputs = inputs_for(system, scenario)
@@ -457,3 +465,84 @@ def contracting(changes: pd.Series) -> pd.DataFrame:
         for key, (ok, blockers) in rows.items()
     ]).set_index("approach")
     return frame
+
+
+# --------------------------------------------------------------------------- the deal
+
+
+@dataclass(frozen=True, kw_only=True)
+class Deal:
+    """Lesson 2's facts for one shift under one payment rule, computed once: the panels,
+    the prose (:mod:`casestudy.words.lesson2`), the checks and the charts read them.
+
+    ``changes`` is :func:`shift_changes` (every organisation); ``parties`` the organisations
+    in the deal (the shift's three and anyone else it moves by more than £1); ``share`` the
+    gain share among them; ``table`` the parties' before and after, names and kinds, with a
+    last row for the whole system (``is_total`` True); ``contracting`` one to one against
+    as a group (:func:`contracting`); ``stranded`` the acute trust's side.
+    """
+
+    shift: Shift
+    scenario: Scenario
+    changes: pd.DataFrame = field(repr=False)
+    parties: tuple[str, ...]
+    share: GainShare = field(repr=False)
+    table: pd.DataFrame = field(repr=False)
+    contracting: pd.DataFrame = field(repr=False)
+    stranded: StrandedCost
+
+    @property
+    def system_change_gbp_m(self) -> float:
+        """The whole system's change: every organisation's, summed (the same under any rule)."""
+        return float(self.changes.change_gbp_m.sum())
+
+    @property
+    def one_to_one_goes_ahead(self) -> bool:
+        return bool(self.contracting.loc["one_to_one", "goes_ahead"])
+
+    @property
+    def blockers(self) -> list[str]:
+        """Who would block the shift one to one (it would lose on its own)."""
+        return list(self.contracting.loc["one_to_one", "blocked_by"])
+
+    def change(self, org_id: str) -> float:
+        return float(self.changes.loc[org_id, "change_gbp_m"])
+
+    @property
+    def others_moved(self) -> list[str]:
+        """Organisations outside the shift's three whose change shows at one decimal."""
+        trio = (self.shift.acute_id, self.shift.funder_id, self.shift.deliverer_id)
+        moved = self.changes.change_gbp_m.abs() > ROUNDING_GBP_M
+        return [o for o in self.changes.index[moved] if o not in trio]
+
+
+def deal_parties(changes: pd.DataFrame, shift: Shift) -> tuple[str, ...]:
+    """The organisations in the deal: the shift's three, and anyone else it moves by more
+    than £1, in the system's order."""
+    moved = changes.index[changes.change_gbp_m.abs() > TOLERANCE_GBP_M]
+    keep = {shift.acute_id, shift.funder_id, shift.deliverer_id, *moved}
+    return tuple(org for org in changes.index if org in keep)
+
+
+def deal(system: System, scenario: Scenario, shift: Shift) -> Deal:
+    """Lesson 2's facts for ``shift`` under ``scenario`` (see :class:`Deal`).
+
+    >>> import casestudy as cs
+    >>> system = cs.load_system()
+    >>> facts = deal(system, cs.Scenario.preset("fixed_income"), shift_for(system))
+    >>> facts.parties[:1], round(facts.system_change_gbp_m - facts.share.system_gain_gbp_m, 9)
+    (('bd_ccg',), 0.0)
+    """
+    changes = shift_changes(system, scenario, shift)
+    parties = deal_parties(changes, shift)
+    moves = changes.change_gbp_m.loc[list(parties)]
+    shared = gain_share(moves)
+    orgs = system.organisations
+    table = shared.table.assign(name=orgs["name"].reindex(parties).to_numpy(),
+                                kind=orgs["kind"].reindex(parties).to_numpy(), is_total=False)
+    whole = pd.DataFrame({"change_gbp_m": [shared.system_gain_gbp_m], "transfer_gbp_m": [0.0],
+                          "after_gbp_m": [shared.system_gain_gbp_m], "name": [SYSTEM_NAME],
+                          "kind": [SYSTEM_ID], "is_total": [True]}, index=[SYSTEM_ID])
+    return Deal(shift=shift, scenario=scenario, changes=changes, parties=parties, share=shared,
+                table=pd.concat([table, whole]), contracting=contracting(moves),
+                stranded=stranded_cost(system, scenario, shift))
