@@ -22,7 +22,7 @@ from IPython.display import Markdown, display
 from ..charts import Figure, LiveSpec, use_offline_renderer
 from ..charts.compiled import VEGA, to_vega
 from ..names import MATHJAX_IGNORE, html_label, html_text
-from ..scenario import PRESET_INFO, PRESET_LABELS, PRESETS, Scenario, field_info
+from ..scenario import PRESET_LABELS, PRESETS, Scenario, field_info
 from ..system import System
 from .default import default_system
 from .scenario_io import ScenarioIO
@@ -106,37 +106,6 @@ class FloatSlider(widgets.FloatSlider):
     def _validate_value(self, proposal: dict) -> float:
         value = min(max(proposal["value"], self.min), self.max)  # as ipywidgets clamps it
         return float(round(value, 10))
-
-
-def era_note(scenario: Scenario) -> str:
-    """A sentence for a rule from after the Bradford years run on this system, else "".
-
-    >>> era_note(Scenario.preset("api_2023")).startswith("Aligned payment")
-    True
-    >>> era_note(Scenario.preset("pbr_mret"))
-    ''
-    """
-    payment = scenario.payment
-    if not isinstance(payment, str) or PRESET_INFO[payment].era != "later":
-        return ""
-    return (f"{PRESET_INFO[payment].label.split(' (')[0]} came after the sustainability funds "
-            "of 2016/17-2019/20 and after the clinical commissioning groups (replaced by "
-            "integrated care boards in July 2022): running it with sustainability-style "
-            "incentive funds (and, for a Bradford-like system, with CCGs) is a thought "
-            "experiment.")
-
-
-def risk_share_note(scenario: Scenario) -> str:
-    """A sentence when a full risk share links every incentive fund to the system, else "".
-
-    >>> risk_share_note(Scenario(risk_share=1.0)).startswith("With every variance pooled")
-    True
-    """
-    if scenario.risk_share < 1.0:
-        return ""
-    return ("With every variance pooled (a risk share of 1), each organisation meets its "
-            "control total only when the system does, so every incentive fund is in effect "
-            "tied to the system, whatever the system linkage says.")
 
 
 def control(name: str, value: Any = None, **overrides: Any) -> widgets.Widget:

@@ -40,6 +40,7 @@ from ..incentives import (
 )
 from ..names import markdown_text as md
 from ..projection import project, project_by_preset, system_totals
+from ..regimes import era_note
 from ..scenario import BRADFORD_ACTIVITY_PRESET as ACTIVITY_RULE
 from ..scenario import BRADFORD_PRESETS, PRESET_LABELS, Scenario, preset_phrase
 from ..system import System
@@ -50,7 +51,6 @@ from .common import (
     Panel,
     Prediction,
     Quiz,
-    era_note,
 )
 from .default import default_system
 
@@ -425,7 +425,7 @@ class ElectivePanel(Panel):
                        "cost as a share of price) makes doing less planned care a loss to it.")
         out.append(f"The NHS system saves {money(gains[('fixed_income', NHS_ID)]['gain_gbp_m'])} under every "
                    "rule, but patients wait longer: the rule only decides who keeps the money.")
-        out.append(html.escape(era_note(Scenario.preset("api_2023"))))
+        out.append(html.escape(era_note(self.system, "api_2023") or ""))
         return "<br>".join(out)
 
 
