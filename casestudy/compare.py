@@ -180,6 +180,7 @@ def compare_saved(system: System, saved: Sequence[SavedScenario],
             refused.append(Refused(name=source or label, reason=str(exc)))
     entries = [entry for index, entry in enumerate(entries) if index in years]
     changed_fields = _changed_fields([scenario for *_, scenario in entries], baseline)
+    scheme_names = dict(zip(system.schemes.index, system.schemes["name"]))  # not internal ids
     used: set[str] = set()
     for (label, source, one, scenario), (organisations, totals) in zip(entries, years.values()):
         label = _unique(label, used)  # two files from one table are both shown, told apart
@@ -189,7 +190,7 @@ def compare_saved(system: System, saved: Sequence[SavedScenario],
         note = ""
         if one is not None and one.system_name and one.system_name != system.name:
             note = f"saved for the system {one.system_name!r}, shown on {system.name!r}"
-        changes = scenario.changes_from(baseline)
+        changes = scenario.changes_from(baseline, scheme_names)
         team_rows.append({
             "team": label, "source": source, "is_baseline": one is None,
             "changes": "; ".join(changes) if changes else "no change",

@@ -78,13 +78,17 @@ def scheme_menu(system: System | None = None) -> Styler:
 # --------------------------------------------------------------------------- saving
 
 
+MEMORANDUM_TEAM = "Memorandum (lesson 1)"  # the team a memorandum is saved as when none is typed
+
+
 def save_memorandum(scenario: Scenario, folder: str | Path | None = None,
-                    name: str = "memorandum", system: System | None = None) -> Path:
+                    name: str = MEMORANDUM_TEAM, system: System | None = None) -> Path:
     """Save the scenario as a workshop file under ``folder``, never overwriting; the path.
 
     The file is ``casestudy.workshop``'s (checksummed, with the kit version and the system's
-    name), so the facilitator's notebook loads it with the other tables' scenarios. The
-    folder defaults to the one every panel saves to (``my_scenarios/`` at the kit's root).
+    name), so the facilitator's notebook loads it with the other tables' scenarios, under
+    the team ``name`` (the table's name when it typed one). The folder defaults to the one
+    every panel saves to (``my_scenarios/`` at the kit's root).
     """
     folder = default_scenario_folder() if folder is None else folder
     return Path(save_scenario(scenario, folder, name, system=system))
@@ -271,8 +275,14 @@ class PortfolioPanel(Panel):
         )
 
     # -- the memorandum
-    def agree(self, name: str = "memorandum") -> Path | None:
-        """Save the chosen schemes as a scenario file and show the memorandum; returns the path."""
+    def agree(self, name: str | None = None) -> Path | None:
+        """Save the chosen schemes as a scenario file and show the memorandum; returns the path.
+
+        The file's team is ``name``, else the team name typed in the panel's save box, else
+        :data:`MEMORANDUM_TEAM` (never the bare word "memorandum" of a file name).
+        """
+        typed = self.scenario_io.team.value.strip()
+        name = name or (f"{typed} memorandum" if typed else MEMORANDUM_TEAM)
         scenario = self.scenario()
         memo = memorandum(self.system, scenario)
         self.saved_path = None if memo.schemes.empty else save_memorandum(scenario, self.folder, name,
