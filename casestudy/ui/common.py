@@ -434,3 +434,73 @@ def people_table(frame: pd.DataFrame, decimals: int = 1, percent: Sequence[str] 
 def markdown(text: str) -> Markdown:
     """Prose with figures computed at run time, for a notebook cell."""
     return Markdown(text)
+
+
+# --------------------------------------------------------------------------- the scheme picker
+
+
+class SchemePicker:
+    """One checkbox per scheme, its name shown as the loaded system wrote it (never as
+    markup), and under each, when ``detail`` gives one, a short help line: the one scheme
+    picker of lessons 1 and 5 and the sandbox.
+
+    ``detail(scheme_id) -> (tooltip, line)``; ``boxes`` maps scheme id to its checkbox;
+    ``rows`` are the widgets to lay out, in order.
+    """
+
+    def __init__(self, system: System, scheme_ids: Sequence[str], chosen: Sequence[str],
+                 on_change: Callable[[Any], None],
+                 detail: Callable[[str], tuple[str, str]] | None = None,
+                 width: str = "330px") -> None:
+        self.boxes: dict[str, widgets.Checkbox] = {}
+        self.rows: list[widgets.Widget] = []
+        names = system.schemes["name"]
+        for scheme_id in scheme_ids:
+            tooltip, line = detail(scheme_id) if detail is not None else ("", "")
+            box = name_checkbox(str(names[scheme_id]), value=scheme_id in chosen, indent=False,
+                                tooltip=tooltip or None,
+                                layout=widgets.Layout(width=width, margin="0"))
+            box.observe(on_change, names="value")
+            self.boxes[str(scheme_id)] = box
+            self.rows.append(box)
+            if line:
+                title = f' title="{html.escape(tooltip)}"' if tooltip else ""
+                self.rows.append(widgets.HTML(f'<div class="cs-help"{title}>'
+                                              f'{html.escape(line)}</div>'))
+
+    @property
+    def chosen(self) -> tuple[str, ...]:
+        """The ticked schemes, in the system's order."""
+        return tuple(s for s, box in self.boxes.items() if box.value)
+
+    def unknown(self, schemes: Sequence[str]) -> list[str]:
+        """Those of ``schemes`` this picker does not offer."""
+        return sorted(set(schemes) - set(self.boxes))
+
+    def show(self, schemes: Sequence[str]) -> None:
+        """Tick exactly those of ``schemes`` it offers (a caller pauses its panel first)."""
+        for scheme_id, box in self.boxes.items():
+            box.value = scheme_id in schemes
+
+
+class SchemesPanel(Panel):
+    """A panel with a :class:`SchemePicker` (``self.picker``): ticking from a script."""
+
+    picker: SchemePicker
+    what = "scheme"  # how the refusal of an unknown one names them
+
+    def choose(self, schemes: Sequence[str]) -> None:
+        """Tick exactly these schemes (for scripts and tests), redrawn once."""
+        unknown = self.picker.unknown(schemes)
+        if unknown:
+            raise KeyError(f"no {self.what} {unknown} in this system; they are "
+                           f"{', '.join(self.picker.boxes) or 'none'}")
+        self._paused = True
+        try:
+            self.picker.show(schemes)
+        finally:
+            self._paused = False
+        self.update()
+
+    def load_extras(self, scenario: Scenario) -> None:
+        self.picker.show(scenario.schemes)

@@ -35,7 +35,7 @@ from ..scenario import BRADFORD_ACTIVITY_PRESET as ACTIVITY_RULE
 from ..scenario import Scenario, mid_sentence, preset_phrase
 from ..system import System
 from ..workshop import save_scenario
-from .common import Panel, Prediction, name_checkbox, people_table
+from .common import Panel, Prediction, SchemePicker, SchemesPanel, people_table
 from .default import default_system
 from .scenario_io import default_scenario_folder
 
@@ -126,7 +126,7 @@ def memorandum_html(memo: Memorandum, path: Path | None = None) -> str:
 # --------------------------------------------------------------------------- the panel
 
 
-class PortfolioPanel(Panel):
+class PortfolioPanel(SchemesPanel):
     """Tick shared schemes under a leadership capacity; see who pays, who gains, and how
     the best portfolio's benefit changes with the number of priorities."""
 
@@ -141,22 +141,21 @@ class PortfolioPanel(Panel):
         schemes = self.system.schemes
         orgs = self.system.organisations
         self.lead_kinds = list(dict.fromkeys(orgs.kind.reindex(schemes.deliverer_id)))
-        self.boxes: dict[str, widgets.Checkbox] = {}
-        rows: list[widgets.Widget] = []
-        for scheme_id, row in schemes.iterrows():
+
+        def detail(scheme_id: str) -> tuple[str, str]:
             # One short line under each box; who pays and who leads are in its tooltip and in
             # lesson1.scheme_menu(), so the column stays short enough for a projector.
+            row = schemes.loc[scheme_id]
             tooltip = (f"{row['name']}: paid by {orgs.loc[row.funder_id, 'name']}, led by "
                        f"{orgs.loc[row.deliverer_id, 'name']}")
-            detail = (f"{money(row.cost_gbp_m)} a year · load {row.leadership_load:g} · "
-                      f"{row.evidence} evidence")
-            box = name_checkbox(row["name"], value=scheme_id in first.schemes,
-                                indent=False, tooltip=tooltip,
-                                layout=widgets.Layout(width="330px", margin="0"))
-            box.observe(self.update, names="value")
-            self.boxes[str(scheme_id)] = box
-            rows += [box, widgets.HTML(f'<div class="cs-help" title="{html.escape(tooltip)}">'
-                                       f'{html.escape(detail)}</div>')]
+            line = (f"{money(row.cost_gbp_m)} a year · load {row.leadership_load:g} · "
+                    f"{row.evidence} evidence")
+            return tooltip, line
+
+        self.picker = SchemePicker(self.system, list(schemes.index), first.schemes, self.update,
+                                   detail)
+        self.boxes = self.picker.boxes
+        rows = self.picker.rows
         self.agree_button = widgets.Button(description="Agree the memorandum", icon="check",
                                            button_style="success",
                                            tooltip="Save the chosen schemes as a scenario file")
@@ -168,27 +167,10 @@ class PortfolioPanel(Panel):
 
     # -- the scenario
     def scenario_extras(self) -> dict[str, Any]:
-        return {"schemes": tuple(s for s, box in self.boxes.items() if box.value)}
+        return {"schemes": self.picker.chosen}
 
     def reset_extras(self) -> None:
         self.load_extras(self.baseline)
-
-    def load_extras(self, scenario: Scenario) -> None:
-        for scheme_id, box in self.boxes.items():
-            box.value = scheme_id in scenario.schemes
-
-    def choose(self, schemes: list[str] | tuple[str, ...]) -> None:
-        """Tick exactly these schemes (for scripts and tests), redrawn once."""
-        unknown = sorted(set(schemes) - set(self.boxes))
-        if unknown:
-            raise KeyError(f"no scheme {unknown} in this system; schemes are {', '.join(self.boxes)}")
-        self._paused = True
-        try:
-            for scheme_id, box in self.boxes.items():
-                box.value = scheme_id in schemes
-        finally:
-            self._paused = False
-        self.update()
 
     def best(self, scenario: Scenario) -> pd.DataFrame:
         """The best portfolio of each size for this capacity.

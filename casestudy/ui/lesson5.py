@@ -13,7 +13,6 @@ True
 from __future__ import annotations
 
 import dataclasses
-import html
 import math
 from typing import Any
 
@@ -23,7 +22,7 @@ from IPython.display import Markdown
 
 from ..charts.place import boundary_figure, organisation_change_figure, vcs_test_figure
 from ..engine import run_year
-from ..formats import money
+from ..formats import money, percent
 from ..names import markdown_list
 from ..place import (
     BOUNDARY_LABELS,
@@ -45,7 +44,7 @@ from ..system import System
 from ..words import lesson5 as words
 from ..words import to_html
 from ..words.lesson5 import count
-from .common import Panel, Prediction, Quiz, name_checkbox
+from .common import Panel, Prediction, Quiz, SchemePicker, SchemesPanel
 from .default import default_system
 
 DEFAULT = Scenario.preset("fixed_income")  # the panels' baseline, as in every lesson
@@ -97,12 +96,13 @@ def social_care_words(system: System, scenario: Scenario, knock: KnockOn) -> str
 # --------------------------------------------------------------------------- voluntary sector
 
 
-class VoluntaryPanel(Panel):
+class VoluntaryPanel(SchemesPanel):
     """Choose voluntary-sector schemes and see the NHS organisations' and the place's
     positions move."""
 
     fields = ("payment", "flex")
     title = "Invest in the voluntary sector"
+    what = "voluntary-sector scheme"
 
     def __init__(self, system: System | None = None, baseline: Scenario | None = None,
                  chosen: tuple[str, ...] | None = None, **start: Any) -> None:
@@ -112,19 +112,18 @@ class VoluntaryPanel(Panel):
         orgs = self.system.organisations
         chosen = tuple(self.vcs) if chosen is None else tuple(chosen)
         self.default_chosen = chosen
-        self.boxes: dict[str, widgets.Checkbox] = {}
-        rows: list[widgets.Widget] = [widgets.HTML("<b>Voluntary-sector schemes</b>")]
-        for scheme_id in self.vcs:
+
+        def detail(scheme_id: str) -> tuple[str, str]:
             row = schemes.loc[scheme_id]
-            detail = (f"Paid by {orgs.loc[row.funder_id, 'name']}: {money(row.cost_gbp_m)} a year, "
-                      f"{row.evidence} evidence, {row.delivery_probability:.0%} chance of "
-                      f"delivering")
-            box = name_checkbox(str(row["name"]), value=scheme_id in chosen,
-                                indent=False, tooltip=detail,
-                                layout=widgets.Layout(width="330px", margin="0"))
-            box.observe(self.update, names="value")
-            self.boxes[scheme_id] = box
-            rows += [box, widgets.HTML(f'<div class="cs-help">{html.escape(detail)}</div>')]
+            line = (f"Paid by {orgs.loc[row.funder_id, 'name']}: {money(row.cost_gbp_m)} a year, "
+                    f"{row.evidence} evidence, {percent(row.delivery_probability)} chance of "
+                    "delivering")
+            return line, line
+
+        self.picker = SchemePicker(self.system, self.vcs, chosen, self.update, detail)
+        self.boxes = self.picker.boxes
+        rows: list[widgets.Widget] = [widgets.HTML("<b>Voluntary-sector schemes</b>"),
+                                      *self.picker.rows]
         if not self.vcs:
             rows.append(widgets.HTML('<div class="cs-help">This system has no scheme delivered '
                                      'by the voluntary sector.</div>'))
@@ -138,29 +137,10 @@ class VoluntaryPanel(Panel):
 
     def scenario_extras(self) -> dict[str, Any]:
         others = tuple(s for s in self.context.schemes if s not in self.vcs)
-        return {"schemes": others + tuple(s for s, box in self.boxes.items() if box.value)}
+        return {"schemes": others + self.picker.chosen}
 
     def reset_extras(self) -> None:
-        for scheme_id, box in self.boxes.items():
-            box.value = scheme_id in self.default_chosen
-
-    def load_extras(self, scenario: Scenario) -> None:
-        for scheme_id, box in self.boxes.items():
-            box.value = scheme_id in scenario.schemes
-
-    def choose(self, schemes: tuple[str, ...] | list[str]) -> None:
-        """Tick exactly these voluntary-sector schemes (for scripts and tests), redrawn once."""
-        unknown = sorted(set(schemes) - set(self.boxes))
-        if unknown:
-            raise KeyError(f"no voluntary-sector scheme {unknown} in this system; they are "
-                           f"{', '.join(self.boxes) or 'none'}")
-        self._paused = True
-        try:
-            for scheme_id, box in self.boxes.items():
-                box.value = scheme_id in schemes
-        finally:
-            self._paused = False
-        self.update()
+        self.picker.show(self.default_chosen)
 
     def tests(self, scenario: Scenario) -> pd.DataFrame:
         """Each VCS scheme on its own, for this payment rule and flex (kept)."""
