@@ -33,6 +33,7 @@ from .engine import Money, YearInputs, compute_year, inputs_for
 from .errors import ScenarioError
 from .scenario import PRESET_LABELS, PRESETS, Scenario, check_presets
 from .system import System
+from .totals import IS_TOTAL, PLACE_ID, TOTAL_KIND
 
 GBP_PER_M = 1e6
 TOLERANCE_GBP_M = 1e-6  # £1: changes closer to zero than this count as no change
@@ -81,16 +82,6 @@ class Shift:
                                 "least 0 (pounds for each admission avoided)")
 
 
-def _largest(orgs: pd.DataFrame, kinds: tuple[str, ...]) -> str | None:
-    chosen = orgs[orgs.kind.isin(kinds)]
-    return None if chosen.empty else str(chosen.cost_base_gbp_m.idxmax())
-
-
-def _emergency_lines(system: System, acute_id: str) -> pd.DataFrame:
-    lines = system.service_lines
-    return lines[(lines.provider_id == acute_id) & (lines.service == EMERGENCY_SERVICE)]
-
-
 def _template(system: System, acute_id: str) -> str | None:
     """The scheme most like the shift: it cuts the trust's emergency admissions most, run
     by a community provider if any such scheme is."""
@@ -130,23 +121,21 @@ def shift_for(system: System, share: float = SHIFT_SHARE["default"],
     ``ScenarioError`` saying what the system lacks.
     """
     orgs = system.organisations
-    acute = _largest(orgs, ("acute",))
+    acute = system.largest("acute")
     if acute is None:
         raise ScenarioError("this system has no acute trust, so there are no emergency "
                             "admissions to move out of hospital")
-    lines = _emergency_lines(system, acute)
-    payers = lines[lines.payer_id.map(orgs.kind) == "commissioner"]
-    if payers.empty:
+    funder = system.main_payer(acute, service=EMERGENCY_SERVICE)
+    if funder is None:
         raise ScenarioError(f"no commissioner buys emergency admissions from "
                             f"{system.org_name(acute)} in this system")
-    value = (payers.planned_activity * payers.unit_price_gbp).groupby(payers.payer_id).sum()
-    funder = str(value.idxmax())
     template = _template(system, acute)
     deliverer = None
     if template is not None:
         lead = str(system.schemes.loc[template, "deliverer_id"])
         deliverer = lead if orgs.loc[lead, "kind"] in COMMUNITY_KINDS else None
-    deliverer = deliverer or _largest(orgs, COMMUNITY_KINDS[:1]) or _largest(orgs, COMMUNITY_KINDS)
+    deliverer = (deliverer or system.largest(*COMMUNITY_KINDS[:1])
+                 or system.largest(*COMMUNITY_KINDS))
     if deliverer is None:
         raise ScenarioError("this system has no community provider to run care out of hospital")
     if cost_per_admission_gbp is None:
@@ -157,6 +146,14 @@ def shift_for(system: System, share: float = SHIFT_SHARE["default"],
         cost_per_admission_gbp = _cost_per_admission(system, template)
     return Shift(acute_id=acute, funder_id=funder, deliverer_id=deliverer, share=share,
                  cost_per_admission_gbp=cost_per_admission_gbp, template_id=template)
+
+
+def lesson_shift(system: System, share: float = SHIFT_SHARE["default"]) -> tuple[Shift | None, str]:
+    """Lesson 2's shift in this system, or ``None`` and the reason it cannot be built."""
+    try:
+        return shift_for(system, share=share), ""
+    except ScenarioError as exc:
+        return None, str(exc)
 
 
 def shift_inputs(system: System, scenario: Scenario, shift: Shift) -> YearInputs:
@@ -230,7 +227,7 @@ def shift_changes(system: System, scenario: Scenario, shift: Shift) -> pd.DataFr
     }, index=pd.Index(inputs.org_ids, name="org_id"))
 
 
-SYSTEM_ID = "system"  # the row of shift_by_rule that sums every organisation
+SYSTEM_ID = PLACE_ID  # the row of shift_by_rule that sums every organisation (casestudy.totals)
 SYSTEM_NAME = "Whole system (all partners)"
 
 
@@ -239,8 +236,8 @@ def shift_by_rule(system: System, scenario: Scenario, shift: Shift,
     """:func:`shift_changes` under each payment preset (``presets``, default all), long:
     one row per preset and organisation, with ``payment, payment_label`` and ``chosen``
     (the scenario's preset), plus one row per preset for the whole system
-    (``org_id = "system"``, kind ``system``: every organisation summed, the same under
-    every rule)."""
+    (``org_id = "place"``, kind ``total``, ``is_total``: every organisation summed, the
+    same under every rule)."""
     presets = check_presets(presets)
     # Prices and plans do not depend on the payment rule: one set of inputs serves them all.
     inputs = shift_inputs(system, scenario, shift)
@@ -256,7 +253,8 @@ def shift_by_rule(system: System, scenario: Scenario, shift: Shift,
         "payment_label": np.repeat([PRESET_LABELS[p] for p in presets], count),
         "org_id": [*inputs.org_ids, SYSTEM_ID] * len(presets),
         "name": [*orgs["name"], SYSTEM_NAME] * len(presets),
-        "kind": [*orgs["kind"], SYSTEM_ID] * len(presets),
+        "kind": [*orgs["kind"], TOTAL_KIND] * len(presets),
+        IS_TOTAL: ([False] * len(inputs.org_ids) + [True]) * len(presets),
         "in_nhs_control_total": [*inputs.in_nhs, False] * len(presets),
         **{column: np.concatenate(parts) for column, parts in columns.items()},
         "chosen": np.repeat([scenario.payment == p for p in presets], count),
@@ -281,10 +279,11 @@ def shift_by_rule_shown(frame: pd.DataFrame, keep: tuple[str, ...] = (),
     ...                       "change_gbp_m": [2.0, 0.01, 0.02, 2.03]})
     >>> shown = shift_by_rule_shown(frame)
     >>> shown.org_id.tolist(), round(float(shown.change_gbp_m.iloc[1]), 2)
-    (['x', 'other', 'system'], 0.03)
+    (['x', 'other', 'place'], 0.03)
     """
     org_ids = frame["org_id"].to_numpy()
-    is_system = org_ids == SYSTEM_ID
+    is_system = (frame[IS_TOTAL].to_numpy(dtype=bool) if IS_TOTAL in frame.columns
+                 else org_ids == SYSTEM_ID)
     big = np.abs(frame["change_gbp_m"].to_numpy(dtype=float)) > rounding
     shown_ids = set(keep) | set(org_ids[big & ~is_system])
     own = np.isin(org_ids, list(shown_ids)) | is_system
@@ -304,6 +303,8 @@ def shift_by_rule_shown(frame: pd.DataFrame, keep: tuple[str, ...] = (),
         other["kind"] = OTHER_ID
     if "in_nhs_control_total" in frame.columns:
         other["in_nhs_control_total"] = False
+    if IS_TOTAL in frame.columns:
+        other[IS_TOTAL] = False  # a group of partners, not the total
     for column in columns:
         other[column] = sums[column].to_numpy()
     # Each rule's organisations, then its other partners, then its system row.
@@ -469,3 +470,84 @@ def contracting(changes: pd.Series) -> pd.DataFrame:
         for key, (ok, blockers) in rows.items()
     ]).set_index("approach")
     return frame
+
+
+# --------------------------------------------------------------------------- the deal
+
+
+@dataclass(frozen=True, kw_only=True)
+class Deal:
+    """Lesson 2's facts for one shift under one payment rule, computed once: the panels,
+    the prose (:mod:`casestudy.words.lesson2`), the checks and the charts read them.
+
+    ``changes`` is :func:`shift_changes` (every organisation); ``parties`` the organisations
+    in the deal (the shift's three and anyone else it moves by more than £1); ``share`` the
+    gain share among them; ``table`` the parties' before and after, names and kinds, with a
+    last row for the whole system (``is_total`` True); ``contracting`` one to one against
+    as a group (:func:`contracting`); ``stranded`` the acute trust's side.
+    """
+
+    shift: Shift
+    scenario: Scenario
+    changes: pd.DataFrame = field(repr=False)
+    parties: tuple[str, ...]
+    share: GainShare = field(repr=False)
+    table: pd.DataFrame = field(repr=False)
+    contracting: pd.DataFrame = field(repr=False)
+    stranded: StrandedCost
+
+    @property
+    def system_change_gbp_m(self) -> float:
+        """The whole system's change: every organisation's, summed (the same under any rule)."""
+        return float(self.changes.change_gbp_m.sum())
+
+    @property
+    def one_to_one_goes_ahead(self) -> bool:
+        return bool(self.contracting.loc["one_to_one", "goes_ahead"])
+
+    @property
+    def blockers(self) -> list[str]:
+        """Who would block the shift one to one (it would lose on its own)."""
+        return list(self.contracting.loc["one_to_one", "blocked_by"])
+
+    def change(self, org_id: str) -> float:
+        return float(self.changes.loc[org_id, "change_gbp_m"])
+
+    @property
+    def others_moved(self) -> list[str]:
+        """Organisations outside the shift's three whose change shows at one decimal."""
+        trio = (self.shift.acute_id, self.shift.funder_id, self.shift.deliverer_id)
+        moved = self.changes.change_gbp_m.abs() > ROUNDING_GBP_M
+        return [o for o in self.changes.index[moved] if o not in trio]
+
+
+def deal_parties(changes: pd.DataFrame, shift: Shift) -> tuple[str, ...]:
+    """The organisations in the deal: the shift's three, and anyone else it moves by more
+    than £1, in the system's order."""
+    moved = changes.index[changes.change_gbp_m.abs() > TOLERANCE_GBP_M]
+    keep = {shift.acute_id, shift.funder_id, shift.deliverer_id, *moved}
+    return tuple(org for org in changes.index if org in keep)
+
+
+def deal(system: System, scenario: Scenario, shift: Shift) -> Deal:
+    """Lesson 2's facts for ``shift`` under ``scenario`` (see :class:`Deal`).
+
+    >>> import casestudy as cs
+    >>> system = cs.load_system()
+    >>> facts = deal(system, cs.Scenario.preset("fixed_income"), shift_for(system))
+    >>> facts.parties[:1], round(facts.system_change_gbp_m - facts.share.system_gain_gbp_m, 9)
+    (('bd_ccg',), 0.0)
+    """
+    changes = shift_changes(system, scenario, shift)
+    parties = deal_parties(changes, shift)
+    moves = changes.change_gbp_m.loc[list(parties)]
+    shared = gain_share(moves)
+    orgs = system.organisations
+    table = shared.table.assign(name=orgs["name"].reindex(parties).to_numpy(),
+                                kind=orgs["kind"].reindex(parties).to_numpy(), **{IS_TOTAL: False})
+    whole = pd.DataFrame({"change_gbp_m": [shared.system_gain_gbp_m], "transfer_gbp_m": [0.0],
+                          "after_gbp_m": [shared.system_gain_gbp_m], "name": [SYSTEM_NAME],
+                          "kind": [TOTAL_KIND], IS_TOTAL: [True]}, index=[SYSTEM_ID])
+    return Deal(shift=shift, scenario=scenario, changes=changes, parties=parties, share=shared,
+                table=pd.concat([table, whole]), contracting=contracting(moves),
+                stranded=stranded_cost(system, scenario, shift))

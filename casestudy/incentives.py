@@ -37,12 +37,13 @@ import pandas as pd
 from .contracts import ActivityBased, Blended, FixedIncome
 from .engine import TOLERANCE_GBP_M, compute_year, inputs_for
 from .errors import ScenarioError
-from .risk import SYSTEM_ID, draws_of_demand
+from .risk import draws_of_demand
 from .scenario import PRESETS, Scenario, check_presets, field_info
 from .system import System
+from .totals import IS_TOTAL, NHS_ID, TOTAL_KIND
 
 ELECTIVE = "elective"
-NHS_ID = "nhs"  # the row of the NHS organisations together in elective_shortfall
+SYSTEM_ID = NHS_ID  # the NHS organisations summed, in PresetDraws.spread
 PAYERS_ID = "payers"  # the row of the commissioners of the provider's electives together
 PAYERS_NAME = "Commissioners of its electives"
 DEFAULT_DRAWS = 3_000
@@ -55,33 +56,25 @@ BREAK_EVEN_PRESET = "api_2023"  # the preset whose elective rate applies both wa
 
 
 def largest_acute_trust(system: System) -> str | None:
-    """The acute trust with the largest cost base, or ``None`` if the system has none.
+    """The acute trust with the largest cost base, or ``None`` if the system has none
+    (:meth:`System.largest`, kept as a public name).
 
     >>> import casestudy as cs
     >>> largest_acute_trust(cs.load_system())
     'bthft'
     """
-    orgs = system.organisations
-    acute = orgs[orgs.kind == "acute"]
-    return None if acute.empty else str(acute.cost_base_gbp_m.idxmax())
+    return system.largest("acute")
 
 
 def main_commissioner(system: System, provider_id: str | None) -> str | None:
-    """The commissioner that pays ``provider_id`` most at plan, or ``None`` if none does.
+    """The commissioner that pays ``provider_id`` most at plan, or ``None`` if none does
+    (:meth:`System.main_payer`, kept as a public name).
 
     >>> import casestudy as cs
     >>> main_commissioner(cs.load_system(), "bthft")
     'bd_ccg'
     """
-    if provider_id is None:
-        return None
-    lines = system.service_lines
-    kinds = system.organisations.kind
-    mine = lines[(lines.provider_id == provider_id) & (lines.payer_id.map(kinds) == "commissioner")]
-    if mine.empty:
-        return None
-    planned_value = (mine.planned_activity * mine.unit_price_gbp).groupby(mine.payer_id).sum()
-    return str(planned_value.idxmax())
+    return system.main_payer(provider_id)
 
 
 # --------------------------------------------------------------------------- volume risk
@@ -241,6 +234,7 @@ class PresetDraws:
         return pd.DataFrame({
             "payment": np.repeat(list(positions), width),
             "org_id": [*self.org_ids, SYSTEM_ID] * len(positions),
+            IS_TOTAL: ([False] * len(self.org_ids) + [True]) * len(positions),
             "chance_met": (every >= target - TOLERANCE_GBP_M).mean(axis=1).ravel(),
             "mean_position_gbp_m": every.mean(axis=1).ravel(),
             "sd_position_gbp_m": every.std(axis=1, ddof=1).ravel(),
@@ -334,7 +328,8 @@ def elective_shortfall(system: System, scenario: Scenario, shortfall_share: floa
         "payment": np.repeat(list(presets), width),
         "org_id": [*orgs.index, PAYERS_ID, NHS_ID] * len(presets),
         "name": [*orgs.name, PAYERS_NAME, "NHS organisations together"] * len(presets),
-        "kind": [*orgs.kind, "commissioner", "system"] * len(presets),
+        "kind": [*orgs.kind, "commissioner", TOTAL_KIND] * len(presets),
+        IS_TOTAL: ([False] * (len(orgs) + 1) + [True]) * len(presets),
         "in_nhs_control_total": [*nhs, bool(nhs[payers].all()), True] * len(presets),
         "income_change_gbp_m": np.concatenate(columns["income"]),
         "cost_change_gbp_m": np.concatenate(columns["cost"]),

@@ -27,11 +27,12 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from ..charts import Figure, LiveSpec, money
+from ..charts import Figure, LiveSpec
 from ..charts.distribution import records
 from ..charts.sandbox import ab_positions_figure, ab_years_figure
 from ..engine import YearResult, run_year
 from ..errors import ScenarioError
+from ..formats import money
 from ..projection import project, system_totals
 from ..scenario import ALL_RATES, BRADFORD_ACTIVITY_PRESET, Scenario, field_info, preset_phrase
 from ..system import System
@@ -40,11 +41,11 @@ from .common import (
     PANEL_CSS,
     Prediction,
     Quiz,
+    SchemePicker,
     chart_outputs,
     control,
     controls_and_charts,
     help_line,
-    name_checkbox,
 )
 from .default import default_system
 from .scenario_io import ScenarioIO
@@ -168,12 +169,9 @@ class ScenarioSide:
                 widget = control(name, value)
             widget.observe(self._changed, names="value")
             self.controls[name] = widget
-        self.scheme_boxes: dict[str, widgets.Checkbox] = {}
-        for scheme_id, row in system.schemes.iterrows():
-            box = name_checkbox(row["name"], value=scheme_id in start.schemes,
-                                indent=False, layout=widgets.Layout(width=CONTROL_WIDTH))
-            box.observe(self._changed, names="value")
-            self.scheme_boxes[str(scheme_id)] = box
+        self.picker = SchemePicker(system, list(system.schemes.index), start.schemes,
+                                   self._changed, width=CONTROL_WIDTH)
+        self.scheme_boxes = self.picker.boxes
         self.reset_button = widgets.Button(description="Reset", icon="undo",
                                            tooltip=f"Put every control of {label} back")
         self.reset_button.on_click(lambda _: self.reset())
@@ -187,7 +185,7 @@ class ScenarioSide:
         values = {name: w.value for name, w in self.controls.items()}
         if values["payment"] == CUSTOM:
             values["payment"] = self.context.payment
-        values["schemes"] = tuple(s for s, box in self.scheme_boxes.items() if box.value)
+        values["schemes"] = self.picker.chosen
         return dataclasses.replace(self.context, **values)
 
     def _changed(self, change: Any = None) -> None:
@@ -205,7 +203,7 @@ class ScenarioSide:
     def load(self, scenario: Scenario) -> list[str]:
         """Set every control from ``scenario``; returns the fields it could not show
         (schemes this system does not have)."""
-        unknown = [s for s in scenario.schemes if s not in self.scheme_boxes]
+        unknown = self.picker.unknown(scenario.schemes)
         if unknown:
             raise ScenarioError(f"schemes: {unknown} not in this system; its schemes are "
                                 f"{', '.join(self.scheme_boxes)}")
@@ -218,8 +216,7 @@ class ScenarioSide:
             payment.options = options + ([("Custom rules (loaded)", CUSTOM)] if custom else [])
             for name, widget in self.controls.items():
                 widget.value = CUSTOM if name == "payment" and custom else getattr(scenario, name)
-            for scheme_id, box in self.scheme_boxes.items():
-                box.value = scheme_id in scenario.schemes
+            self.picker.show(scenario.schemes)
         finally:
             self._paused = False
         self._grey_unused_rates()
@@ -240,7 +237,7 @@ class ScenarioSide:
                 for name in names:
                     if name == "schemes":
                         items += [widgets.HTML(f'<div class="cs-help">{html.escape(field_info(name)["help"])}.</div>'),
-                                  *self.scheme_boxes.values()]
+                                  *self.picker.rows]
                     else:
                         items += [self.controls[name], help_line(name)]
                 sections.append(widgets.VBox(items))
@@ -325,9 +322,9 @@ class Sandbox:
         for r in records(totals.reset_index()):
             control_total = money(r["control_total_gbp_m"]) if r["boundary"] == "nhs" else ""
             cells = [money(r["a_position_gbp_m"]), money(r["b_position_gbp_m"]),
-                     _signed(r["change_position_gbp_m"]), money(r["a_underlying_position_gbp_m"]),
+                     money(r["change_position_gbp_m"], signed=True), money(r["a_underlying_position_gbp_m"]),
                      money(r["b_underlying_position_gbp_m"]),
-                     _signed(r["change_underlying_position_gbp_m"]), control_total]
+                     money(r["change_underlying_position_gbp_m"], signed=True), control_total]
             rows.append(f"<tr><td>{labels.get(r['boundary'], r['boundary'])}</td>"
                         + "".join(f"<td class='num'>{c}</td>" for c in cells) + "</tr>")
         table = (
@@ -342,7 +339,7 @@ class Sandbox:
             who = "B leaves every organisation's position where A has it."
         else:
             who = "B moves most: " + "; ".join(
-                f"{html.escape(r['name'])} {_signed(r['change_gbp_m'])}" for r in moved[:3]) + "."
+                f"{html.escape(r['name'])} {money(r['change_gbp_m'], signed=True)}" for r in moved[:3]) + "."
         missed = {s: [r["name"] for r in org_rows if r["scenario"] == s
                       and not r["met_control_total"] and r["org_id"] in self.nhs_ids]
                   for s in ("A", "B")}
@@ -393,11 +390,6 @@ class Sandbox:
 
     def _ipython_display_(self) -> None:
         display(self.widget)
-
-
-def _signed(value: float) -> str:
-    text = money(value)
-    return text if text.startswith("-") else "+" + text
 
 
 # --------------------------------------------------------------------------- prose and checks
