@@ -66,7 +66,7 @@ def team_outcomes_figure(teams: pd.DataFrame, choices: pd.DataFrame,
             x=x_choice, y=y, opacity=alt.Opacity("changed:N", legend=None,
                                                  scale=alt.Scale(domain=[False, True],
                                                                  range=[0, 0.18])))
-        words = alt.Chart().transform_filter(is_choice).mark_text(fontSize=12, limit=CHOICE_COLUMN_PX - 4).encode(
+        words = alt.Chart().transform_filter(is_choice).mark_text(fontSize=13, limit=CHOICE_COLUMN_PX - 4).encode(
             x=x_choice, y=y, text="value:N",
             tooltip=[alt.Tooltip("team:N", title="Team"), alt.Tooltip("label:N", title="Setting"),
                      alt.Tooltip("value:N", title="Value")])

@@ -189,11 +189,16 @@ def chart_outputs(specs: Sequence[dict], figures: Sequence[Figure]) -> tuple[dic
     ``image/png``. Lab and Voila never show that pixel (they rank Vega first); the chart's
     summary stays the text a reader without Vega gets.
     """
-    return tuple({"output_type": "display_data", "metadata": {},
+    return tuple({"output_type": "display_data", "metadata": {VEGA: {"embed_options": EMBED}},
                   "data": {VEGA: to_vega(spec), "image/png": NO_SNAPSHOT,
                            "text/plain": f"Chart: {figure.summary}"}}
                  for spec, figure in zip(specs, figures))
 
+
+# How the renderer draws a chart: as SVG, which stays sharp when the page grows on a wide
+# screen (the Voila template zooms it) and gives each chart a named image for a screen
+# reader (its summary, the spec's description).
+EMBED = {"renderer": "svg"}
 
 # A transparent 1x1 PNG, base64: tells the Vega renderer the output has its PNG already.
 NO_SNAPSHOT = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=")
