@@ -48,6 +48,7 @@ import nbformat
 import pandas as pd
 
 from .charts.style import KIND_COLOURS, KIND_LABELS, LABELS, Figure, kind_colour
+from .charts.style import money as _money
 from .engine import run_year
 from .errors import ScenarioError
 from .lessons import NOTEBOOK_ORDER, Lesson, by_notebook
@@ -297,9 +298,17 @@ def grid_chart(frame: pd.DataFrame, grid: Grid) -> alt.TopLevelMixin:
         words="'Scenario code: ' + datum.code").mark_text(
         align="left", fontSize=12, font="monospace", dy=-14).encode(
         x=alt.value(0), y=alt.value(0), text="words:N")
+    nhs = frame[frame.org_id == SYSTEM_ROW]
+    met = int(nhs.met_control_total.sum())
+    knobs = ", ".join(k.title.lower() for k in grid.knobs)
+    description = (  # what a screen reader says of the chart: the grid's figures, computed
+        f"Each organisation's position for the settings chosen ({knobs}), from "
+        f"{len(nhs)} runs of the model made in advance; across them the NHS system's position "
+        f"goes from {_money(nhs.position_gbp_m.min())} to {_money(nhs.position_gbp_m.max())} "
+        f"and meets its control total before incentive funds in {met} of {len(nhs)}.")
     chart = alt.layer(bars, ticks, underlying, zero, headline, code, data=frame).transform_filter(
         chosen).add_params(*params).properties(
-        width=520, height=max(180, 26 * len(names)),
+        description=description, width=520, height=max(180, 26 * len(names)),
         title=alt.Title("Black tick: control total. Dashed orange tick: underlying position "
                         "(without one-off money).", fontSize=13, fontWeight="normal"))
     return chart
@@ -585,7 +594,11 @@ class _Writer:
         write_csv(figure.data, csv_path, index=False)
         rel = f"{folder.name}/"
         caption = html.escape(figure.summary)
-        return (f"<figure>{_unique_svg_ids(_strip_xml_header(svg), f'{page_key}-c{number}')}"
+        # One image for a screen reader, named by the chart's summary (its figures, computed
+        # from the data it draws), which the caption also shows.
+        svg = re.sub(r"^<svg\b", f'<svg role="img" aria-label="{html.escape(figure.summary, quote=True)}"',
+                     _strip_xml_header(svg), count=1)
+        return (f"<figure>{_unique_svg_ids(svg, f'{page_key}-c{number}')}"
                 f"<figcaption>{caption} <a href=\"{rel}{png_path.name}\">PNG</a> · "
                 f"<a href=\"{rel}{csv_path.name}\">CSV</a></figcaption></figure>"
                 f"<details><summary>The data behind this chart</summary>"

@@ -126,3 +126,23 @@ def _number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_handout_page_has_no_serious_accessibility_violation(name, handouts, browser):
+    """axe-core (WCAG 2 A and AA) on each page as it opens, its grid chart drawn: nothing
+    serious or critical (before: every lesson page's reference lines, 32 in all, were
+    images with no name); every chart is named by its summary, with its figures."""
+    page, _log = kb.open_page(browser, (handouts / name).as_uri())
+    try:
+        page.wait_for_load_state("load")
+        if page.query_selector(".grid-chart"):
+            page.wait_for_selector(".grid-chart svg.marks", timeout=30_000)
+        violations = kb.axe_violations(page)
+        charts = page.eval_on_selector_all(
+            "svg.marks", "els => els.map(s => (s.closest('[aria-label]') || s)"
+                         ".getAttribute('aria-label') || '')")
+    finally:
+        page.context.close()
+    assert violations == [], f"axe-core, serious or critical: {violations}"
+    assert all(len(c) >= 30 for c in charts), f"charts without a text alternative: {charts}"
