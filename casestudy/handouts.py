@@ -22,8 +22,8 @@ and a text cell of a CSV file that a spreadsheet would read as a formula (``=``,
 
 >>> frame = grid_frame(load_system(), Grid(key="demo", title="", question="",
 ...     knobs=(Knob(field="risk_share", values=(0.0, 1.0)),)))
->>> sorted(float(v) for v in frame.risk_share.unique())
-[0.0, 1.0]
+>>> sorted(float(v) for v in frame.risk_share.unique())  # a share in %, as on screen
+[0.0, 100.0]
 """
 
 from __future__ import annotations
@@ -105,12 +105,24 @@ class Knob:
         return self.field if self.field != "schemes" else "schemes_count"
 
     @property
+    def percent(self) -> bool:
+        """Whether the page shows this knob's values as percentages (a share or a fraction
+        with no ``shown`` values of its own), as the dashboards' sliders read them."""
+        unit = field_info(self.field)["unit"]
+        return (not self.shown and unit.startswith(("fraction", "share"))
+                and all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                        for v in self.values))
+
+    @property
     def shown_values(self) -> tuple[Any, ...]:
+        if self.percent:  # 0.25 shown as 25 (%), rounded clear of floating-point noise
+            return tuple(round(100 * v, 6) for v in self.values)
         return self.shown or self.values
 
     @property
     def title(self) -> str:
-        return self.label or field_info(self.field)["label"]
+        title = self.label or field_info(self.field)["label"]
+        return f"{title} (%)" if self.percent else title
 
     @property
     def slider_step(self) -> float | None:
@@ -199,7 +211,7 @@ def lesson_grids(system: System) -> dict[str, list[Grid]]:
             question="Move demand below plan (care moved out of hospital) and switch the "
                      "payment rule: who gains, who loses?",
             knobs=(payment, Knob(field="demand_shock", values=shocks)),
-            start=(PRESET_LABELS[BRADFORD_ACTIVITY_PRESET], -0.04))],
+            start=(PRESET_LABELS[BRADFORD_ACTIVITY_PRESET], -4))],
         "shared_governance": [Grid(
             key="linkage", title="Incentive funds tied to the system, and pooled risk",
             question="Push demand above plan until someone misses, then raise the system "
@@ -207,13 +219,13 @@ def lesson_grids(system: System) -> dict[str, list[Grid]]:
             knobs=(Knob(field="system_linkage", values=(0.0, 0.25, 0.5, 0.75, 1.0)),
                    Knob(field="risk_share", values=(0.0, 0.25, 0.5, 0.75, 1.0)),
                    Knob(field="demand_shock", values=(0.0, 0.01, 0.02, 0.03, 0.04, 0.05))),
-            start=(0.0, 0.0, 0.01))],
+            start=(0, 0, 1))],
         "fixed_income": [Grid(
             key="certainty", title="Who carries the volume risk",
             question="Move demand above and below plan under each rule: whose position "
                      "moves, and does the underlying position (the ticks) change?",
             knobs=(payment, Knob(field="demand_shock", values=shocks)),
-            start=(PRESET_LABELS["fixed_income"], 0.04))],
+            start=(PRESET_LABELS["fixed_income"], 4))],
         "beyond_the_nhs": [Grid(
             key="social_care", title="A social care budget change, followed into hospital",
             question="Cut the council's social care budget: what happens to the council, "
@@ -221,7 +233,19 @@ def lesson_grids(system: System) -> dict[str, list[Grid]]:
             knobs=(Knob(field="social_care_budget_change",
                         values=tuple(round(-0.3 + 0.05 * k, 2) for k in range(13))),
                    Knob(field="social_care_knock_on", values=(0.0, 0.1, 0.2, 0.5))),
-            start=(-0.1, 0.1))],
+            start=(-10, 0.1))],
+        # The team round (the facilitator's guide): each table's deal, payment rule x risk
+        # share x system linkage, in the demand the facilitator announces; each combination's
+        # scenario code is on the chart, to paste in the chat as the sandbox's Save shows it.
+        "sandbox": [Grid(
+            key="team_round", title="The team round: your deal",
+            question="Set demand as the facilitator announces (3% above plan to start), then "
+                     "choose the payment rule, the risk share and the system linkage your table "
+                     "would sign up to. Paste the scenario code shown on the chart in the chat.",
+            knobs=(payment, Knob(field="risk_share", values=(0.0, 0.25, 0.5, 0.75, 1.0)),
+                   Knob(field="system_linkage", values=(0.0, 0.25, 0.5, 0.75, 1.0)),
+                   Knob(field="demand_shock", values=(-0.03, 0.0, 0.03))),
+            start=(PRESET_LABELS["fixed_income"], 0, 0, 3))],
         "then_and_now": [Grid(
             key="regimes", title="The same system under every payment rule, 2016 to 2026",
             question="Move demand above and below plan and switch the rule: who gains and who "
@@ -231,7 +255,7 @@ def lesson_grids(system: System) -> dict[str, list[Grid]]:
             knobs=(Knob(field="payment", values=PRESETS,
                         shown=tuple(PRESET_LABELS[p] for p in PRESETS)),
                    Knob(field="demand_shock", values=shocks)),
-            start=(PRESET_LABELS["api_2023"], 0.04))],
+            start=(PRESET_LABELS["api_2023"], 4))],
     }
     return grids
 
@@ -327,6 +351,11 @@ class Block:
     title: str = ""
 
 
+# A cell tagged so is for JupyterLab alone (how to run a notebook's cells): the dashboards
+# (the Voila template hides .celltag_lab-only) and the handouts leave it out.
+LAB_ONLY = "lab-only"
+
+
 def notebook_blocks(path: Path) -> list[Block]:
     """Run a lesson notebook's cells in order and turn what each shows into page blocks.
 
@@ -337,6 +366,8 @@ def notebook_blocks(path: Path) -> list[Block]:
     namespace: dict[str, Any] = {"__name__": "__handout__"}
     blocks: list[Block] = []
     for number, cell in enumerate(notebook.cells):
+        if LAB_ONLY in cell.metadata.get("tags", ()):
+            continue  # how to run cells in JupyterLab: a handout has none
         if cell.cell_type == "markdown":
             blocks.append(Block("prose", markdown_html(cell.source)))
         elif cell.cell_type == "code" and cell.source.strip():

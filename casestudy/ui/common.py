@@ -139,6 +139,22 @@ def risk_share_note(scenario: Scenario) -> str:
             "tied to the system, whatever the system linkage says.")
 
 
+ROOM_STEP = 0.05
+
+
+def room_step(info: dict[str, Any]) -> float:
+    """A slider's step on screen: a share from 0% to 100% moves 5% a key press (20 presses
+    end to end, 4 with Page Up, where 1% took 100), as a facilitator crosses it in front of a
+    room; every other field keeps its own step (demand moves 1% at a time, to 3%).
+
+    >>> room_step(field_info("risk_share")), room_step(field_info("demand_shock"))
+    (0.05, 0.01)
+    """
+    if info["min"] == 0 and info["max"] == 1 and info["step"] == 0.01:
+        return ROOM_STEP
+    return info["step"]
+
+
 def control(name: str, value: Any = None, **overrides: Any) -> widgets.Widget:
     """A widget for one scenario field, with its label, range, step and help from the field.
 
@@ -164,7 +180,7 @@ def control(name: str, value: Any = None, **overrides: Any) -> widgets.Widget:
         widget = widgets.IntSlider(value=value, min=info["min"], max=info["max"], step=info["step"],
                                    continuous_update=False, **common)
     else:
-        widget = FloatSlider(value=value, min=info["min"], max=info["max"], step=info["step"],
+        widget = FloatSlider(value=value, min=info["min"], max=info["max"], step=room_step(info),
                              readout_format=_format_for(info), continuous_update=False, **common)
     for key, val in overrides.items():
         setattr(widget, key, val)

@@ -86,6 +86,8 @@ def test_dashboard(notebook, voila, browser, screenshots):
             "els => els.filter(e => e.getClientRects().length && e.innerText.trim()).map(e => e.innerText)")
         assert code == [], "code is visible"
         assert kb.stderr_outputs(page) == [], "an error is shown on the page"
+        # A dashboard runs itself: its help says nothing of running cells.
+        assert not re.search(r"Run All|Shift\+Enter", kb.shown_text(page)), "help for JupyterLab"
         assert kb.cut_off(page, "body") == {}, "something cut off at 1366x768"
 
         # Every chart drawn, and a lesson (or the start page) has at least one.
