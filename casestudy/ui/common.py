@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import re
 import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -231,9 +232,22 @@ def name_checkbox(name: str, **kwargs: Any) -> widgets.Checkbox:
     return widgets.Checkbox(description=html_label(name), description_allow_html=True, **kwargs)
 
 
+def shown_unit(info: dict[str, Any]) -> str:
+    """A field's unit as its control shows it: a share or a fraction in %, as the slider's
+    readout reads (the review found "Unit: share 0-1" beside "25%").
+
+    >>> shown_unit(field_info("risk_share")), shown_unit(field_info("cost_inflation"))
+    ('%', '% a year')
+    """
+    unit = info["unit"]
+    if unit.startswith(("fraction", "share")) and not isinstance(info["default"], bool):
+        return re.sub(r"^(fraction|share)( 0-1)?", "%", unit)
+    return unit
+
+
 def help_line(name: str) -> widgets.HTML:
     info = field_info(name)
-    unit = f" Unit: {info['unit']}." if info["unit"] else ""
+    unit = f" Unit: {shown_unit(info)}." if info["unit"] else ""
     return widgets.HTML(f'<div class="cs-help">{html.escape(info["help"])}.{html.escape(unit)}</div>')
 
 

@@ -41,7 +41,7 @@ from ..names import markdown_text as md
 from ..scenario import BRADFORD_ACTIVITY_PRESET as ACTIVITY_RULE
 from ..scenario import BRADFORD_PRESETS, PRESETS, Scenario, preset_phrase
 from ..system import System
-from .common import CONTROL_WIDTH, SLIDER_LABEL_WIDTH, FloatSlider, Panel, Prediction
+from .common import CONTROL_WIDTH, SLIDER_LABEL_WIDTH, FloatSlider, Panel, Prediction, shown_unit
 from .default import default_system
 
 DEFAULT = Scenario.preset("fixed_income")  # the panels' baseline, as in every lesson
@@ -131,7 +131,7 @@ class _ShiftPanel(Panel):
             description=SHIFT_SHARE["label"], tooltip=SHIFT_SHARE["help"],
             style={"description_width": SLIDER_LABEL_WIDTH}, layout=widgets.Layout(width=CONTROL_WIDTH))
         self.share.observe(self.update, names="value")
-        help_text = f"{SHIFT_SHARE['help']}. Unit: {SHIFT_SHARE['unit']}."
+        help_text = f"{SHIFT_SHARE['help']}. Unit: {shown_unit(SHIFT_SHARE)}."
         self.extra_controls = [self.share,
                                widgets.HTML(f'<div class="cs-help">{html.escape(help_text)}</div>')]
 

@@ -131,6 +131,8 @@ def test_dashboard(notebook, voila, browser, screenshots):
         at_1920 = min((t["smallest_px"] for t in kb.chart_text(page) if t["smallest_px"]),
                       default=None)
         assert at_1366 is None or at_1920 >= 1.2 * at_1366, (at_1366, at_1920)
+        assert kb.cut_off(page, "body") == {}, "something cut off at 1920x1080"
+        assert kb.controls_clipped(page) == [], "controls clipped at 1920x1080"
 
         # On the projector, 1366x768 and 1024x768: nothing past the edge, nothing clipped,
         # the save panels open.
