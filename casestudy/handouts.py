@@ -31,6 +31,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import dataclasses
+import hashlib
 import html
 import io
 import itertools
@@ -63,6 +64,7 @@ from .scenario import (
     field_info,
 )
 from .system import System, load_system
+from .ui.common import shown_value
 from .workshop import scenario_code
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -436,15 +438,18 @@ def _panel_block(panel: Any) -> Block:
     for name in panel.fields:
         info = field_info(name)
         value = getattr(scenario, name)
-        shown = PRESET_LABELS.get(value, "custom") if name == "payment" else _plain(value)
+        # As the dashboard's control reads it: a share in % (25%, not 0.25).
+        shown = (PRESET_LABELS.get(value, "custom") if name == "payment"
+                 else shown_value(info, value) if isinstance(value, (int, float)) else _plain(value))
         if name == "payment":
-            reach = "one of: " + ", ".join(PRESET_LABELS.values())
+            reach = "choose any of: " + ", ".join(PRESET_LABELS.values())
         elif "min" in info:
-            reach = f"from {_plain(info['min'])} to {_plain(info['max'])}"
+            reach = (f"move it from {shown_value(info, info['min'])} "
+                     f"to {shown_value(info, info['max'])}")
         else:
-            reach = "on the laptop"
+            reach = "change it on the laptop"
         settings.append(f"<li><b>{html.escape(info['label'])}</b>: {html.escape(shown)} "
-                        f"<span class=\"muted\">(in the kit you can move it {html.escape(reach)})"
+                        f"<span class=\"muted\">(in the kit you can {html.escape(reach)})"
                         f"</span></li>")
     words = (f"<p class=\"muted\">Shown at these settings:</p><ul>{''.join(settings)}</ul>"
              f'<div class="panel-text">{text}</div>')
@@ -452,14 +457,46 @@ def _panel_block(panel: Any) -> Block:
 
 
 def _quiz_block(quiz: Any) -> Block:
-    options = "".join(f"<li>{html.escape(str(o))}</li>" for o in quiz.options)
+    """A check as the dashboards ask it: choose an answer, then see it. Each option is a radio
+    button; the folded answer opens only once one is chosen (then the choice is kept: the
+    page's :data:`QUIZ_JS`), and says whether it was right. With no script, the fold opens
+    as any fold does."""
+    name = "q-" + hashlib.sha1(quiz.question.encode()).hexdigest()[:10]
+    options = "".join(f'<li><label><input type="radio" name="{name}" value="{i}"> '
+                      f"{html.escape(str(o))}</label></li>" for i, o in enumerate(quiz.options))
     answer = html.escape(str(quiz.options[quiz.correct]))
     explanation = quiz.explanations[quiz.correct]
     body = (f"<p><b>{html.escape(quiz.question)}</b></p><ol type=\"A\">{options}</ol>"
-            f"<details><summary>Show the answer</summary><p><b>{answer}</b>. "
-            f"{html_text(explanation)}</p>"
-            f"</details>")
+            f'<details class="answer" data-correct="{quiz.correct}"><summary>Show the answer'
+            f'</summary><p class="verdict"></p><p><b>{answer}</b>. {html_text(explanation)}</p>'
+            f'</details><p class="muted ask" role="status"></p>')
     return Block("quiz", body)
+
+
+# The handouts' checks: the answer's fold opens once an answer is chosen, and the choice
+# is then kept (the radio buttons locked), as a prediction committed before the reveal.
+QUIZ_JS = r"""<script>
+document.querySelectorAll('.quiz').forEach(function (quiz) {
+  var fold = quiz.querySelector('details.answer');
+  if (!fold) return;
+  var ask = quiz.querySelector('.ask');
+  fold.querySelector('summary').addEventListener('click', function (event) {
+    if (fold.open) return;
+    var chosen = quiz.querySelector('input[type=radio]:checked');
+    if (!chosen) {
+      event.preventDefault();
+      ask.textContent = 'Choose your answer first: the answer shows once you have committed to one.';
+      return;
+    }
+    ask.textContent = '';
+    quiz.querySelectorAll('input[type=radio]').forEach(function (r) { r.disabled = true; });
+    var letter = String.fromCharCode(65 + Number(chosen.value));
+    fold.querySelector('.verdict').textContent = chosen.value === fold.dataset.correct
+      ? 'You chose ' + letter + ': right.' : 'You chose ' + letter + ': not quite.';
+  });
+});
+</script>
+"""
 
 
 def _plain(value: Any) -> str:
@@ -579,6 +616,7 @@ th, td { border-bottom: 1px solid #ddd; padding: 2px 8px; text-align: left; }
 table.data td { font-variant-numeric: tabular-nums; }
 details { margin: 0.4em 0; } summary { cursor: pointer; color: #0072B2; }
 .grid-chart form, .vega-bindings { margin-top: 0.6em; }
+.quiz ol { list-style-position: inside; padding-left: 0.4em; }
 .vega-bind { margin: 0.2em 0; } .vega-bind-name { display: inline-block; min-width: 14em; }
 nav { font-size: 0.92em; margin-bottom: 1em; }
 code { background: #f3f3f3; padding: 0 3px; }
@@ -588,12 +626,13 @@ code { background: #f3f3f3; padding: 0 3px; }
 
 
 def page(title: str, body: str, *, script: str = "") -> str:
-    """A complete, self-contained HTML page."""
+    """A complete, self-contained HTML page (with the checks' script when it has checks)."""
+    quiz = QUIZ_JS if 'class="answer"' in body else ""
     return (f'<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>{html.escape(title)}</title>\n<style>{PAGE_CSS}</style>\n</head>\n<body>\n"
             f'<nav><a href="index.html">All handouts</a> · <a href="guide.html">Facilitator\'s '
-            f'guide</a> · <a href="glossary.html">Glossary</a></nav>\n{body}\n{script}</body>\n'
+            f'guide</a> · <a href="glossary.html">Glossary</a></nav>\n{body}\n{script}{quiz}</body>\n'
             f"</html>\n")
 
 

@@ -257,7 +257,7 @@ def test_lesson_page_holds_narrative_charts_tables_quiz_and_the_grid(written):
     assert (out / "lesson03" / "chart-1.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (out / "lesson03" / "chart-1.csv").read_text().startswith('"org_id","name",')  # text quoted
     assert "The data behind this chart" in text and "<table" in text
-    assert "Risk share</b>: 0" in text  # the settings shown
+    assert "Risk share</b>: 0%" in text  # the settings shown, as the slider reads them
     assert "Who pays?" in text and "Show the answer" in text
     assert "could not be prepared" in text  # the failing cell is a note, the rest is there
     # The grid: its chart script, the inlined Vega bundle, and the CSV of every value.

@@ -245,6 +245,18 @@ def shown_unit(info: dict[str, Any]) -> str:
     return unit
 
 
+def shown_value(info: dict[str, Any], value: Any) -> str:
+    """A field's value as its slider's readout shows it (for words beside the controls, and
+    the handouts' settings).
+
+    >>> shown_value(field_info("risk_share"), 0.5), shown_value(field_info("years"), 5)
+    ('50%', '5')
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    return format(value, _format_for(info))
+
+
 def help_line(name: str) -> widgets.HTML:
     info = field_info(name)
     unit = f" Unit: {shown_unit(info)}." if info["unit"] else ""

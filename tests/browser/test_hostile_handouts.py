@@ -146,3 +146,29 @@ def test_handout_page_has_no_serious_accessibility_violation(name, handouts, bro
         page.context.close()
     assert violations == [], f"axe-core, serious or critical: {violations}"
     assert all(len(c) >= 30 for c in charts), f"charts without a text alternative: {charts}"
+
+
+def test_a_check_shows_its_answer_only_after_an_answer_is_chosen(handouts, browser):
+    """A handout's check as the dashboard asks it: the answer's fold stays shut until the
+    reader commits to an answer, then opens, says whether it was right, and keeps it."""
+    page, log = kb.open_page(browser, (handouts / "lesson02.html").as_uri())
+    try:
+        page.wait_for_load_state("load")
+        quiz = page.locator(".quiz").first
+        fold = quiz.locator("details.answer")
+        quiz.locator("summary").click()
+        shut = not fold.evaluate("d => d.open")
+        asked = quiz.locator(".ask").inner_text()
+        options = quiz.locator("input[type=radio]")
+        options.nth(0).check()
+        quiz.locator("summary").click()
+        opened = fold.evaluate("d => d.open")
+        verdict = quiz.locator(".verdict").inner_text()
+        locked = options.evaluate_all("rs => rs.every(r => r.disabled)")
+        right = fold.get_attribute("data-correct") == "0"
+    finally:
+        page.context.close()
+    assert shut and "Choose your answer first" in asked
+    assert opened and locked
+    assert verdict == ("You chose A: right." if right else "You chose A: not quite.")
+    assert kb.problems(log) == []
