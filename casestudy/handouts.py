@@ -22,8 +22,8 @@ and a text cell of a CSV file that a spreadsheet would read as a formula (``=``,
 
 >>> frame = grid_frame(load_system(), Grid(key="demo", title="", question="",
 ...     knobs=(Knob(field="risk_share", values=(0.0, 1.0)),)))
->>> sorted(float(v) for v in frame.risk_share.unique())
-[0.0, 1.0]
+>>> sorted(float(v) for v in frame.risk_share.unique())  # a share in %, as on screen
+[0.0, 100.0]
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import dataclasses
+import hashlib
 import html
 import io
 import itertools
@@ -48,6 +49,7 @@ import nbformat
 import pandas as pd
 
 from .charts.style import KIND_COLOURS, KIND_LABELS, LABELS, Figure, kind_colour
+from .charts.style import money as _money
 from .engine import run_year
 from .errors import ScenarioError
 from .lessons import NOTEBOOK_ORDER, Lesson, by_notebook
@@ -62,6 +64,7 @@ from .scenario import (
     field_info,
 )
 from .system import System, load_system
+from .ui.common import shown_value
 from .words import SafeRenderer
 from .workshop import scenario_code
 
@@ -105,12 +108,24 @@ class Knob:
         return self.field if self.field != "schemes" else "schemes_count"
 
     @property
+    def percent(self) -> bool:
+        """Whether the page shows this knob's values as percentages (a share or a fraction
+        with no ``shown`` values of its own), as the dashboards' sliders read them."""
+        unit = field_info(self.field)["unit"]
+        return (not self.shown and unit.startswith(("fraction", "share"))
+                and all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                        for v in self.values))
+
+    @property
     def shown_values(self) -> tuple[Any, ...]:
+        if self.percent:  # 0.25 shown as 25 (%), rounded clear of floating-point noise
+            return tuple(round(100 * v, 6) for v in self.values)
         return self.shown or self.values
 
     @property
     def title(self) -> str:
-        return self.label or field_info(self.field)["label"]
+        title = self.label or field_info(self.field)["label"]
+        return f"{title} (%)" if self.percent else title
 
     @property
     def slider_step(self) -> float | None:
@@ -199,7 +214,7 @@ def lesson_grids(system: System) -> dict[str, list[Grid]]:
             question="Move demand below plan (care moved out of hospital) and switch the "
                      "payment rule: who gains, who loses?",
             knobs=(payment, Knob(field="demand_shock", values=shocks)),
-            start=(PRESET_LABELS[BRADFORD_ACTIVITY_PRESET], -0.04))],
+            start=(PRESET_LABELS[BRADFORD_ACTIVITY_PRESET], -4))],
         "shared_governance": [Grid(
             key="linkage", title="Incentive funds tied to the system, and pooled risk",
             question="Push demand above plan until someone misses, then raise the system "
@@ -207,13 +222,13 @@ def lesson_grids(system: System) -> dict[str, list[Grid]]:
             knobs=(Knob(field="system_linkage", values=(0.0, 0.25, 0.5, 0.75, 1.0)),
                    Knob(field="risk_share", values=(0.0, 0.25, 0.5, 0.75, 1.0)),
                    Knob(field="demand_shock", values=(0.0, 0.01, 0.02, 0.03, 0.04, 0.05))),
-            start=(0.0, 0.0, 0.01))],
+            start=(0, 0, 1))],
         "fixed_income": [Grid(
             key="certainty", title="Who carries the volume risk",
             question="Move demand above and below plan under each rule: whose position "
                      "moves, and does the underlying position (the ticks) change?",
             knobs=(payment, Knob(field="demand_shock", values=shocks)),
-            start=(PRESET_LABELS["fixed_income"], 0.04))],
+            start=(PRESET_LABELS["fixed_income"], 4))],
         "beyond_the_nhs": [Grid(
             key="social_care", title="A social care budget change, followed into hospital",
             question="Cut the council's social care budget: what happens to the council, "
@@ -221,7 +236,19 @@ def lesson_grids(system: System) -> dict[str, list[Grid]]:
             knobs=(Knob(field="social_care_budget_change",
                         values=tuple(round(-0.3 + 0.05 * k, 2) for k in range(13))),
                    Knob(field="social_care_knock_on", values=(0.0, 0.1, 0.2, 0.5))),
-            start=(-0.1, 0.1))],
+            start=(-10, 0.1))],
+        # The team round (the facilitator's guide): each table's deal, payment rule x risk
+        # share x system linkage, in the demand the facilitator announces; each combination's
+        # scenario code is on the chart, to paste in the chat as the sandbox's Save shows it.
+        "sandbox": [Grid(
+            key="team_round", title="The team round: your deal",
+            question="Set demand as the facilitator announces (3% above plan to start), then "
+                     "choose the payment rule, the risk share and the system linkage your table "
+                     "would sign up to. Paste the scenario code shown on the chart in the chat.",
+            knobs=(payment, Knob(field="risk_share", values=(0.0, 0.25, 0.5, 0.75, 1.0)),
+                   Knob(field="system_linkage", values=(0.0, 0.25, 0.5, 0.75, 1.0)),
+                   Knob(field="demand_shock", values=(-0.03, 0.0, 0.03))),
+            start=(PRESET_LABELS["fixed_income"], 0, 0, 3))],
         "then_and_now": [Grid(
             key="regimes", title="The same system under every payment rule, 2016 to 2026",
             question="Move demand above and below plan and switch the rule: who gains and who "
@@ -231,7 +258,7 @@ def lesson_grids(system: System) -> dict[str, list[Grid]]:
             knobs=(Knob(field="payment", values=PRESETS,
                         shown=tuple(PRESET_LABELS[p] for p in PRESETS)),
                    Knob(field="demand_shock", values=shocks)),
-            start=(PRESET_LABELS["api_2023"], 0.04))],
+            start=(PRESET_LABELS["api_2023"], 4))],
     }
     return grids
 
@@ -298,9 +325,17 @@ def grid_chart(frame: pd.DataFrame, grid: Grid) -> alt.TopLevelMixin:
         words="'Scenario code: ' + datum.code").mark_text(
         align="left", fontSize=12, font="monospace", dy=-14).encode(
         x=alt.value(0), y=alt.value(0), text="words:N")
+    nhs = frame[frame.org_id == SYSTEM_ROW]
+    met = int(nhs.met_control_total.sum())
+    knobs = ", ".join(k.title.lower() for k in grid.knobs)
+    description = (  # what a screen reader says of the chart: the grid's figures, computed
+        f"Each organisation's position for the settings chosen ({knobs}), from "
+        f"{len(nhs)} runs of the model made in advance; across them the NHS system's position "
+        f"goes from {_money(nhs.position_gbp_m.min())} to {_money(nhs.position_gbp_m.max())} "
+        f"and meets its control total before incentive funds in {met} of {len(nhs)}.")
     chart = alt.layer(bars, ticks, underlying, zero, headline, code, data=frame).transform_filter(
         chosen).add_params(*params).properties(
-        width=520, height=max(180, 26 * len(names)),
+        description=description, width=520, height=max(180, 26 * len(names)),
         title=alt.Title("Black tick: control total. Dashed orange tick: underlying position "
                         "(without one-off money).", fontSize=13, fontWeight="normal"))
     return chart
@@ -319,6 +354,11 @@ class Block:
     title: str = ""
 
 
+# A cell tagged so is for JupyterLab alone (how to run a notebook's cells): the dashboards
+# (the Voila template hides .celltag_lab-only) and the handouts leave it out.
+LAB_ONLY = "lab-only"
+
+
 def notebook_blocks(path: Path) -> list[Block]:
     """Run a lesson notebook's cells in order and turn what each shows into page blocks.
 
@@ -329,6 +369,8 @@ def notebook_blocks(path: Path) -> list[Block]:
     namespace: dict[str, Any] = {"__name__": "__handout__"}
     blocks: list[Block] = []
     for number, cell in enumerate(notebook.cells):
+        if LAB_ONLY in cell.metadata.get("tags", ()):
+            continue  # how to run cells in JupyterLab: a handout has none
         if cell.cell_type == "markdown":
             blocks.append(Block("prose", markdown_html(cell.source)))
         elif cell.cell_type == "code" and cell.source.strip():
@@ -397,15 +439,18 @@ def _panel_block(panel: Any) -> Block:
     for name in panel.fields:
         info = field_info(name)
         value = getattr(scenario, name)
-        shown = PRESET_LABELS.get(value, "custom") if name == "payment" else _plain(value)
+        # As the dashboard's control reads it: a share in % (25%, not 0.25).
+        shown = (PRESET_LABELS.get(value, "custom") if name == "payment"
+                 else shown_value(info, value) if isinstance(value, (int, float)) else _plain(value))
         if name == "payment":
-            reach = "one of: " + ", ".join(PRESET_LABELS.values())
+            reach = "choose any of: " + ", ".join(PRESET_LABELS.values())
         elif "min" in info:
-            reach = f"from {_plain(info['min'])} to {_plain(info['max'])}"
+            reach = (f"move it from {shown_value(info, info['min'])} "
+                     f"to {shown_value(info, info['max'])}")
         else:
-            reach = "on the laptop"
+            reach = "change it on the laptop"
         settings.append(f"<li><b>{html.escape(info['label'])}</b>: {html.escape(shown)} "
-                        f"<span class=\"muted\">(in the kit you can move it {html.escape(reach)})"
+                        f"<span class=\"muted\">(in the kit you can {html.escape(reach)})"
                         f"</span></li>")
     words = (f"<p class=\"muted\">Shown at these settings:</p><ul>{''.join(settings)}</ul>"
              f'<div class="panel-text">{text}</div>')
@@ -413,14 +458,46 @@ def _panel_block(panel: Any) -> Block:
 
 
 def _quiz_block(quiz: Any) -> Block:
-    options = "".join(f"<li>{html.escape(str(o))}</li>" for o in quiz.options)
+    """A check as the dashboards ask it: choose an answer, then see it. Each option is a radio
+    button; the folded answer opens only once one is chosen (then the choice is kept: the
+    page's :data:`QUIZ_JS`), and says whether it was right. With no script, the fold opens
+    as any fold does."""
+    name = "q-" + hashlib.sha1(quiz.question.encode()).hexdigest()[:10]
+    options = "".join(f'<li><label><input type="radio" name="{name}" value="{i}"> '
+                      f"{html.escape(str(o))}</label></li>" for i, o in enumerate(quiz.options))
     answer = html.escape(str(quiz.options[quiz.correct]))
     explanation = quiz.explanations[quiz.correct]
     body = (f"<p><b>{html.escape(quiz.question)}</b></p><ol type=\"A\">{options}</ol>"
-            f"<details><summary>Show the answer</summary><p><b>{answer}</b>. "
-            f"{html_text(explanation)}</p>"
-            f"</details>")
+            f'<details class="answer" data-correct="{quiz.correct}"><summary>Show the answer'
+            f'</summary><p class="verdict"></p><p><b>{answer}</b>. {html_text(explanation)}</p>'
+            f'</details><p class="muted ask" role="status"></p>')
     return Block("quiz", body)
+
+
+# The handouts' checks: the answer's fold opens once an answer is chosen, and the choice
+# is then kept (the radio buttons locked), as a prediction committed before the reveal.
+QUIZ_JS = r"""<script>
+document.querySelectorAll('.quiz').forEach(function (quiz) {
+  var fold = quiz.querySelector('details.answer');
+  if (!fold) return;
+  var ask = quiz.querySelector('.ask');
+  fold.querySelector('summary').addEventListener('click', function (event) {
+    if (fold.open) return;
+    var chosen = quiz.querySelector('input[type=radio]:checked');
+    if (!chosen) {
+      event.preventDefault();
+      ask.textContent = 'Choose your answer first: the answer shows once you have committed to one.';
+      return;
+    }
+    ask.textContent = '';
+    quiz.querySelectorAll('input[type=radio]').forEach(function (r) { r.disabled = true; });
+    var letter = String.fromCharCode(65 + Number(chosen.value));
+    fold.querySelector('.verdict').textContent = chosen.value === fold.dataset.correct
+      ? 'You chose ' + letter + ': right.' : 'You chose ' + letter + ': not quite.';
+  });
+});
+</script>
+"""
 
 
 def _plain(value: Any) -> str:
@@ -522,6 +599,7 @@ th, td { border-bottom: 1px solid #ddd; padding: 2px 8px; text-align: left; }
 table.data td { font-variant-numeric: tabular-nums; }
 details { margin: 0.4em 0; } summary { cursor: pointer; color: #0072B2; }
 .grid-chart form, .vega-bindings { margin-top: 0.6em; }
+.quiz ol { list-style-position: inside; padding-left: 0.4em; }
 .vega-bind { margin: 0.2em 0; } .vega-bind-name { display: inline-block; min-width: 14em; }
 nav { font-size: 0.92em; margin-bottom: 1em; }
 code { background: #f3f3f3; padding: 0 3px; }
@@ -531,12 +609,13 @@ code { background: #f3f3f3; padding: 0 3px; }
 
 
 def page(title: str, body: str, *, script: str = "") -> str:
-    """A complete, self-contained HTML page."""
+    """A complete, self-contained HTML page (with the checks' script when it has checks)."""
+    quiz = QUIZ_JS if 'class="answer"' in body else ""
     return (f'<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>{html.escape(title)}</title>\n<style>{PAGE_CSS}</style>\n</head>\n<body>\n"
             f'<nav><a href="index.html">All handouts</a> · <a href="guide.html">Facilitator\'s '
-            f'guide</a> · <a href="glossary.html">Glossary</a></nav>\n{body}\n{script}</body>\n'
+            f'guide</a> · <a href="glossary.html">Glossary</a></nav>\n{body}\n{script}{quiz}</body>\n'
             f"</html>\n")
 
 
@@ -568,7 +647,11 @@ class _Writer:
         write_csv(figure.data, csv_path, index=False)
         rel = f"{folder.name}/"
         caption = html.escape(figure.summary)
-        return (f"<figure>{_unique_svg_ids(_strip_xml_header(svg), f'{page_key}-c{number}')}"
+        # One image for a screen reader, named by the chart's summary (its figures, computed
+        # from the data it draws), which the caption also shows.
+        svg = re.sub(r"^<svg\b", f'<svg role="img" aria-label="{html.escape(figure.summary, quote=True)}"',
+                     _strip_xml_header(svg), count=1)
+        return (f"<figure>{_unique_svg_ids(svg, f'{page_key}-c{number}')}"
                 f"<figcaption>{caption} <a href=\"{rel}{png_path.name}\">PNG</a> · "
                 f"<a href=\"{rel}{csv_path.name}\">CSV</a></figcaption></figure>"
                 f"<details><summary>The data behind this chart</summary>"

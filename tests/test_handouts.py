@@ -41,7 +41,10 @@ def test_knob_checks_and_slider_steps():
         Knob(field="no_such_field", values=(1,))
     with pytest.raises(ScenarioError, match="at least one value"):
         Knob(field="risk_share", values=())
-    assert Knob(field="risk_share", values=(0.0, 0.25, 0.5)).slider_step == 0.25
+    # A share is shown as the dashboards' sliders show it, in % (0.25 as 25).
+    share = Knob(field="risk_share", values=(0.0, 0.25, 0.5))
+    assert share.slider_step == 25 and share.shown_values == (0, 25, 50)
+    assert share.title == "Risk share (%)"
     assert Knob(field="risk_share", values=(0.0, 0.25, 1.0)).slider_step is None  # uneven: radio
     payment = Knob(field="payment", values=("fixed_income", "blended"),
                    shown=("Fixed income", "Blended"))
@@ -50,7 +53,7 @@ def test_knob_checks_and_slider_steps():
 
 @pytest.mark.parametrize("lesson", ["system_fundamentals", "no_winners_and_losers",
                                     "shared_governance", "fixed_income", "beyond_the_nhs",
-                                    "then_and_now"])
+                                    "sandbox", "then_and_now"])
 def test_each_lesson_grid_covers_every_combination_and_each_cell_is_run_year(lesson,
                                                                              bundled_system):
     for grid in lesson_grids(bundled_system)[lesson]:
@@ -89,11 +92,12 @@ def test_grid_chart_filters_the_grid_with_bound_parameters(bundled_system):
     # The rules of the Bradford years, which the lessons compare.
     assert params["knob_0"]["bind"]["options"] == [PRESET_LABELS[p] for p in
                                                    ("pbr_mret", "fixed_income", "blended")]
-    shocks = grid.knobs[1].values
+    shocks = grid.knobs[1].shown_values  # in %: -10 to 10 for -0.1 to 0.1
+    assert shocks == tuple(round(100 * v, 6) for v in grid.knobs[1].values)
     assert params["knob_1"]["bind"]["input"] == "range"
     assert (params["knob_1"]["bind"]["min"], params["knob_1"]["bind"]["max"]) == (min(shocks),
                                                                                   max(shocks))
-    assert params["knob_1"]["bind"]["step"] == pytest.approx(0.02)
+    assert params["knob_1"]["bind"]["step"] == pytest.approx(2)
     filters = [t["filter"] for t in spec.get("transform", []) if "filter" in t]
     assert any("knob_0" in f and "knob_1" in f for f in filters)
     # Filtering, not computing: the only calculation formats the system's row as words.
@@ -114,7 +118,7 @@ def test_grid_of_custom_knobs(bundled_system):
                        Knob(field="flex", values=(0.1, 0.9))))
     frame = grid_frame(bundled_system, grid)
     assert len(frame.groupby(["risk_share", "flex"])) == 4
-    full = frame[(frame.risk_share == 1.0) & (frame.flex == 0.9) & (frame.org_id != SYSTEM_ROW)]
+    full = frame[(frame.risk_share == 100) & (frame.flex == 90) & (frame.org_id != SYSTEM_ROW)]
     year = run_year(bundled_system, Scenario.preset("blended", risk_share=1.0, flex=0.9))
     np.testing.assert_array_equal(full.position_gbp_m, year.organisations.position_gbp_m)
 
@@ -253,7 +257,7 @@ def test_lesson_page_holds_narrative_charts_tables_quiz_and_the_grid(written):
     assert (out / "lesson03" / "chart-1.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (out / "lesson03" / "chart-1.csv").read_text().startswith('"org_id","name",')  # text quoted
     assert "The data behind this chart" in text and "<table" in text
-    assert "Risk share</b>: 0" in text  # the settings shown
+    assert "Risk share</b>: 0%" in text  # the settings shown, as the slider reads them
     assert "Who pays?" in text and "Show the answer" in text
     assert "could not be prepared" in text  # the failing cell is a note, the rest is there
     # The grid: its chart script, the inlined Vega bundle, and the CSV of every value.

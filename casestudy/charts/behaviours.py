@@ -20,10 +20,10 @@ SYSTEM_KIND = TOTAL_KIND  # a total row's kind (casestudy.totals): drawn black
 SYSTEM_LABEL = "Whole system"
 SYSTEM_COLOUR = "#000000"
 # One bar for the partners not drawn one by one (casestudy.behaviours.shift_by_rule_shown):
-# a dark grey, apart from the care providers' mid grey and the system's black.
+# a light grey, apart from the system's black and (under deuteranopia too) every kind's colour.
 OTHER_KIND = "other"
 OTHER_LABEL = "Other partners"
-OTHER_COLOUR = "#5A5A5A"
+OTHER_COLOUR = "#C4C4C4"
 ZERO_GBP_M = 1e-6  # a bar closer to zero than this is not drawn, so the legend leaves it out
 BEFORE = "Before the gain share"
 AFTER = "After the gain share"

@@ -72,7 +72,7 @@ def bridge_figure(frame: pd.DataFrame, chart_title: str | None = None) -> Figure
                      alt.Tooltip("change_gbp_m:Q", title="Change or total (£m)", format="+,.2f"),
                      alt.Tooltip("end_gbp_m:Q", title="Position after the step (£m)", format=",.2f")],
         )
-        labels = alt.Chart().mark_text(align="left", dx=4, fontSize=12).encode(
+        labels = alt.Chart().mark_text(align="left", dx=4, fontSize=13).encode(
             y=y, x="label_at_gbp_m:Q", text="label:N")
         control = alt.Chart().transform_filter(alt.datum.order == 0).mark_rule(
             color="black", strokeDash=[5, 3], strokeWidth=2).encode(x="control_total_gbp_m:Q")

@@ -51,7 +51,7 @@ def incentive_figure(facts: Linkage, chart_title: str | None = None) -> Figure:
                      alt.Tooltip("fund_received_gbp_m:Q", title="Receives (£m)", format=",.2f")])
         received = alt.Chart().mark_bar(height=12).encode(
             y=y, x="fund_received_gbp_m:Q", color=kind_colour(kinds=list(shape[1])))
-        labels = alt.Chart().mark_text(align="left", dx=4, fontSize=12).encode(
+        labels = alt.Chart().mark_text(align="left", dx=4, fontSize=13).encode(
             y=y, x="fund_available_gbp_m:Q", text="label:N")
         return alt.layer(available, received, labels, data=data).properties(
             width=WIDTH - 160, height=max(120, 30 * len(shape[0])))

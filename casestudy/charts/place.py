@@ -56,7 +56,7 @@ def boundary_figure(frame: pd.DataFrame, chart_title: str | None = None,
             tooltip=[alt.Tooltip("label:N", title="Who"),
                      alt.Tooltip("change_gbp_m:Q", title=CHANGE_AXIS, format="+,.2f"),
                      alt.Tooltip("position_gbp_m:Q", title=LABELS["position_gbp_m"], format=",.2f")])
-        text = alt.Chart().mark_text(align="left", dx=4, fontSize=12).encode(
+        text = alt.Chart().mark_text(align="left", dx=4, fontSize=13).encode(
             y=y, x="text_at_gbp_m:Q", text="text:N")
         zero = alt.Chart().mark_rule(color="#333333").encode(x=alt.datum(0))
         return alt.layer(bars, text, zero, data=data).properties(
@@ -94,7 +94,7 @@ def organisation_change_figure(frame: pd.DataFrame, chart_title: str | None = No
             color=kind_colour(kinds=list(shape[1])),
             tooltip=[alt.Tooltip("name:N", title="Organisation"),
                      alt.Tooltip("change_gbp_m:Q", title=CHANGE_AXIS, format="+,.2f")])
-        text = alt.Chart().mark_text(align="left", dx=4, fontSize=11).encode(
+        text = alt.Chart().mark_text(align="left", dx=4, fontSize=13).encode(
             y=y, x="text_at_gbp_m:Q", text="text:N")
         zero = alt.Chart().mark_rule(color="#333333").encode(x=alt.datum(0))
         return alt.layer(bars, text, zero, data=data).properties(
@@ -151,7 +151,7 @@ def vcs_test_figure(frame: pd.DataFrame, chosen: tuple[str, ...] = (),
                      alt.Tooltip("cost_gbp_m:Q", title="Cost (£m a year)", format=",.2f"),
                      alt.Tooltip("boundary:N", title="Change for"),
                      alt.Tooltip("change_gbp_m:Q", title=CHANGE_AXIS, format="+,.2f")])
-        text = alt.Chart().mark_text(align="left", dx=4, fontSize=11).encode(
+        text = alt.Chart().mark_text(align="left", dx=4, fontSize=13).encode(
             y=y, yOffset=offset, x="text_at_gbp_m:Q", text="text:N")
         zero = alt.Chart().mark_rule(color="#333333").encode(x=alt.datum(0))
         return alt.layer(bars, text, zero, data=data).properties(

@@ -111,7 +111,7 @@ def flows_figure(flows: pd.DataFrame, names: pd.Series, chart_title: str | None 
                             scale=alt.Scale(scheme="blues"), legend=alt.Legend(orient="bottom")),
             tooltip=["payer:N", "payee:N", alt.Tooltip("amount_gbp_m:Q", format=",.1f", title="£m")],
         )
-        text = base.mark_text(fontSize=12).encode(
+        text = base.mark_text(fontSize=13).encode(
             text="label:N",
             color=alt.condition(alt.datum.dark, alt.value("white"), alt.value("black")),
         )

@@ -66,7 +66,7 @@ def reserves_figure(facts: Reserves, chart_title: str | None = None) -> Figure:
             tooltip=[alt.Tooltip("name:N", title="Who holds it"),
                      alt.Tooltip("reserve_gbp_m:Q", title=LABELS["reserve_gbp_m"], format=",.2f")],
         )
-        labels = alt.Chart().mark_text(align="left", dx=4, fontSize=12).encode(
+        labels = alt.Chart().mark_text(align="left", dx=4, fontSize=13).encode(
             y=y, x="reserve_gbp_m:Q", text="label:N")
         return alt.layer(bars, labels, data=data).properties(
             width=WIDTH - 60, height=30 * len(shape[0]))

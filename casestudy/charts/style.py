@@ -1,7 +1,9 @@
 """One look for every chart: colours by organisation kind, axis titles with units.
 
-The palette is Okabe and Ito's, chosen to stay distinct under the common forms of colour
-blindness; no chart sets red against green.
+The palette is Okabe and Ito's with one change: care providers are Paul Tol's wine, not
+grey, which deuteranopia made the council's colour too. Every pair of kinds stays apart under
+deuteranopia and protanopia as well as to normal sight (tests/test_palette.py simulates both
+with Machado et al.'s matrices); no chart sets red against green.
 
 >>> KIND_COLOURS["acute"]
 '#E69F00'
@@ -28,7 +30,7 @@ KIND_COLOURS = {
     "primary_care": "#009E73",  # bluish green
     "local_authority": "#CC79A7",  # reddish purple
     "voluntary": "#F0E442",  # yellow
-    "care_provider": "#999999",  # grey
+    "care_provider": "#882255",  # wine (Tol): grey was the council's twin under deuteranopia
 }
 KIND_LABELS = {
     "commissioner": "Commissioner",
@@ -162,6 +164,9 @@ def _theme() -> dict:
         "legend": {"labelFontSize": FONT - 1, "titleFontSize": FONT, "labelLimit": 260},
         "title": {"anchor": "start", "fontSize": FONT + 2, "subtitleFontSize": FONT - 1},
         "view": {"strokeWidth": 0},
+        # A rule is a reference line (zero, a limit, a control total) whose figure the
+        # chart's description states: kept out of a screen reader's way, as decoration.
+        "rule": {"aria": False},
     }}
 
 
@@ -174,5 +179,5 @@ def use_offline_renderer() -> None:
     altair 5's ``mimetype`` renderer emits ``application/vnd.vegalite.v5+json``, drawn by
     the Vega extension that ships inside JupyterLab 4 and Voila 0.5.
     """
-    alt.renderers.enable("mimetype")
+    alt.renderers.enable("mimetype", embed_options={"renderer": "svg"})
     alt.data_transformers.disable_max_rows()

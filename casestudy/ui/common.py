@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import re
 import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -108,6 +109,22 @@ class FloatSlider(widgets.FloatSlider):
         return float(round(value, 10))
 
 
+ROOM_STEP = 0.05
+
+
+def room_step(info: dict[str, Any]) -> float:
+    """A slider's step on screen: a share from 0% to 100% moves 5% a key press (20 presses
+    end to end, 4 with Page Up, where 1% took 100), as a facilitator crosses it in front of a
+    room; every other field keeps its own step (demand moves 1% at a time, to 3%).
+
+    >>> room_step(field_info("risk_share")), room_step(field_info("demand_shock"))
+    (0.05, 0.01)
+    """
+    if info["min"] == 0 and info["max"] == 1 and info["step"] == 0.01:
+        return ROOM_STEP
+    return info["step"]
+
+
 def control(name: str, value: Any = None, **overrides: Any) -> widgets.Widget:
     """A widget for one scenario field, with its label, range, step and help from the field.
 
@@ -133,7 +150,7 @@ def control(name: str, value: Any = None, **overrides: Any) -> widgets.Widget:
         widget = widgets.IntSlider(value=value, min=info["min"], max=info["max"], step=info["step"],
                                    continuous_update=False, **common)
     else:
-        widget = FloatSlider(value=value, min=info["min"], max=info["max"], step=info["step"],
+        widget = FloatSlider(value=value, min=info["min"], max=info["max"], step=room_step(info),
                              readout_format=_format_for(info), continuous_update=False, **common)
     for key, val in overrides.items():
         setattr(widget, key, val)
@@ -158,11 +175,16 @@ def chart_outputs(specs: Sequence[dict], figures: Sequence[Figure]) -> tuple[dic
     ``image/png``. Lab and Voila never show that pixel (they rank Vega first); the chart's
     summary stays the text a reader without Vega gets.
     """
-    return tuple({"output_type": "display_data", "metadata": {},
+    return tuple({"output_type": "display_data", "metadata": {VEGA: {"embed_options": EMBED}},
                   "data": {VEGA: to_vega(spec), "image/png": NO_SNAPSHOT,
                            "text/plain": f"Chart: {figure.summary}"}}
                  for spec, figure in zip(specs, figures))
 
+
+# How the renderer draws a chart: as SVG, which stays sharp when the page grows on a wide
+# screen (the Voila template zooms it) and gives each chart a named image for a screen
+# reader (its summary, the spec's description).
+EMBED = {"renderer": "svg"}
 
 # A transparent 1x1 PNG, base64: tells the Vega renderer the output has its PNG already.
 NO_SNAPSHOT = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=")
@@ -195,10 +217,35 @@ def knob(info: dict[str, Any], value: float | None = None) -> FloatSlider:
         style={"description_width": SLIDER_LABEL_WIDTH}, layout=widgets.Layout(width=CONTROL_WIDTH))
 
 
+def shown_unit(info: dict[str, Any]) -> str:
+    """A field's unit as its control shows it: a share or a fraction in %, as the slider's
+    readout reads (the review found "Unit: share 0-1" beside "25%").
+
+    >>> shown_unit(field_info("risk_share")), shown_unit(field_info("cost_inflation"))
+    ('%', '% a year')
+    """
+    unit = info["unit"]
+    if unit.startswith(("fraction", "share")) and not isinstance(info["default"], bool):
+        return re.sub(r"^(fraction|share)( 0-1)?", "%", unit)
+    return unit
+
+
+def shown_value(info: dict[str, Any], value: Any) -> str:
+    """A field's value as its slider's readout shows it (for words beside the controls, and
+    the handouts' settings).
+
+    >>> shown_value(field_info("risk_share"), 0.5), shown_value(field_info("years"), 5)
+    ('50%', '5')
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    return format(value, _format_for(info))
+
+
 def help_line(name: str | dict[str, Any]) -> widgets.HTML:
     """The help under a control: a scenario field's (by name) or a knob's (its metadata)."""
     info = field_info(name) if isinstance(name, str) else name
-    unit = f" Unit: {info['unit']}." if info["unit"] else ""
+    unit = f" Unit: {shown_unit(info)}." if info["unit"] else ""
     return widgets.HTML(f'<div class="cs-help">{html.escape(info["help"])}.{html.escape(unit)}</div>')
 
 

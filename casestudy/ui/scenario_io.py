@@ -67,7 +67,9 @@ class ScenarioIO:
     def __init__(self, panel: ScenarioHolder, folder: str | os.PathLike | None = None) -> None:
         self.panel = panel
         self.folder = Path(folder) if folder is not None else default_scenario_folder()
-        wide = widgets.Layout(width="320px")
+        # As wide as the fold's inside, whatever the column: a fixed 320 px ran 14 px past a
+        # 340 px fold's padding, cutting off the boxes' right edges.
+        wide = widgets.Layout(width="auto")
         self.team = widgets.Text(description="Team name", placeholder="e.g. Table 3",
                                  style={"description_width": "initial"}, layout=wide)
         self.save_button = widgets.Button(description="Save", icon="save", button_style="info",
@@ -175,7 +177,8 @@ class ScenarioIO:
                 self.pasted, self.load_button, self.message,
             ])
             self._widget = widgets.Accordion(children=[body], titles=(TITLE,), selected_index=None,
-                                             layout=widgets.Layout(width="340px"))
+                                             layout=widgets.Layout(width="100%",
+                                                                   max_width="340px"))
         return self._widget
 
     def _ipython_display_(self) -> None:  # pragma: no cover - display only

@@ -775,3 +775,101 @@ class LinkChecker:
                       and link.partition("#")[0] not in seen):
                     queue.append(link)
         return broken, seen
+
+
+# --------------------------------------------------------------------------- accessibility
+
+# The WCAG 2 A and AA rules of axe-core (bundled by axe-playwright-python), 2.0 and 2.1.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
+_axe = None
+
+
+def axe_violations(page, impacts: tuple[str, ...] = ("serious", "critical")) -> list[dict]:
+    """axe-core's WCAG 2 A/AA violations on the page of the given impacts, each as
+    ``{"id", "impact", "nodes", "help", "example"}`` (nodes: how many elements)."""
+    global _axe
+    if _axe is None:
+        from axe_playwright_python.sync_playwright import Axe
+
+        _axe = Axe()
+    response = _axe.run(page, options=AXE_OPTIONS).response
+    return [{"id": v["id"], "impact": v["impact"], "nodes": len(v["nodes"]), "help": v["help"],
+             "example": (v["nodes"][0]["target"] if v["nodes"] else None),
+             "why": (v["nodes"][0].get("failureSummary", "")[:300] if v["nodes"] else "")}
+            for v in response["violations"] if v["impact"] in impacts]
+
+
+CHART_TEXT_JS = r"""
+() => Array.from(document.querySelectorAll('svg.marks')).filter(s => s.getClientRects().length)
+  .map(svg => {
+    const box = svg.viewBox && svg.viewBox.baseVal;
+    const scale = box && box.width ? svg.getBoundingClientRect().width / box.width : 1;
+    const sizes = Array.from(svg.querySelectorAll('text')).filter(t => t.textContent.trim())
+      .map(t => parseFloat(getComputedStyle(t).fontSize) * scale);
+    const doc = svg.closest('[role=graphics-document]');
+    return {label: doc ? (doc.getAttribute('aria-label') || '') : '',
+            smallest_px: sizes.length ? Math.min(...sizes) : null};
+  })
+"""
+
+
+def chart_text(page) -> list[dict]:
+    """Every visible chart's text alternative (the name a screen reader reads: the
+    ``aria-label`` Vega gives the chart from its spec's description, the figure's summary)
+    and the size of its smallest text on screen, in CSS pixels (with any zoom or scaling)."""
+    return page.evaluate(CHART_TEXT_JS)
+
+
+CONTROLS_CLIPPED_JS = r"""
+() => {
+  const found = [];
+  const width = document.documentElement.clientWidth;
+  const controls = document.querySelectorAll(
+    'input, select, textarea, button, .noUi-target, .widget-readout, '
+    + '.jupyter-widget-Collapse-header, .lm-TabBar-tab');
+  for (const e of controls) {
+    if (!e.getClientRects().length) continue;
+    const r = e.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) continue;
+    // The visible box: the window, narrowed by every ancestor that clips or scrolls.
+    let left = 0, right = width;
+    for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) {
+      if (getComputedStyle(a).overflowX !== 'visible') {
+        const b = a.getBoundingClientRect();
+        left = Math.max(left, b.left); right = Math.min(right, b.right);
+      }
+    }
+    if (r.right > right + 1 || r.left < left - 1) {
+      const named = e.getAttribute('aria-label') || e.innerText || e.value || e.placeholder
+                    || e.getAttribute('title') || e.className;
+      found.push(String(named).trim().slice(0, 60) + ': ' + Math.round(Math.max(r.right - right, left - r.left)) + ' px');
+    }
+  }
+  return found;
+}
+"""
+
+
+def controls_clipped(page) -> list[str]:
+    """The visible controls (inputs, buttons, sliders, folds, tabs) that reach past the
+    window or past a box that clips or scrolls them, with by how many pixels."""
+    return page.evaluate(CONTROLS_CLIPPED_JS)
+
+
+def open_save_panels(page, title: str = "Save or load this scenario") -> int:
+    """Unfold every closed "Save or load" fold on the page; returns how many were opened."""
+    headers = [h for h in page.query_selector_all(".jupyter-widget-Collapse-header")
+               if title in h.inner_text() and h.is_visible() and not h.evaluate(
+                   "h => h.parentElement.classList.contains('jupyter-widget-Collapse-open')")]
+    for header in headers:
+        header.scroll_into_view_if_needed()
+        header.click()
+    page.wait_for_timeout(200)
+    return len(headers)
+
+
+def resize(page, width: int, height: int, settle_ms: int = 400) -> None:
+    """The window at ``width`` x ``height``, and the page laid out again."""
+    page.set_viewport_size({"width": width, "height": height})
+    page.wait_for_timeout(settle_ms)

@@ -126,3 +126,49 @@ def _number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_handout_page_has_no_serious_accessibility_violation(name, handouts, browser):
+    """axe-core (WCAG 2 A and AA) on each page as it opens, its grid chart drawn: nothing
+    serious or critical (before: every lesson page's reference lines, 32 in all, were
+    images with no name); every chart is named by its summary, with its figures."""
+    page, _log = kb.open_page(browser, (handouts / name).as_uri())
+    try:
+        page.wait_for_load_state("load")
+        if page.query_selector(".grid-chart"):
+            page.wait_for_selector(".grid-chart svg.marks", timeout=30_000)
+        violations = kb.axe_violations(page)
+        charts = page.eval_on_selector_all(
+            "svg.marks", "els => els.map(s => (s.closest('[aria-label]') || s)"
+                         ".getAttribute('aria-label') || '')")
+    finally:
+        page.context.close()
+    assert violations == [], f"axe-core, serious or critical: {violations}"
+    assert all(len(c) >= 30 for c in charts), f"charts without a text alternative: {charts}"
+
+
+def test_a_check_shows_its_answer_only_after_an_answer_is_chosen(handouts, browser):
+    """A handout's check as the dashboard asks it: the answer's fold stays shut until the
+    reader commits to an answer, then opens, says whether it was right, and keeps it."""
+    page, log = kb.open_page(browser, (handouts / "lesson02.html").as_uri())
+    try:
+        page.wait_for_load_state("load")
+        quiz = page.locator(".quiz").first
+        fold = quiz.locator("details.answer")
+        quiz.locator("summary").click()
+        shut = not fold.evaluate("d => d.open")
+        asked = quiz.locator(".ask").inner_text()
+        options = quiz.locator("input[type=radio]")
+        options.nth(0).check()
+        quiz.locator("summary").click()
+        opened = fold.evaluate("d => d.open")
+        verdict = quiz.locator(".verdict").inner_text()
+        locked = options.evaluate_all("rs => rs.every(r => r.disabled)")
+        right = fold.get_attribute("data-correct") == "0"
+    finally:
+        page.context.close()
+    assert shut and "Choose your answer first" in asked
+    assert opened and locked
+    assert verdict == ("You chose A: right." if right else "You chose A: not quite.")
+    assert kb.problems(log) == []

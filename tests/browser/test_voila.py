@@ -2,8 +2,11 @@
 1366x768 with no internet: the start page lists every notebook by its title; each page
 shows no code and no error, cuts no words off, draws every chart, and redraws a panel's
 charts (each once) when a slider moves under the keyboard, and every link on it works (no
-HTTP error, no missing #anchor). Screenshots go to
-``screenshots/`` for a person to look at.
+HTTP error, no missing #anchor). The same page, resized, is then judged as a room sees it:
+at 1366x768 and 1024x768 no chart past the edge and no control clipped (with every "Save or
+load" fold open), chart text at least 13 px at 1366 and larger at 1920x1080; axe-core finds
+no serious or critical WCAG 2 A/AA violation; every chart has a text alternative with its
+figures. Screenshots of each size go to ``screenshots/`` for a person to look at.
 
 The notebooks are found by glob, so a new lesson is covered without editing this file.
 """
@@ -22,6 +25,7 @@ pytestmark = pytest.mark.browser
 
 NOTEBOOKS = kb.notebooks()
 LESSON = re.compile(r"^\d\d_")
+MIN_CHART_TEXT_PX = 13
 
 
 def title(path) -> str:
@@ -82,6 +86,8 @@ def test_dashboard(notebook, voila, browser, screenshots):
             "els => els.filter(e => e.getClientRects().length && e.innerText.trim()).map(e => e.innerText)")
         assert code == [], "code is visible"
         assert kb.stderr_outputs(page) == [], "an error is shown on the page"
+        # A dashboard runs itself: its help says nothing of running cells.
+        assert not re.search(r"Run All|Shift\+Enter", kb.shown_text(page)), "help for JupyterLab"
         assert kb.cut_off(page, "body") == {}, "something cut off at 1366x768"
 
         # Every chart drawn, and a lesson (or the start page) has at least one.
@@ -107,6 +113,35 @@ def test_dashboard(notebook, voila, browser, screenshots):
                 f"charts drawn more than once for one move: {moves[-1]}")
         if groups:
             page.screenshot(path=screenshots / f"{name}_moved.png")
+
+        # For a screen reader: every chart named by its summary, with its figures; no
+        # serious or critical axe-core violation (WCAG 2 A and AA).
+        texts = kb.chart_text(page)
+        unnamed = [t for t in texts if len(t["label"]) < 30 or not re.search(r"\d", t["label"])
+                   and not t["label"].lower().startswith("no ")]
+        assert not unnamed, f"charts without a text alternative that gives their figures: {unnamed}"
+        violations = kb.axe_violations(page)
+        assert violations == [], f"axe-core, serious or critical: {violations}"
+
+        # From the back of a room: chart text at least 13 px at 1366 wide, larger at 1920.
+        at_1366 = min((t["smallest_px"] for t in texts if t["smallest_px"]), default=None)
+        assert at_1366 is None or at_1366 >= MIN_CHART_TEXT_PX - 0.05, f"chart text {at_1366:.1f} px"
+        kb.resize(page, 1920, 1080)
+        page.screenshot(path=screenshots / f"{name}_1920.png")
+        at_1920 = min((t["smallest_px"] for t in kb.chart_text(page) if t["smallest_px"]),
+                      default=None)
+        assert at_1366 is None or at_1920 >= 1.2 * at_1366, (at_1366, at_1920)
+        assert kb.cut_off(page, "body") == {}, "something cut off at 1920x1080"
+        assert kb.controls_clipped(page) == [], "controls clipped at 1920x1080"
+
+        # On the projector, 1366x768 and 1024x768: nothing past the edge, nothing clipped,
+        # the save panels open.
+        for width in (1366, 1024):
+            kb.resize(page, width, 768)
+            kb.open_save_panels(page)
+            page.screenshot(path=screenshots / f"{name}_{width}.png")
+            assert kb.cut_off(page, "body") == {}, f"something cut off at {width}x768"
+            assert kb.controls_clipped(page) == [], f"controls clipped at {width}x768"
     finally:
         page.context.close()
     assert kb.problems(log) == []
