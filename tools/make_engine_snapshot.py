@@ -5,9 +5,10 @@ import dataclasses
 import json
 import subprocess
 from pathlib import Path
-import numpy as np
+
 import casestudy as cs
 from casestudy.scenario import PRESETS
+
 
 def scenarios():
     out = {}
