@@ -195,7 +195,8 @@ class Overrides:
     - ``system_linkage`` [n]: each organisation's share of its incentive fund paid only if
       the NHS system meets its control total.
     - ``social_care_change``: the councils' change in the social care packages they buy
-      (their decision: a cut is what they no longer spend).
+      (their decision: a cut is what they no longer spend, as the scenario's
+      ``social_care_budget_change``).
     - ``allocation_change_gbp_m`` [n]: added to allocations (a council's funding cut by
       government, an event of the game).
     """
@@ -469,9 +470,11 @@ def compute_year(inputs: YearInputs, scenario: Scenario, *,
                        / np.where(base_total > 0, base_total, 1.0), base * 0)
 
     # 5. Positions before risk share and incentive funds; underlying leaves out one-offs.
-    # A social care budget change moves the council's budget; the council then buys that
-    # many fewer (or more) packages (above), so the cut is not a free saving to it.
-    allocation = inputs.allocation * np.where(inputs.is_council, 1 + care, 1.0)
+    # A change to social care spending is the council's own decision: its budget (the
+    # allocation) stays, and the packages it no longer buys (above) are its saving, which
+    # comes back as emergency admissions and delayed days in the NHS. A change to the
+    # budget itself (a cut by government) is an allocation change.
+    allocation = inputs.allocation
     if o.allocation_change_gbp_m is not None:
         allocation = allocation + o.allocation_change_gbp_m
     fixed_income = allocation + inputs.other_income + support

@@ -107,9 +107,10 @@ def social_care_words(system: System, scenario: Scenario, knock: KnockOn) -> str
               f"{'more' if knock.delayed_bed_days >= 0 else 'fewer'} bed days</b> of delayed "
               f"discharge, {'costing' if knock.delayed_bed_days >= 0 else 'saving'} the hospitals "
               f"{money(abs(knock.delayed_discharge_cost_gbp_m))}")
-    opening = (f"<p>A {abs(change):.0%} {'cut' if fewer else 'rise'} in social care funding "
-               f"({signed_fine(knock.council_budget_change_gbp_m)} to the budget of {who}) means "
-               f"{packages}. In hospital: {admissions} and {delays}.</p>")
+    opening = (f"<p>A {abs(change):.0%} {'cut' if fewer else 'rise'} in what {who} "
+               f"spend{'' if len(councils) > 1 else 's'} on social care means {packages}"
+               f"{': a saving to the ' + ('councils' if len(councils) > 1 else 'council') if fewer else ''}"
+               f". In hospital: {admissions} and {delays}.</p>")
     parts = [opening]
     share = knock.share_reappearing
     nhs = knock.change("nhs")
@@ -301,8 +302,9 @@ def model_in_one_paragraph(system: System | None = None) -> Markdown:
     days = field_info("delayed_days_per_lost_package")
     cost = field_info("delayed_day_cost_gbp")
     return Markdown(
-        "A change to the council's social care budget changes the packages of care it buys in "
-        "the same proportion. Each package not bought has two knock-ons in hospital: more "
+        "The council decides what it spends on social care packages: a cut buys that share "
+        "fewer packages, and what it no longer spends is its saving (its budget stays). Each "
+        "package not bought has two knock-ons in hospital: more "
         f"emergency admissions (by default a {knock['default']:g}% rise for each 1% fewer "
         f"packages, an assumption on contested evidence) and **delayed discharges** "
         f"({days['default']:g} bed days waiting for each package not bought, at "
@@ -334,9 +336,10 @@ def what_this_means(system: System | None = None) -> Markdown:
         f"{money(low.nhs_cost_gbp_m)} of it ({low.share_reappearing:.0%}) reappears as NHS cost; "
         f"if every 1% fewer packages meant 1% more emergency admissions, "
         f"{money(high.nhs_cost_gbp_m)} ({high.share_reappearing:.0%}). The NHS control total "
-        f"sees only that part. The whole place changes by {signed_fine(low.change('place'))}: "
-        f"the care providers' {signed_fine(low.change('care_provider'))} is cost they cannot "
-        f"release as fast as they lose the income.\n"
+        f"sees only that part. The whole place changes by {signed_fine(low.change('place'))} in "
+        f"money (the model counts no cost of the care people no longer get): the care "
+        f"providers' {signed_fine(low.change('care_provider'))} is cost they cannot release as "
+        f"fast as they lose the income.\n"
     )
     vcs = vcs_schemes(system)
     if vcs:
@@ -375,13 +378,15 @@ def checks(system: System | None = None) -> list[Quiz]:
             total = knock.change("place")
             answer = 0 if total > TOLERANCE_GBP_M else 1 if total < -TOLERANCE_GBP_M else 2
             return answer, (
-                f"The model says the whole place changes by {signed_fine(total)}: the council's "
-                f"budget falls by {money(-knock.council_budget_change_gbp_m)}, the care providers "
-                f"lose more income than the cost they can release, and the hospitals pay "
-                f"{money(knock.nhs_cost_gbp_m)} for extra admissions and delayed discharges.")
+                f"The model says the whole place changes by {signed_fine(total)} in money: the "
+                f"council saves {money(knock.council_saving_gbp_m)}, the care providers change by "
+                f"{signed_fine(knock.change('care_provider'))} (they lose more income than the "
+                f"cost they can release), and the hospitals pay {money(knock.nhs_cost_gbp_m)} "
+                "for extra admissions and delayed discharges. Money is not the whole answer: "
+                "the model counts no cost of the care that people no longer get.")
 
         questions.append(Prediction(
-            f"The council's social care budget is cut by {abs(CUT):.0%}. Will the whole place "
+            f"The council cuts what it spends on social care by {abs(CUT):.0%}. Will the whole place "
             "(NHS, council, care providers, voluntary sector) be better or worse off in money?",
             ["Better off", "Worse off", "No change"], place))
 
