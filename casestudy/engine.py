@@ -196,8 +196,10 @@ class Overrides:
       the NHS system meets its control total.
     - ``social_care_change``: the councils' change in the social care packages they buy
       (their decision: a cut is what they no longer spend, as the scenario's
-      ``social_care_budget_change``).
-    - ``allocation_change_gbp_m`` [n]: added to allocations (a council's funding cut by
+      ``social_care_budget_change``): one number for every council, or [n] (or [d, n]), each
+      council's own (other organisations' entries are not read); emergency admissions
+      follow the share of all councils' packages lost.
+    - ``allocation_change_gbp_m`` [n] or [d, n]: added to allocations (a council's funding cut by
       government, an event of the game).
     """
 
@@ -219,7 +221,7 @@ class Overrides:
         for name, per in (("line_rule", 2), ("payment_scale", 2), ("efficiency_required", 2),
                           ("efficiency_delivered_share", 2), ("recurrent_share", 2),
                           ("risk_members", 2), ("system_linkage", 2), ("risk_share", 1),
-                          ("social_care_change", 1)):
+                          ("social_care_change", 2), ("allocation_change_gbp_m", 2)):
             value = getattr(self, name)
             if value is not None and np.ndim(value) == per:
                 rows = max(rows, np.shape(value)[0])
@@ -385,10 +387,22 @@ def compute_year(inputs: YearInputs, scenario: Scenario, *,
 
     # 1-2. Activity: plan x demand x schemes x the knock-on of social care funding.
     scheme_change = (delivered * inputs.scheme_ramp) @ inputs.scheme_effect  # [d, l]
-    care = (s.social_care_budget_change if o.social_care_change is None
-            else _per_row(np.asarray(o.social_care_change, dtype=float)))
-    care_change = np.where(inputs.is_council_social_care, care, 0.0)
-    care_change = care_change + np.where(inputs.is_non_elective, -s.social_care_knock_on * care, 0.0)
+    if o.social_care_change is None or np.ndim(o.social_care_change) == 0:
+        care = (s.social_care_budget_change if o.social_care_change is None
+                else float(o.social_care_change))  # every council alike
+        care_change = np.where(inputs.is_council_social_care, care, 0.0)
+        care_change = care_change + np.where(inputs.is_non_elective, -s.social_care_knock_on * care, 0.0)
+        lost_packages = -(care * inputs.planned * inputs.is_council_social_care).sum(
+            axis=-1, keepdims=True)
+    else:  # each council its own change ([n] or [d, n]); the knock-on follows the packages lost
+        by_council = np.asarray(o.social_care_change, dtype=float)
+        care_line = np.where(inputs.is_council_social_care, by_council[..., inputs.payer.index], 0.0)
+        packages = inputs.planned * inputs.is_council_social_care
+        lost_packages = -(care_line * packages).sum(axis=-1, keepdims=True)
+        bought = packages.sum()
+        care_share = -lost_packages / bought if bought > 0 else lost_packages * 0.0
+        care_change = care_line + np.where(inputs.is_non_elective,
+                                           -s.social_care_knock_on * care_share, 0.0)
     actual = inputs.planned * (1 + s.demand_shock + noise) * (1 + scheme_change) * (1 + care_change)
     actual = np.maximum(actual, 0.0)
     actual = np.broadcast_to(actual, (draws, len(inputs.planned)))
@@ -446,8 +460,6 @@ def compute_year(inputs: YearInputs, scenario: Scenario, *,
     # funders' fees, grants) do not move with the activity commissioned here.
     matched = matched_cost(inputs)
     non_recurrent_saving = saving * (1 - recurrent)
-    lost_packages = -(care * inputs.planned * inputs.is_council_social_care).sum(
-        axis=-1, keepdims=True)
     nel_planned = inputs.provider.sum(inputs.planned * inputs.is_non_elective)
     acute_nel = nel_planned * inputs.is_acute
     delayed_share = acute_nel / acute_nel.sum() if acute_nel.sum() > 0 else acute_nel

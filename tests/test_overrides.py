@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from tiny import PLAIN, vary
 
-from casestudy import ScenarioError, run_year
+from casestudy import ScenarioError, load_system, run_year
 from casestudy.contracts import ActivityBased, FixedIncome
 from casestudy.engine import Overrides, compute_year, inputs_for
 
@@ -139,3 +139,30 @@ def test_social_care_spending_and_an_allocation_change(tiny_system):
 def test_run_year_refuses_what_is_not_overrides(tiny_system):
     with pytest.raises(ScenarioError, match="overrides must be an Overrides"):
         run_year(tiny_system, PLAIN, {"risk_share": 1})
+
+
+def test_each_council_its_own_social_care_change(tiny_system):
+    # One council: its own change as [n] is the scenario's knob (to rounding).
+    knob = run_year(tiny_system, vary(PLAIN, social_care_budget_change=-0.1,
+                                      social_care_knock_on=0.5)).money
+    mine = run_year(tiny_system, vary(PLAIN, social_care_knock_on=0.5), Overrides(
+        social_care_change=np.array([0, 0, 0, 0, -0.1, 0]))).money
+    np.testing.assert_allclose(mine.position, knob.position, atol=1e-12)
+    np.testing.assert_allclose(mine.actual, knob.actual, atol=1e-9)
+    # Northvale has two councils; only the one that cuts buys fewer packages, and emergency
+    # admissions rise by the knock-on times the share of all councils' packages lost.
+    northvale = load_system("data/examples/northvale")
+    inputs = inputs_for(northvale, PLAIN)
+    ids = list(inputs.org_ids)
+    change = np.zeros(len(ids))
+    change[ids.index("nv_county")] = -0.2
+    scenario = vary(PLAIN, social_care_knock_on=0.5)
+    money = compute_year(inputs, scenario, overrides=Overrides(social_care_change=change))
+    payer = np.asarray(inputs.payer.index)
+    county = inputs.is_council_social_care & (payer == ids.index("nv_county"))
+    other = inputs.is_council_social_care & ~county
+    np.testing.assert_allclose(money.actual[0, county], inputs.planned[county] * 0.8)
+    np.testing.assert_allclose(money.actual[0, other], inputs.planned[other])
+    share = 0.2 * inputs.planned[county].sum() / inputs.planned[county | other].sum()
+    nel = inputs.is_non_elective
+    np.testing.assert_allclose(money.actual[0, nel], inputs.planned[nel] * (1 + 0.5 * share))
