@@ -8,9 +8,9 @@ control to a value it did not hold the round before.
 
 from __future__ import annotations
 
-import casestudy as cs
 from panels import move_slider
 
+import casestudy as cs
 from casestudy.projection import change_by_preset
 from casestudy.ui import then_and_now
 

@@ -16,16 +16,29 @@ import sys
 if "rfc3987_syntax" not in sys.modules:
     sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]
 
+from .behaviours import (
+    GainShare,
+    Shift,
+    contracting,
+    gain_share,
+    shift_by_rule,
+    shift_changes,
+    shift_for,
+    stranded_cost,
+)
 from .compare import compare_teams
 from .contracts import ActivityBased, Blended, CapAndCollar, FixedIncome, MarginalRate
-from .behaviours import (GainShare, Shift, contracting, gain_share, shift_by_rule,
-                         shift_changes, shift_for, stranded_cost)
 from .engine import YearResult, run_year
 from .errors import DataError, ScenarioError
 from .fundamentals import Memorandum, memorandum, portfolio_by_organisation
 from .governance import bridge, bridge_table, incentive_linkage, reserve_draws
-from .incentives import (PresetDraws, break_even_elective_rate, elective_shortfall,
-                         largest_acute_trust, main_commissioner)
+from .incentives import (
+    PresetDraws,
+    break_even_elective_rate,
+    elective_shortfall,
+    largest_acute_trust,
+    main_commissioner,
+)
 from .place import boundary_change, social_care_knock_on, vcs_schemes, vcs_test
 from .priorities import best_portfolios, portfolio, scheme_table
 from .projection import project, project_by_preset, system_totals

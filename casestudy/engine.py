@@ -31,7 +31,6 @@ import pandas as pd
 
 from .contracts import Rule
 from .errors import DataError, ScenarioError
-from .priorities import delivery_share
 from .scenario import Scenario
 from .schema import SERVICES
 from .system import System
@@ -106,6 +105,17 @@ class LineOwner:
         slots = (np.arange(len(rows))[:, None] * self.count + self.index).ravel()
         out = np.bincount(slots, weights=rows.ravel(), minlength=len(rows) * self.count)
         return out.reshape(*values.shape[:-1], self.count)
+
+    def growth(self, before: np.ndarray, after: np.ndarray) -> np.ndarray:
+        """Each organisation's growth of its lines' summed values, ``after / before - 1``
+        (0 where it has no lines): a price-weighted growth when the values are money.
+
+        >>> owner = LineOwner.of(np.array([0, 0, 1]), 3)
+        >>> owner.growth(np.array([1.0, 3.0, 2.0]), np.array([2.0, 3.0, 1.0])).tolist()
+        [0.25, -0.5, 0.0]
+        """
+        was, now = self.sum(before), self.sum(after)
+        return np.where(was > 0, now / np.where(was > 0, was, 1.0) - 1.0, 0.0)
 
 
 @dataclass(frozen=True)
@@ -308,6 +318,24 @@ def chosen_schemes(inputs: YearInputs, scenario: Scenario) -> np.ndarray:
         raise ScenarioError(f"schemes: {unknown} not in this system; its schemes are "
                             f"{', '.join(inputs.scheme_ids)}")
     return np.array([s in scenario.schemes for s in inputs.scheme_ids], dtype=float)
+
+
+# Step 2 of run_year, the schemes' effect on activity: leadership capacity limits delivery
+# (the model and its reasons: casestudy/priorities.py, data/README.md "Leadership capacity").
+# Assumption: 1.5 makes a portfolio at twice its capacity deliver 0.5 ** 1.5 = 35% of each
+# scheme's chance, so spreading thin loses overall.
+OVERLOAD_ELASTICITY = 1.5
+
+
+def delivery_share(chosen: np.ndarray, load: np.ndarray, probability: np.ndarray,
+                   capacity: float) -> np.ndarray:
+    """Expected share of each scheme's effect delivered; ``chosen`` is [s] or [d, s] of 0/1."""
+    total = (chosen * load).sum(axis=-1, keepdims=True)
+    # min(1, capacity / total), written so that a tiny load cannot overflow the division:
+    # the same number (capacity / capacity is exactly 1 where the portfolio fits).
+    strain = (capacity / np.maximum(np.where(total > 0, total, 1.0), capacity)
+              ) ** OVERLOAD_ELASTICITY
+    return probability * np.where(total > 0, strain, 1.0)
 
 
 def expected_delivery(inputs: YearInputs, scenario: Scenario, chosen: np.ndarray) -> np.ndarray:
@@ -561,9 +589,9 @@ def _check_finite(inputs: YearInputs, results: dict[str, np.ndarray]) -> None:
                 "too large to compute with; check each figure's unit (money in £ million, prices "
                 "in pounds) and that it is within the limits of the data dictionary "
                 "(data/README.md)")])
-    raise DataError(["the model's positions are too large to add up: check each figure's unit "
-                     "(money in £ million, prices in pounds) and the limits of the data "
-                     "dictionary (data/README.md)"])
+    raise DataError([("the model's positions are too large to add up: check each figure's unit "
+                      "(money in £ million, prices in pounds) and the limits of the data "
+                      "dictionary (data/README.md)")])
 
 
 # --------------------------------------------------------------------------- results

@@ -54,11 +54,10 @@ import pandas as pd
 
 from .engine import Money, compute_year, inputs_for, matched_cost
 from .errors import ScenarioError
-from .priorities import NHS_SYSTEM_ID
-from .projection import _growth_of  # the roll-forward's own growth rates, undone here
 from .risk import reserves_from_positions, simulate
 from .scenario import Scenario, field_info
 from .system import System
+from .totals import NHS_SYSTEM_ID
 
 BRIDGE_COLUMNS = ("entity", "name", "order", "step", "start_gbp_m", "end_gbp_m",
                   "change_gbp_m", "kind", "control_total_gbp_m")
@@ -139,8 +138,9 @@ def _stage_money(system: System, stage: _Stage, plan: Scenario) -> Money:
     if stage.last_year_activity:
         last_year = system.service_lines.planned_activity.to_numpy(dtype=float)
         before, after = last_year * inputs.price_gbp, inputs.planned * inputs.price_gbp
-        provider_growth = _growth_of(before, after, inputs.provider)
-        payer_growth = _growth_of(before, after, inputs.payer)
+        # The roll-forward's own growth rates (projection.next_year), undone here.
+        provider_growth = inputs.provider.growth(before, after)
+        payer_growth = inputs.payer.growth(before, after)
         # Only the part of the cost base that moves with commissioned activity grew with it.
         inputs = replace(inputs, planned=last_year, contract_planned=last_year,
                          cost_base=matched + (inputs.cost_base - matched) / (1 + provider_growth),

@@ -50,10 +50,17 @@ import pandas as pd
 from .charts.style import KIND_COLOURS, KIND_LABELS, LABELS, Figure, kind_colour
 from .engine import run_year
 from .errors import ScenarioError
+from .lessons import NOTEBOOK_ORDER, Lesson, by_notebook
 from .names import MATHJAX_IGNORE, html_text, script_json, write_csv
 from .priorities import scheme_table
-from .scenario import (BRADFORD_ACTIVITY_PRESET, BRADFORD_PRESETS, PRESET_LABELS, PRESETS,
-                       Scenario, field_info)
+from .scenario import (
+    BRADFORD_ACTIVITY_PRESET,
+    BRADFORD_PRESETS,
+    PRESET_LABELS,
+    PRESETS,
+    Scenario,
+    field_info,
+)
 from .system import System, load_system
 from .workshop import scenario_code
 
@@ -168,7 +175,7 @@ def grid_frame(system: System, grid: Grid) -> pd.DataFrame:
 
 
 def lesson_grids(system: System) -> dict[str, list[Grid]]:
-    """The grids each lesson's handout carries, keyed by the notebook's two-digit number."""
+    """The grids each lesson's handout carries, keyed by its slug (``casestudy.lessons``)."""
     # The rules of the Bradford years, which the lessons compare (the page stays small).
     rules = BRADFORD_PRESETS
     rule_labels = tuple(PRESET_LABELS[p] for p in rules)
@@ -178,7 +185,7 @@ def lesson_grids(system: System) -> dict[str, list[Grid]]:
                                                           kind="stable").scheme_id.tolist()
     portfolios = tuple(tuple(ranked[:n]) for n in range(len(ranked) + 1))
     grids = {
-        "01": [Grid(
+        "system_fundamentals": [Grid(
             key="priorities", title="More priorities, or fewer done well?",
             question="Add shared schemes, best first, and change the leadership capacity: "
                      "when does one more scheme stop paying?",
@@ -186,13 +193,13 @@ def lesson_grids(system: System) -> dict[str, list[Grid]]:
                         shown=tuple(range(len(portfolios))), label="Number of schemes"),
                    Knob(field="leadership_capacity", values=(2.0, 4.0, 6.0, 8.0, 10.0, 12.0))),
             start=(3, 6.0))],
-        "02": [Grid(
+        "no_winners_and_losers": [Grid(
             key="rules", title="The same change in demand under each payment rule",
             question="Move demand below plan (care moved out of hospital) and switch the "
                      "payment rule: who gains, who loses?",
             knobs=(payment, Knob(field="demand_shock", values=shocks)),
             start=(PRESET_LABELS[BRADFORD_ACTIVITY_PRESET], -0.04))],
-        "03": [Grid(
+        "shared_governance": [Grid(
             key="linkage", title="Incentive funds tied to the system, and pooled risk",
             question="Push demand above plan until someone misses, then raise the system "
                      "linkage and the risk share: who loses the incentive fund?",
@@ -200,13 +207,13 @@ def lesson_grids(system: System) -> dict[str, list[Grid]]:
                    Knob(field="risk_share", values=(0.0, 0.25, 0.5, 0.75, 1.0)),
                    Knob(field="demand_shock", values=(0.0, 0.01, 0.02, 0.03, 0.04, 0.05))),
             start=(0.0, 0.0, 0.01))],
-        "04": [Grid(
+        "fixed_income": [Grid(
             key="certainty", title="Who carries the volume risk",
             question="Move demand above and below plan under each rule: whose position "
                      "moves, and does the underlying position (the ticks) change?",
             knobs=(payment, Knob(field="demand_shock", values=shocks)),
             start=(PRESET_LABELS["fixed_income"], 0.04))],
-        "05": [Grid(
+        "beyond_the_nhs": [Grid(
             key="social_care", title="A social care budget change, followed into hospital",
             question="Cut the council's social care budget: what happens to the council, "
                      "the hospitals and the NHS system as a whole?",
@@ -214,7 +221,7 @@ def lesson_grids(system: System) -> dict[str, list[Grid]]:
                         values=tuple(round(-0.3 + 0.05 * k, 2) for k in range(13))),
                    Knob(field="social_care_knock_on", values=(0.0, 0.1, 0.2, 0.5))),
             start=(-0.1, 0.1))],
-        "07": [Grid(
+        "then_and_now": [Grid(
             key="regimes", title="The same system under every payment rule, 2016 to 2026",
             question="Move demand above and below plan and switch the rule: who gains and who "
                      "loses, and does the NHS system? The aligned payment and incentive and NHS "
@@ -668,14 +675,12 @@ class _Writer:
         self.written.append(target)
         return target
 
-    def index(self, lessons: list[tuple[str, str]], missing: list[str]) -> Path:
-        from .ui.start import LESSONS
-        minutes = {name[:2]: m for name, _, m, _ in LESSONS}
+    def index(self, lessons: list[tuple[str, Lesson]], missing: list[str]) -> Path:
         items = "".join(
-            f'<li><a href="{href}">{html.escape(title)}</a>'
-            + (f' <span class="muted">({minutes[href[6:8]]} minutes)</span>'
-               if href[6:8] in minutes else "") + "</li>"
-            for href, title in lessons)
+            f'<li><a href="{href}">{html.escape(lesson.label)}</a>'
+            + (f' <span class="muted">({lesson.minutes} minutes)</span>'
+               if lesson.minutes else "") + "</li>"
+            for href, lesson in lessons)
         gone = (f'<p class="muted">Not in this copy of the kit yet: {html.escape(", ".join(missing))}.'
                 "</p>" if missing else "")
         body = (f"<h1>The Bradford kit: handouts</h1>"
@@ -707,8 +712,10 @@ def _first_heading(blocks: list[Block]) -> str:
 
 
 def lesson_notebooks(folder: Path = NOTEBOOKS) -> list[Path]:
-    """The lesson notebooks, in order: ``00_start_here`` to ``07_then_and_now``."""
-    return sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb"))
+    """The notebooks of the registry (``casestudy.lessons``) in ``folder``, in its order:
+    ``00_start_here`` to ``07_then_and_now``."""
+    return [folder / lesson.notebook for lesson in NOTEBOOK_ORDER
+            if (folder / lesson.notebook).is_file()]
 
 
 def write_handouts(out: str | Path = "handouts", *, system: System | None = None,
@@ -723,21 +730,16 @@ def write_handouts(out: str | Path = "handouts", *, system: System | None = None
     found = lesson_notebooks(notebooks if notebooks is not None else NOTEBOOKS)
     listed = []
     for path in found:
-        target = writer.lesson(path, grids.get(path.name[:2], []))
-        listed.append((target.name, _title_of(target) or path.stem))
-    from .ui.start import LESSONS
+        lesson = by_notebook(path.name)
+        target = writer.lesson(path, grids.get(lesson.slug, []))
+        listed.append((target.name, lesson))
     present = {p.name for p in found}
-    missing = [name for name, *_ in LESSONS if name not in present]
+    missing = [lesson.notebook for lesson in NOTEBOOK_ORDER if lesson.notebook not in present]
     writer.markdown_page(guide, "guide.html", "Facilitator's guide")
     writer.markdown_page(GLOSSARY, "glossary.html", "Glossary")
     writer.markdown_page(DATA_NOTES, "data.html", "The data and its sources")
     writer.index(listed, missing)
     return writer.written
-
-
-def _title_of(path: Path) -> str:
-    match = re.search(r"<title>(.*?)</title>", path.read_text(encoding="utf-8"))
-    return html.unescape(match.group(1)) if match else ""
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -36,23 +36,34 @@ import functools
 import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from .engine import (
+    OVERLOAD_ELASTICITY,
+    YearInputs,
+    chosen_schemes,
+    compute_year,
+    delivery_share,
+    expected_delivery,
+    inputs_for,
+    rows_per_chunk,
+)
 from .errors import ScenarioError
 from .scenario import PRESETS, Scenario, check_presets
 from .system import System
+from .totals import NHS_SYSTEM_ID, PLACE_ID
 
-if TYPE_CHECKING:  # the engine imports this module, so it is imported inside the functions
-    from .engine import YearInputs
+__all__ = [
+    # step 2 of run_year (the schemes' effect on activity), so they live in the engine;
+    # re-exported here, where lesson 1 and its tests find them
+    "OVERLOAD_ELASTICITY", "delivery_share",
+    "scheme_table", "portfolio", "best_portfolios", "best_portfolios_by_capacity",
+    "capacities_to_search", "every_subset",
+    "SUBSETS_PER_CALL", "ROWS_PER_SEARCH", "MAX_SCHEMES_SEARCHED",
+]
 
-# Assumption (data/README.md, "Leadership capacity"): 1.5 makes a portfolio at twice its
-# capacity deliver 0.5 ** 1.5 = 35% of each scheme's chance, so spreading thin loses overall.
-OVERLOAD_ELASTICITY = 1.5
-NHS_SYSTEM_ID = "nhs_system"
-PLACE_ID = "place"
 # Subsets evaluated per engine call: 8,192 x ~30 lines x 8 bytes is ~2 MB an array. Larger
 # calls were slower here (61 capacities of the bundled system: 153 ms in calls of 8,192,
 # 207 ms in calls of 65,536), and memory stays flat however many schemes are searched.
@@ -61,17 +72,6 @@ SUBSETS_PER_CALL = 2**13
 # capacity slider for the bundled 12 schemes (73,728 rows); for more schemes, a window.
 ROWS_PER_SEARCH = 2**17
 MAX_SCHEMES_SEARCHED = 22  # 4 million subsets: a minute or so; beyond, say so instead
-
-
-def delivery_share(chosen: np.ndarray, load: np.ndarray, probability: np.ndarray,
-                   capacity: float) -> np.ndarray:
-    """Expected share of each scheme's effect delivered; ``chosen`` is [s] or [d, s] of 0/1."""
-    total = (chosen * load).sum(axis=-1, keepdims=True)
-    # min(1, capacity / total), written so that a tiny load cannot overflow the division:
-    # the same number (capacity / capacity is exactly 1 where the portfolio fits).
-    strain = (capacity / np.maximum(np.where(total > 0, total, 1.0), capacity)
-              ) ** OVERLOAD_ELASTICITY
-    return probability * np.where(total > 0, strain, 1.0)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -83,8 +83,6 @@ def _positions(inputs: YearInputs, scenario: Scenario, funded: np.ndarray,
 
     ``delivered`` [k, s]: the share of each scheme's effect delivered (default: the
     scenario's leadership capacity decides it)."""
-    from .engine import compute_year, expected_delivery
-
     if delivered is None:
         delivered = expected_delivery(inputs, scenario, funded)
     money = compute_year(inputs, scenario, funded=funded, delivered=delivered)
@@ -92,16 +90,12 @@ def _positions(inputs: YearInputs, scenario: Scenario, funded: np.ndarray,
 
 
 def _inputs(system: System, scenario: Scenario) -> YearInputs:
-    from .engine import inputs_for
-
     if not isinstance(scenario, Scenario):
         raise ScenarioError(f"scenario must be a Scenario, not {type(scenario).__name__}")
     return inputs_for(system, scenario)
 
 
 def _chosen(inputs: YearInputs, scenario: Scenario, schemes: Sequence[str] | None) -> np.ndarray:
-    from .engine import chosen_schemes
-
     if schemes is not None:
         scenario = replace(scenario, schemes=schemes)  # validated there, naming the field
     return chosen_schemes(inputs, scenario)
@@ -329,8 +323,6 @@ class _Search(Mapping):
         self.engine_rows = len(funded)
         self.nhs_rows = np.empty(len(funded))
         self.place_rows = np.empty(len(funded))
-        from .engine import rows_per_chunk
-
         # At most SUBSETS_PER_CALL rows a call, fewer for a big system (its memory budget).
         step = min(SUBSETS_PER_CALL, rows_per_chunk(inputs))
         for start in range(0, len(funded), step):

@@ -59,7 +59,6 @@ import pandas as pd
 
 from .engine import (
     TOLERANCE_GBP_M,
-    LineOwner,
     Money,
     YearInputs,
     compute_year,
@@ -92,23 +91,14 @@ def _years(scenario: Scenario, years: object) -> int:
     return int(years)
 
 
-def _growth_of(weights_before: np.ndarray, weights_after: np.ndarray,
-               owner: LineOwner) -> np.ndarray:
-    """[n] price-weighted growth of each organisation's lines (0 where it has none)."""
-    before = owner.sum(weights_before)
-    after = owner.sum(weights_after)
-    return np.where(before > 0, after / np.where(before > 0, before, 1.0) - 1.0, 0.0)
-
-
 def next_year(inputs: YearInputs, money: Money, scenario: Scenario, *,
               demand_growth: np.ndarray, ramp: np.ndarray) -> YearInputs:
     """Next year's inputs from this year's inputs and money (see the module docstring)."""
     s = scenario
     planned = inputs.planned * (1 + demand_growth)
-    demand_cost = _growth_of(inputs.planned * inputs.price_gbp, planned * inputs.price_gbp,
-                             inputs.provider)
-    spend_growth = _growth_of(inputs.planned * inputs.price_gbp, planned * inputs.price_gbp,
-                              inputs.payer)
+    before, after = inputs.planned * inputs.price_gbp, planned * inputs.price_gbp
+    demand_cost = inputs.provider.growth(before, after)  # [n] price-weighted, by provider
+    spend_growth = inputs.payer.growth(before, after)  # [n] by payer
     # The recurrent part of this year's savings stays out of next year's cost base. NHS
     # providers' costs rise by inflation and the pressures above it; only the part of the
     # cost base that moves with commissioned activity grows with its planned demand.

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .scenario import API_2022_ELECTIVE_RATE_ABOVE_PLAN, PRESET_INFO, Scenario, mid_sentence
+from .scenario import API_2022_ELECTIVE_RATE_ABOVE_PLAN, PRESET_INFO, Scenario
 from .system import System
 
 _DEFAULTS = Scenario()

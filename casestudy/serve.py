@@ -1,15 +1,18 @@
 """Serve every notebook as a dashboard with no code: ``make workshop``.
 
 Voilà runs each notebook in a kernel of its own and shows its text, controls and charts,
-never its code. The kit's Voilà settings (``share/voila/voila.py``) pick its template
-(``share/jupyter/voila/templates/bradford``: large type for a projector, no stylesheet
-from a CDN) and give the start page every lesson by its title.
+never its code. The kit runs Voilà 0.5 in this process (``casestudy.serving.app``) with its
+settings (``share/voila/voila.py``): its template (``share/jupyter/voila/templates/bradford``:
+large type for a projector, no stylesheet from a CDN), the start page's lessons by title,
+the glossary and the data notes as pages, a limit on pages open at once, and idle kernels
+culled.
 
 It listens on 127.0.0.1 unless told otherwise: ``--host 0.0.0.0`` lets the tables of a room
-connect to one laptop (Voilà asks for no password; use it on a network you trust).
+connect to one laptop (Voilà asks for no password; see the README's "Workshops" for what a
+visitor can and cannot do).
 
 >>> command = voila_command(port=8866)
->>> command[-1].endswith("notebooks"), "--Voila.ip=127.0.0.1" in command
+>>> command[-1].endswith("notebooks"), "--host=127.0.0.1" in command
 (True, True)
 """
 
@@ -22,19 +25,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
-CONFIG = ROOT / "share" / "voila"  # voila.py: template, theme, the start page's titles
+CONFIG = ROOT / "share" / "voila"  # voila.py: template, theme, titles, kernels
 TEMPLATES = ROOT / "share" / "jupyter"  # found through JUPYTER_PATH
 DEFAULT_PORT = 8866
 
 
 def voila_command(port: int = DEFAULT_PORT, host: str = "127.0.0.1", root: Path = NOTEBOOKS,
-                  open_browser: bool = False) -> list[str]:
-    """The Voilà command line for the workshop (the browser tests run the same one)."""
-    voila = Path(sys.executable).with_name("voila")
-    return [str(voila) if voila.exists() else "voila",
-            *([] if open_browser else ["--no-browser"]),
-            f"--Voila.ip={host}", f"--port={port}", f"--Voila.config_file_paths={CONFIG}",
-            str(root)]
+                  open_browser: bool = False, options: tuple[str, ...] = ()) -> list[str]:
+    """The command line of the workshop's server (the browser tests run the same one);
+    ``options`` are more of this module's options (``--max-pages 2``)."""
+    return [sys.executable, "-m", "casestudy.serve", f"--host={host}", f"--port={port}",
+            *([] if open_browser else ["--no-browser"]), *options, str(root)]
 
 
 def voila_env(environ: dict[str, str] | None = None) -> dict[str, str]:
@@ -44,18 +45,59 @@ def voila_env(environ: dict[str, str] | None = None) -> dict[str, str]:
     return {**environ, "JUPYTER_PATH": os.pathsep.join(paths), "PYTHONUNBUFFERED": "1"}
 
 
+def voila_argv(args: argparse.Namespace) -> list[str]:
+    """Voilà's own command line for the options given to this module."""
+    argv = [f"--Voila.ip={args.host}", f"--port={args.port}",
+            f"--Voila.config_file_paths={CONFIG}"]
+    if not args.open_browser:
+        argv.append("--no-browser")
+    if args.max_pages is not None:
+        argv.append(f"--KitKernelManager.max_kernels={args.max_pages}")
+    if args.idle_minutes is not None:
+        argv.append(f"--MappingKernelManager.cull_idle_timeout={round(args.idle_minutes * 60)}")
+    if args.kernels == "fresh":
+        argv.append("--KitVoila.fork_kernels=False")
+    if args.cull_interval is not None:
+        argv.append(f"--MappingKernelManager.cull_interval={args.cull_interval}")
+    return [*argv, *args.voila_option, str(args.root)]
+
+
+def parser() -> argparse.ArgumentParser:
+    parse = argparse.ArgumentParser(prog="python -m casestudy.serve",
+                                    description=__doc__.split("\n\n")[0])
+    parse.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default 127.0.0.1: this laptop only)")
+    parse.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default 8866)")
+    parse.add_argument("--no-browser", dest="open_browser", action="store_false",
+                       help="do not open a browser")
+    parse.add_argument("--max-pages", type=int, default=None,
+                       help="most dashboard pages open at once, each a kernel (default: "
+                            "half this machine's memory at 150 MiB a page, 4 to 60)")
+    parse.add_argument("--idle-minutes", type=float, default=None,
+                       help="end a page's kernel when no browser has been connected to it "
+                            "for this long (default in share/voila/voila.py)")
+    parse.add_argument("--cull-interval", type=int, default=None,
+                       help="seconds between checks for idle kernels (default in voila.py)")
+    parse.add_argument("--kernels", choices=("fork", "fresh"), default="fork",
+                       help="fork: each page's kernel forks from a process that has imported "
+                            "the kit (default; starts in a fraction of a second); fresh: a new "
+                            "Python each time, as Voila does")
+    parse.add_argument("--voila-option", action="append", default=[],
+                       help="any other Voila setting, e.g. --voila-option=--debug")
+    parse.add_argument("root", nargs="?", type=Path, default=NOTEBOOKS,
+                       help="the folder of notebooks to serve (default notebooks/)")
+    return parse
+
+
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m casestudy.serve", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--host", default="127.0.0.1",
-                        help="address to listen on (default 127.0.0.1: this laptop only)")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default 8866)")
-    parser.add_argument("--no-browser", action="store_true", help="do not open a browser")
-    args = parser.parse_args(argv)
-    command = voila_command(args.port, args.host, open_browser=not args.no_browser)
+    args = parser().parse_args(argv)
+    os.environ.update(voila_env())
     shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
     print(f"The workshop's start page: http://{shown}:{args.port}/  (Ctrl+C to stop)", flush=True)
-    os.execvpe(command[0], command, voila_env())
+    from .serving.app import main as run_voila  # Voila is imported only to serve
+
+    run_voila(argv=voila_argv(args))
 
 
-if __name__ == "__main__":  # pragma: no cover - exec replaces the process
+if __name__ == "__main__":  # pragma: no cover - runs the server until stopped
     main()

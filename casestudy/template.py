@@ -139,8 +139,8 @@ def _readme_rows() -> list[tuple[str, ...]]:
          "Service lines, schemes and scheme effects name organisations and schemes by them."),),
         (("4. Every service line's payer must be a commissioner or a council; a scheme effect "
          "must change a provider's service that has a service line."),),
-        ("To start from a whole example system instead of these rows, in a terminal in the "
-         "kit's folder:",),
+        (("To start from a whole example system instead of these rows, in a terminal in the "
+          "kit's folder:"),),
         ("    python -m casestudy template my_system.xlsx --from data/examples/northvale",),
         ("",),
         ("Units",),

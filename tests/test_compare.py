@@ -350,8 +350,8 @@ def test_compare_panel_example_button_and_refresh(bundled_system, tmp_path):
 
 def test_the_panel_sets_its_charts_as_outputs_after_comparing():
     # Set, not captured with display(): the capture hangs Voila at random (see ui/common.py).
-    from casestudy.ui.compare import ComparePanel
     from casestudy.charts.compiled import VEGA
+    from casestudy.ui.compare import ComparePanel
 
     panel = ComparePanel()
     panel.example_button.click()
@@ -375,8 +375,8 @@ def test_a_folder_not_made_yet_is_not_an_error(tmp_path, bundled_system, monkeyp
     said = html.unescape(panel.summary.value)
     assert "could not be used" not in said
     assert "saved yet" in said and str(saves) in said  # and where the files will appear
-    # Another folder that is not there yet: also calm, and says where the tables save.
-    panel.folder.value = str(tmp_path / "usb")
+    # A folder inside it that is not there yet: also calm, and says where the tables save.
+    panel.folder.value = str(saves / "round-2")
     panel.refresh()
     assert panel.refused.value == ""
     assert str(saves) in html.unescape(panel.summary.value)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import casestudy as cs
-from casestudy.priorities import OVERLOAD_ELASTICITY
+from casestudy.engine import OVERLOAD_ELASTICITY
 from casestudy.scenario import PRESET_INFO, Scenario
 from casestudy.schema import TABLES
 

@@ -14,8 +14,7 @@ from tiny import vary
 import casestudy as cs
 from casestudy import Scenario, ScenarioError, run_year
 from casestudy.contracts import ActivityBased, Blended, CapAndCollar, FixedIncome, rule_to_dict
-from casestudy.engine import compute_year, inputs_for
-from casestudy.priorities import OVERLOAD_ELASTICITY
+from casestudy.engine import OVERLOAD_ELASTICITY, compute_year, inputs_for
 
 ORGS = ["ccg_a", "ccg_b", "acute", "comm", "council", "vcs"]
 BASE_UNITS = np.array([10_000, 20_000, 10_000, 100_000, 1_000, 400.0])

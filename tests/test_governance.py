@@ -7,9 +7,9 @@ import dataclasses
 
 import numpy as np
 import pytest
-from tiny import PLAIN, vary
 from pytest import approx
 from systems import EXAMPLE_IDS, EXAMPLE_SYSTEMS
+from tiny import PLAIN, vary
 
 from casestudy import Scenario, ScenarioError, contingency_reserves, load_system, run_year
 from casestudy.governance import (

@@ -251,7 +251,7 @@ def test_handout_table_escapes_names():
 def test_handout_grid_script_cannot_be_closed_by_a_name(hostile, tmp_path):
     from casestudy.handouts import _Writer
 
-    grid = lesson_grids(hostile)["02"][0]
+    grid = lesson_grids(hostile)["no_winners_and_losers"][0]
     _, script = _Writer(out=tmp_path, system=hostile).grid_html(grid, tmp_path / "l", 1)
     inner = script.removeprefix("<script>").removesuffix("</script>\n")
     assert "<" not in inner and ">" not in inner and "</script" not in inner.lower()

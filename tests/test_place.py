@@ -8,9 +8,9 @@ import math
 
 import numpy as np
 import pytest
-from tiny import PLAIN, vary
 from pytest import approx
 from systems import EXAMPLE_IDS, EXAMPLE_SYSTEMS
+from tiny import PLAIN, vary
 
 from casestudy import Scenario, ScenarioError, load_system, run_year
 from casestudy.place import (

@@ -19,9 +19,9 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
-from tiny import TINY_TABLES, vary, write_tables
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tiny import TINY_TABLES, vary, write_tables
 
 import casestudy as cs
 from casestudy.priorities import (

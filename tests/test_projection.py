@@ -7,9 +7,9 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
-from tiny import TINY_TABLES, vary, write_tables
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tiny import TINY_TABLES, vary, write_tables
 
 import casestudy as cs
 from casestudy.projection import PROJECT_COLUMNS, project, scheme_ramp, system_totals
@@ -286,7 +286,7 @@ def test_costs_other_income_pays_for_do_not_move_with_commissioned_activity(tiny
     more = vary(plain, demand_shock=0.1)
     base = cs.run_year(cs.load_system(write_tables(tmp_path / "a", tiny_tables)), plain)
     extra = cs.run_year(cs.load_system(write_tables(tmp_path / "b", tiny_tables)), more)
-    acute = lambda r: r.organisations.loc["acute", "cost_gbp_m"]  # noqa: E731
+    acute = lambda r: r.organisations.loc["acute", "cost_gbp_m"]
     assert acute(extra) - acute(base) == pytest.approx(0.2 * 70 * 0.1)  # 1.4
     # With no other income the whole £80m moves: 0.2 x 80 x 10% = 1.6.
     for row in tiny_tables["organisations"]:

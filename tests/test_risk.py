@@ -7,9 +7,9 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
-from tiny import vary
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tiny import vary
 
 import casestudy as cs
 from casestudy import risk

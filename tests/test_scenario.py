@@ -308,8 +308,8 @@ def test_changes_from_says_what_differs_in_words():
     assert base.changes_from(base) == []
     other = Scenario.preset("payment_by_results", schemes=("frailty", "falls"), years=3)
     assert other.changes_from(base) == [
-        "Payment rule Pure payment by results (a teaching extreme) instead of "
-        "Fixed income (Bradford, to 2019/20)",
+        ("Payment rule Pure payment by results (a teaching extreme) instead of "
+         "Fixed income (Bradford, to 2019/20)"),
         "Shared schemes frailty, falls instead of none",
         "Years 3 instead of 5",
     ]

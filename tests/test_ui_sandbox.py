@@ -25,8 +25,8 @@ from casestudy import (
     system_totals,
 )
 from casestudy.charts import money
-from casestudy.scenario import ALL_RATES
 from casestudy.charts.sandbox import ab_positions_chart, ab_years_chart
+from casestudy.scenario import ALL_RATES
 from casestudy.ui import sandbox
 from casestudy.ui.common import Prediction
 

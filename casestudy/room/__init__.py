@@ -68,12 +68,33 @@ other tables' predictions only after the reveal). Team names are stored as typed
 
 from .db import ENV
 from .errors import AccessRefused, PayloadError, RoomError, Unavailable
-from .kinds import (EventKind, boolean, fields, integer, items, number, one_of, optional,
-                    register_kind, registered_kinds, scenario, slug, text)
-from .state import (Event, MomentState, PhaseState, RoomInfo, RoomState, TeamScenario,
-                    TeamState, TimerState, derive)
-from .store import (Console, Room, Table, close_all, new_room, open_room, reissue_key,
-                    rooms_in)
+from .kinds import (
+                    EventKind,
+                    boolean,
+                    fields,
+                    integer,
+                    items,
+                    number,
+                    one_of,
+                    optional,
+                    register_kind,
+                    registered_kinds,
+                    scenario,
+                    slug,
+                    text,
+)
+from .state import (
+                    Event,
+                    MomentState,
+                    PhaseState,
+                    RoomInfo,
+                    RoomState,
+                    TeamScenario,
+                    TeamState,
+                    TimerState,
+                    derive,
+)
+from .store import Console, Room, Table, close_all, new_room, open_room, reissue_key, rooms_in
 
 __all__ = [
     "ENV", "AccessRefused", "PayloadError", "RoomError", "Unavailable",

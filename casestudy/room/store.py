@@ -31,8 +31,16 @@ from ..scenario import Scenario
 from . import db
 from .errors import AccessRefused, PayloadError, RoomError
 from .kinds import encode, kind, validate
-from .names import (REFUSED_CATEGORIES, digest, new_code, new_key, new_token, normalise_code,
-                    normalise_key, team_name)
+from .names import (
+    REFUSED_CATEGORIES,
+    digest,
+    new_code,
+    new_key,
+    new_token,
+    normalise_code,
+    normalise_key,
+    team_name,
+)
 from .state import Event, RoomInfo, RoomState, derive
 
 log = logging.getLogger("casestudy.room")
@@ -66,7 +74,7 @@ def new_room(db_location: Where = None, *, title: str = "") -> tuple[Room, str]:
         made = db.engine(where.url(code))
         now = time.time()
 
-        def attempt() -> int:
+        def attempt(made=made, code=code, now=now) -> int:  # this try's values, bound
             with db.writing(made) as conn:
                 return conn.execute(sa.insert(db.rooms).values(
                     code=code, title=title, key_sha256=digest(key), created_at_s=now)

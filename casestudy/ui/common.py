@@ -23,7 +23,8 @@ from ..charts import Figure, LiveSpec, use_offline_renderer
 from ..charts.compiled import VEGA, to_vega
 from ..names import MATHJAX_IGNORE, html_label, html_text
 from ..scenario import PRESET_INFO, PRESET_LABELS, PRESETS, Scenario, field_info
-from ..system import System, load_system
+from ..system import System
+from .default import default_system
 from .scenario_io import ScenarioIO
 
 if TYPE_CHECKING:  # pandas imports its Styler (and jinja2) when a table is first drawn
@@ -230,7 +231,7 @@ class Panel:
 
     def __init__(self, system: System | None = None, baseline: Scenario | None = None,
                  **start: Any) -> None:
-        self.system = system if system is not None else load_system()
+        self.system = system if system is not None else default_system()
         self.baseline = baseline if baseline is not None else Scenario.preset("fixed_income")
         first = dataclasses.replace(self.baseline, **start) if start else self.baseline
         # The scenario the controls are laid over: fields the panel does not show come from

@@ -1,5 +1,9 @@
 """The facilitator's comparison of every table's scenario: a folder and/or pasted codes in,
 a table, the refused files with their reasons, and two charts out.
+
+The page is a dashboard anyone in the room can open, so its folder box reads only the
+scenarios folder and folders inside it (``casestudy.folders.inside``): a folder elsewhere is
+refused without being looked at.
 """
 
 from __future__ import annotations
@@ -15,10 +19,12 @@ from IPython.display import Markdown, display
 from ..charts import Figure, LiveSpec, money
 from ..charts.compare import team_order, team_outcomes_figure, team_positions_figure
 from ..compare import TeamComparison, compare_teams, example_codes
+from ..folders import OutsideScenarios, inside
 from ..names import markdown_code
 from ..scenario import Scenario
-from ..system import System, load_system
+from ..system import System
 from .common import PANEL_CSS, chart_outputs
+from .default import default_system
 from .scenario_io import SCENARIOS_ENV, default_scenario_folder
 
 TABLE_CSS = """
@@ -38,10 +44,12 @@ class ComparePanel:
 
     def __init__(self, system: System | None = None, baseline: Scenario | None = None, *,
                  folder: str | os.PathLike | None = None, codes: str = "") -> None:
-        self.system = system if system is not None else load_system()
+        self.system = system if system is not None else default_system()
         self.baseline = baseline if baseline is not None else Scenario()
-        start = default_scenario_folder() if folder is None else folder
-        self.folder = widgets.Text(value=str(start), description="Folder of scenario files",
+        # The folder given here (or the scenarios folder) is the one the box may read, with
+        # the folders inside it.
+        self.root = Path(default_scenario_folder() if folder is None else folder).expanduser()
+        self.folder = widgets.Text(value=str(self.root), description="Folder of scenario files",
                                    style={"description_width": "initial"},
                                    layout=widgets.Layout(width="640px"))
         self.codes = widgets.Textarea(value=codes, placeholder="Paste the codes from the chat "
@@ -69,17 +77,25 @@ class ComparePanel:
         self.refresh()
 
     def refresh(self) -> TeamComparison:
-        folder = self.folder.value.strip()
+        typed = self.folder.value.strip()
+        folder, refused = None, ""
+        if typed:
+            try:
+                folder = inside(self.root, typed, folder=True)
+            except OutsideScenarios as exc:
+                refused = (f'<span class="cs-refused">Not read: {html.escape(str(exc))} '
+                           f"(<code>{html.escape(str(self.root))}</code>)</span>")
         # A folder that does not exist yet is not an error: no table has saved there yet.
         try:
-            missing = bool(folder) and not Path(folder).expanduser().exists()
-        except (OSError, ValueError, RuntimeError):  # a NUL, an unknown ~user: read_folder says
+            missing = folder is not None and not folder.exists()
+        except (OSError, ValueError):  # a name no file system holds: read_folder says why
             missing = False
-        read = folder if folder and not missing else None
+        read = folder if folder is not None and not missing else None
         self.comparison = result = compare_teams(self.system, folder=read,
                                                  codes=self.codes.value, baseline=self.baseline)
-        where = (not_saved_yet_html(Path(folder).expanduser()) if missing else
-                 f"Read from <code>{html.escape(folder)}</code>" if folder else "No folder given")
+        where = (refused or (not_saved_yet_html(folder) if missing else
+                 f"Read from <code>{html.escape(str(folder))}</code>" if folder else
+                 "No folder given"))
         self.summary.value = (f"<p>{html.escape(result.summary())}</p>"
                               f'<p class="cs-help">{where}; pasted codes: '
                               f"{self.codes.value.count('BK')}. Figures are illustrative.</p>")

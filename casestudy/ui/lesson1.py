@@ -33,9 +33,10 @@ from ..priorities import (
 )
 from ..scenario import BRADFORD_ACTIVITY_PRESET as ACTIVITY_RULE
 from ..scenario import Scenario, mid_sentence, preset_phrase
-from ..system import System, load_system
+from ..system import System
 from ..workshop import save_scenario
 from .common import Panel, Prediction, name_checkbox, people_table
+from .default import default_system
 from .scenario_io import default_scenario_folder
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ DEFAULT = Scenario.preset("fixed_income")  # the panels' baseline, as in every l
 
 
 def _system(system: System | None) -> System:
-    return system if system is not None else load_system()
+    return system if system is not None else default_system()
 
 
 def largest_provider(system: System) -> str:

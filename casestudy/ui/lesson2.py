@@ -40,8 +40,9 @@ from ..errors import ScenarioError
 from ..names import markdown_text as md
 from ..scenario import BRADFORD_ACTIVITY_PRESET as ACTIVITY_RULE
 from ..scenario import BRADFORD_PRESETS, PRESETS, Scenario, preset_phrase
-from ..system import System, load_system
+from ..system import System
 from .common import CONTROL_WIDTH, SLIDER_LABEL_WIDTH, FloatSlider, Panel, Prediction
+from .default import default_system
 
 DEFAULT = Scenario.preset("fixed_income")  # the panels' baseline, as in every lesson
 
@@ -55,7 +56,7 @@ def shown_rules(scenario: Scenario) -> tuple[str, ...]:
 
 
 def _system(system: System | None) -> System:
-    return system if system is not None else load_system()
+    return system if system is not None else default_system()
 
 
 def _shift(system: System, share: float = SHIFT_SHARE["default"]) -> tuple[Shift | None, str]:

@@ -36,9 +36,18 @@ from ..governance import (
 )
 from ..names import markdown_list
 from ..scenario import Scenario
-from ..system import System, load_system
-from .common import (CONTROL_WIDTH, SLIDER_LABEL_WIDTH, FloatSlider, Panel, Prediction, Quiz,
-                     era_note, risk_share_note)
+from ..system import System
+from .common import (
+    CONTROL_WIDTH,
+    SLIDER_LABEL_WIDTH,
+    FloatSlider,
+    Panel,
+    Prediction,
+    Quiz,
+    era_note,
+    risk_share_note,
+)
+from .default import default_system
 
 DEFAULT = Scenario.preset("fixed_income")  # the panels' baseline, as in every lesson
 CONFIDENCE = 0.9  # the reserve covers nine years in ten unless the learner says otherwise
@@ -46,7 +55,7 @@ TOLERANCE_GBP_M = 0.005  # half of the last digit shown (£0.01m)
 
 
 def _system(system: System | None) -> System:
-    return system if system is not None else load_system()
+    return system if system is not None else default_system()
 
 
 def panel_draws(system: System, scenario: Scenario, draws: int | None = None) -> ReserveDraws:

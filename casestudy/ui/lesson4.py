@@ -44,9 +44,17 @@ from ..names import markdown_text as md
 from ..projection import project, project_by_preset, system_totals
 from ..scenario import BRADFORD_ACTIVITY_PRESET as ACTIVITY_RULE
 from ..scenario import BRADFORD_PRESETS, PRESET_LABELS, Scenario, preset_phrase
-from ..system import System, load_system
-from .common import (CONTROL_WIDTH, SLIDER_LABEL_WIDTH, FloatSlider, Panel, Prediction, Quiz,
-                     era_note)
+from ..system import System
+from .common import (
+    CONTROL_WIDTH,
+    SLIDER_LABEL_WIDTH,
+    FloatSlider,
+    Panel,
+    Prediction,
+    Quiz,
+    era_note,
+)
+from .default import default_system
 
 DEFAULT = Scenario.preset("fixed_income")  # the panels' baseline, as in every lesson
 # The rules this lesson compares: those of the Bradford years (who carries the volume
@@ -69,7 +77,7 @@ SAME_GBP_M = 0.05  # differences below this (£50k) read as "the same" (shown to
 
 
 def _system(system: System | None) -> System:
-    return system if system is not None else load_system()
+    return system if system is not None else default_system()
 
 
 def _name(system: System, org_id: str | None) -> str:
@@ -531,8 +539,8 @@ def checks(system: System | None = None) -> list[Quiz]:
         Quiz(
             "Which change answers the incentive to do less planned care?",
             ["More one-off support for the trust",
-             "A variable element for elective activity that takes money back below plan "
-             "(aligned payment and incentive from 2023/24)",
+             ("A variable element for elective activity that takes money back below plan "
+              "(aligned payment and incentive from 2023/24)"),
              "Pooling every organisation's variance in a risk share"],
             correct=1,
             explanations=[

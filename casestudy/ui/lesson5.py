@@ -34,10 +34,16 @@ from ..place import (
     vcs_schemes,
     vcs_test,
 )
-from ..scenario import Scenario, field_info
-from ..scenario import BED_WEEK_GBP, DELAYED_DAY_FLOOR_GBP, DELAYED_DAY_HIGH_GBP
-from ..system import System, load_system
+from ..scenario import (
+    BED_WEEK_GBP,
+    DELAYED_DAY_FLOOR_GBP,
+    DELAYED_DAY_HIGH_GBP,
+    Scenario,
+    field_info,
+)
+from ..system import System
 from .common import Panel, Prediction, Quiz, name_checkbox
+from .default import default_system
 
 DEFAULT = Scenario.preset("fixed_income")  # the panels' baseline, as in every lesson
 CUT = -0.1  # the social care change the lesson starts from and its prose uses: a 10% cut
@@ -45,7 +51,7 @@ TOLERANCE_GBP_M = 0.005  # half of the last digit shown (£0.01m)
 
 
 def _system(system: System | None) -> System:
-    return system if system is not None else load_system()
+    return system if system is not None else default_system()
 
 
 def _count(value: float) -> str:

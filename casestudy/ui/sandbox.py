@@ -34,7 +34,7 @@ from ..engine import YearResult, run_year
 from ..errors import ScenarioError
 from ..projection import project, system_totals
 from ..scenario import ALL_RATES, BRADFORD_ACTIVITY_PRESET, Scenario, field_info, preset_phrase
-from ..system import System, load_system
+from ..system import System
 from .common import (
     CONTROL_WIDTH,
     PANEL_CSS,
@@ -46,6 +46,7 @@ from .common import (
     help_line,
     name_checkbox,
 )
+from .default import default_system
 from .scenario_io import ScenarioIO
 
 DEFAULT_A = Scenario.preset("fixed_income")
@@ -266,7 +267,7 @@ class Sandbox:
 
     def __init__(self, system: System | None = None, a: Scenario | None = None,
                  b: Scenario | None = None, folder: str | os.PathLike | None = None) -> None:
-        self.system = system if system is not None else load_system()
+        self.system = system if system is not None else default_system()
         self._paused = True
         self.a = ScenarioSide("A", self.system, a if a is not None else DEFAULT_A, self.update, folder)
         b = b if b is not None else DEFAULT_B
@@ -404,7 +405,7 @@ def _signed(value: float) -> str:
 
 def how_to(system: System | None = None) -> Markdown:
     """What the sandbox starts with, in words computed from the model."""
-    system = system if system is not None else load_system()
+    system = system if system is not None else default_system()
     a = run_year(system, DEFAULT_A).system.loc["nhs"]
     b = run_year(system, DEFAULT_B).system.loc["nhs"]
     return Markdown(
@@ -418,7 +419,7 @@ def how_to(system: System | None = None) -> Markdown:
 
 def checks(system: System | None = None) -> list[Quiz]:
     """Two predictions that the sandbox answers: set them up under A and B to see."""
-    system = system if system is not None else load_system()
+    system = system if system is not None else default_system()
 
     def rule_reveal() -> tuple[int, str]:
         a = dataclasses.replace(DEFAULT_B, payment="fixed_income")

@@ -1,6 +1,6 @@
 """The start page: the system at a glance and the lessons to come.
 
->>> "organisations" in system_at_a_glance(load_system()).data
+>>> "organisations" in system_at_a_glance(default_system()).data
 True
 """
 
@@ -8,47 +8,29 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import pandas as pd
 from IPython.display import Markdown
 
 from ..charts import KIND_LABELS, income_cost_chart, money
 from ..engine import run_year
+from ..lessons import LESSONS
 from ..names import markdown_text
 from ..scenario import Scenario
-from ..system import System, load_system
+from ..system import System
 from .common import people_table
+from .default import default_system
 
 if TYPE_CHECKING:
     from pandas.io.formats.style import Styler
 
-# (notebook, title, minutes, what the learner does)
-LESSONS = (
-    ("01_system_fundamentals.ipynb", "Get the system fundamentals right", 20,
-     "Choose a few shared priorities within the partners' leadership capacity."),
-    ("02_no_winners_and_losers.ipynb", "Contract as a group: no winners and losers", 25,
-     "Move care out of hospital and see who gains and who loses under each payment rule."),
-    ("03_shared_governance.ipynb", "Shared governance, shared data", 20,
-     "Build the shared financial picture; pool risk; tie incentives to the system."),
-    ("04_fixed_income.ipynb", "Fixed-income contracts: benefits and limits", 25,
-     "See what a fixed-income contract changes, and the underlying deficit it leaves."),
-    ("05_beyond_the_nhs.ipynb", "Beyond the NHS: council and voluntary sector", 20,
-     "Follow a social care budget change into hospital demand and delayed discharges."),
-    ("06_sandbox.ipynb", "Sandbox", 15,
-     "Every knob, two scenarios side by side; save and load your scenarios."),
-    ("07_then_and_now.ipynb", "Then and now: Bradford's lessons under today's rules", 15,
-     ("From CCGs and the tariff to ICBs and the NHS Payment Scheme; the same system under "
-      "every payment rule, year by year: who wins, who loses.")),
-)
-
 
 def baseline_year(system: System | None = None):
-    system = system if system is not None else load_system()
+    system = system if system is not None else default_system()
     return run_year(system, Scenario.preset("fixed_income"))
 
 
 def system_at_a_glance(system: System | None = None) -> Markdown:
     """A paragraph about the loaded system, every figure computed from its data."""
-    system = system if system is not None else load_system()
+    system = system if system is not None else default_system()
     orgs = system.organisations
     year = baseline_year(system)
     nhs = year.system.loc["nhs"]
@@ -91,9 +73,10 @@ def system_chart(system: System | None = None):
 
 
 def lessons() -> Markdown:
-    rows = "\n".join(f"| {i} | [{title}]({nb}) | {minutes} min | {what} |"
-                     for i, (nb, title, minutes, what) in enumerate(LESSONS, start=1))
-    total = sum(minutes for *_, minutes, _ in LESSONS)
+    """The table of lessons, from the registry (``casestudy.lessons``)."""
+    rows = "\n".join(f"| {lesson.number} | [{lesson.title}]({lesson.notebook}) | "
+                     f"{lesson.minutes} min | {lesson.what} |" for lesson in LESSONS)
+    total = sum(lesson.minutes for lesson in LESSONS)
     return Markdown("| | Lesson | Time | What you do |\n|---|---|---|---|\n" + rows
                     + f"\n\nAll {len(LESSONS)} notebooks (the case study's five lessons, the "
                       "sandbox, and then and now) take about "

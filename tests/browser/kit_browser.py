@@ -21,8 +21,9 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from html import unescape as html_unescape
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from casestudy import serve  # the command `make workshop` runs
 
@@ -128,13 +129,15 @@ def _wait_until_up(process: subprocess.Popen, url: str, log_path: Path) -> None:
                        + log_path.read_text(errors="replace")[-3000:])
 
 
-def start_voila(root: Path = NOTEBOOKS, env: dict[str, str] | None = None) -> Server:
-    """Voila on every notebook under ``root``; ``env`` adds to the environment (e.g.
-    ``CASESTUDY_SYSTEM``, which its kernels inherit)."""
+def start_voila(root: Path = NOTEBOOKS, env: dict[str, str] | None = None,
+                options: tuple[str, ...] = ()) -> Server:
+    """The workshop's server (``make workshop``'s command) on every notebook under ``root``,
+    with more of its ``options``; ``env`` adds to the environment (e.g. ``CASESTUDY_SYSTEM``,
+    which its kernels inherit)."""
     port = free_port()
     log_path = Path(tempfile.mkstemp(prefix="voila-", suffix=".log")[1])
     with log_path.open("w") as log:
-        process = _popen(serve.voila_command(port, root=root), cwd=ROOT,
+        process = _popen(serve.voila_command(port, root=root, options=options), cwd=ROOT,
                          env=serve.voila_env({**os.environ, **(env or {})}), log=log)
     server = Server(process, f"http://127.0.0.1:{port}/", log_path)
     try:
@@ -162,6 +165,9 @@ def start_lab() -> Server:
     workdir = Path(tempfile.mkdtemp(prefix="kit-lab-"))
     shutil.copytree(NOTEBOOKS, workdir / "notebooks",
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    # The data notes, which the lessons link as ../data/README.md (as in a checkout).
+    (workdir / "data").mkdir()
+    shutil.copy(ROOT / "data" / "README.md", workdir / "data" / "README.md")
     for name, values in LAB_SETTINGS.items():
         path = workdir / "settings" / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -679,3 +685,93 @@ def reveal_checks(page, timeout_ms: int = 30_000) -> int:
             "(n) => document.querySelectorAll('.cs-check .cs-feedback-right, "
             ".cs-check .cs-feedback-wrong').length >= n", arg=len(checks), timeout=timeout_ms)
     return len(checks)
+
+
+# --------------------------------------------------------------------------- links
+
+
+def links_on(page) -> list[str]:
+    """Every link on the page, as the browser resolves it (absolute)."""
+    return page.eval_on_selector_all("a[href]", "els => els.map(a => a.href)")
+
+
+def _ids_in(text: str) -> set[str]:
+    return set(re.findall(r'\s(?:id|name)="([^"]+)"', text))
+
+
+class LinkChecker:
+    """Follows links as a learner would, on one server, and says which are broken: an HTTP
+    status of 400 or more, or a fragment (``#term``) that names no element of the page it
+    leads to. Links to other hosts are not followed (a room may be offline). A link to a
+    notebook is checked against the notebooks served, not fetched (fetching it would start a
+    kernel); a link into a notebook's section is reported, as it cannot be checked so."""
+
+    def __init__(self, request, server_url: str, root: Path = NOTEBOOKS) -> None:
+        self.request, self.server, self.root = request, server_url, root
+        self.pages: dict[str, tuple[int, str]] = {}
+
+    def fetch(self, url: str) -> tuple[int, str]:
+        if url not in self.pages:
+            response = self.request.get(url)
+            self.pages[url] = (response.status, response.text() if response.ok else "")
+        return self.pages[url]
+
+    def broken(self, url: str, here: str = "", here_ids: set[str] | None = None) -> str | None:
+        """Why ``url`` (found on the page at ``here``, whose ids are ``here_ids``) is broken,
+        or None when it works or is not ours to follow."""
+        if _external(url) or not url.startswith(("http://", "https://")):
+            return None
+        target, _, fragment = url.partition("#")
+        if target == here.partition("#")[0] and here_ids is not None:
+            return None if not fragment or fragment in here_ids else f"no #{fragment} on the page"
+        path = urlsplit(target).path
+        if "/voila/render/" in path and path.endswith(".ipynb"):
+            relative = path.split("/voila/render/", 1)[1]
+            if not (self.root / relative).is_file():
+                return f"no notebook {relative}"
+            return f"a link into a notebook's section (#{fragment}) is not checked" if fragment else None
+        status, text = self.fetch(target)
+        if status >= 400:
+            return f"HTTP {status}"
+        if fragment and fragment not in _ids_in(text):
+            return f"no #{fragment} on {path}"
+        return None
+
+    def on_page(self, page) -> dict[str, str]:
+        """The broken links of a page open in the browser: {url: why}."""
+        here = page.url
+        ids = set(page.eval_on_selector_all("[id], a[name]",
+                                           "els => els.map(e => e.id || e.getAttribute('name'))"))
+        found = {}
+        for url in dict.fromkeys(links_on(page)):
+            why = self.broken(url, here, ids)
+            if why:
+                found[url] = why
+        return found
+
+    def crawl(self, start: list[str]) -> tuple[dict[str, str], list[str]]:
+        """Fetch ``start`` and every page of this server they link that is not a notebook,
+        and check every link on each; the broken links {url (on page): why}, and the pages
+        read."""
+        seen: list[str] = []
+        queue = list(start)
+        broken: dict[str, str] = {}
+        while queue:
+            url = queue.pop(0).partition("#")[0]
+            if url in seen:
+                continue
+            seen.append(url)
+            status, text = self.fetch(url)
+            if status >= 400:
+                broken[url] = f"HTTP {status}"
+                continue
+            ids = _ids_in(text)
+            for href in re.findall(r'<a\s[^>]*href="([^"]+)"', text):
+                link = urljoin(url, html_unescape(href))
+                why = self.broken(link, url, ids)
+                if why:
+                    broken[f"{link} (on {urlsplit(url).path})"] = why
+                elif (not _external(link) and urlsplit(link).path.endswith(".md")
+                      and link.partition("#")[0] not in seen):
+                    queue.append(link)
+        return broken, seen

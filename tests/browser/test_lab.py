@@ -63,6 +63,35 @@ def run_all(page, stalled_png) -> None:
             print(f"Run All ran no cell in 90 s ({progress}); asking again")
 
 
+def follow_link(page, target: str) -> dict:
+    """Click the notebook's first link to ``target`` (one with a #fragment if there is one)
+    and say what Lab opened: the document's path and, for a fragment, where its heading sits
+    (pixels from the top of the document's view), then go back to the notebook's tab."""
+    notebook = page.evaluate("() => window.jupyterapp.shell.currentWidget.id")
+    links = page.locator(f".jp-RenderedMarkdown a[href*='{target}']")
+    with_fragment = page.locator(f".jp-RenderedMarkdown a[href*='{target}'][href*='#']")
+    link = (with_fragment if with_fragment.count() else links).first
+    href = link.get_attribute("href")
+    fragment = href.split("#", 1)[1] if "#" in href else ""
+    link.scroll_into_view_if_needed()
+    link.click()
+    page.wait_for_function("(id) => window.jupyterapp.shell.currentWidget.id !== id", arg=notebook)
+    page.wait_for_timeout(1500)  # the viewer renders, then scrolls to the fragment
+    opened = page.evaluate("""(fragment) => {
+        const w = window.jupyterapp.shell.currentWidget;
+        const view = w.node.querySelector('.jp-RenderedMarkdown, .jp-RenderedHTMLCommon');
+        // Lab marks a heading with data-jupyter-id (its text, spaces to hyphens).
+        const entry = fragment && view && view.querySelector(
+            '[id="' + fragment + '"], [data-jupyter-id="' + fragment + '"]');
+        const box = view && view.closest('.jp-MarkdownViewer, .jp-DocumentWidget-content') || w.node;
+        return {path: w.context ? w.context.path : null, fragment,
+                entry_top: entry ? entry.getBoundingClientRect().top - box.getBoundingClientRect().top
+                                 : (fragment ? -1 : null)};
+    }""", fragment)
+    page.evaluate("(id) => window.jupyterapp.shell.activateById(id)", notebook)
+    return opened
+
+
 @pytest.mark.parametrize("notebook", PAGES, ids=[p.name for p in PAGES])
 def test_lab_run_all(notebook, lab, browser, screenshots):
     relative = notebook.relative_to(kb.NOTEBOOKS).as_posix()
@@ -94,6 +123,14 @@ def test_lab_run_all(notebook, lab, browser, screenshots):
             assert all(m["value_after"] != m["value_before"] for m in moves), moves
             assert moves[-1]["redrawn"] >= 1, f"no chart redrawn after the sliders moved: {moves}"
             assert moves[-1]["drawings"] <= moves[-1]["charts"], f"a chart drawn twice: {moves[-1]}"
+
+        # The glossary (at the entry linked) and the data notes open in Lab, as documents.
+        for kind in ("glossary.md", "data/README.md"):
+            opened = follow_link(page, kind)
+            assert opened["path"] == ("notebooks/glossary.md" if kind == "glossary.md"
+                                      else "data/README.md"), opened
+            assert opened["entry_top"] is None or 0 <= opened["entry_top"] < 200, (
+                f"the {kind} did not open at #{opened['fragment']}: {opened}")
     finally:
         page.context.close()
     assert kb.problems(log) == []

@@ -1,7 +1,8 @@
 """Every notebook as a Voila dashboard (what ``make workshop`` serves), in a real Chromium at
 1366x768 with no internet: the start page lists every notebook by its title; each page
 shows no code and no error, cuts no words off, draws every chart, and redraws a panel's
-charts (each once) when a slider moves under the keyboard. Screenshots go to
+charts (each once) when a slider moves under the keyboard, and every link on it works (no
+HTTP error, no missing #anchor). Screenshots go to
 ``screenshots/`` for a person to look at.
 
 The notebooks are found by glob, so a new lesson is covered without editing this file.
@@ -15,14 +16,20 @@ import re
 import kit_browser as kb
 import pytest
 
+from casestudy.lessons import by_notebook
+
 pytestmark = pytest.mark.browser
 
 NOTEBOOKS = kb.notebooks()
 LESSON = re.compile(r"^\d\d_")
 
 
-def heading(path) -> str:
-    """The notebook's first Markdown heading: what a facilitator should see it listed as."""
+def title(path) -> str:
+    """What a facilitator should see a notebook listed as: a lesson's number and name from
+    the registry (casestudy.lessons), any other notebook's first Markdown heading."""
+    lesson = by_notebook(path.name) if path.parent == kb.NOTEBOOKS else None
+    if lesson is not None:
+        return lesson.label
     for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
         if cell["cell_type"] == "markdown":
             text = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
@@ -48,7 +55,7 @@ def test_start_page_lists_every_notebook_by_title(voila, browser, screenshots):
         for path in NOTEBOOKS:
             relative = path.relative_to(kb.NOTEBOOKS).as_posix()
             assert relative in listed, f"{relative} is not on the start page: {sorted(listed)}"
-            assert heading(path) in listed[relative], (relative, listed[relative])
+            assert title(path) in listed[relative], (relative, listed[relative])
         # In the order of a session: the start page, the lessons, the sandbox, then the
         # facilitator's pages.
         assert list(listed) == [p.relative_to(kb.NOTEBOOKS).as_posix() for p in NOTEBOOKS]
@@ -81,6 +88,9 @@ def test_dashboard(notebook, voila, browser, screenshots):
         undrawn = [c for c in charts if not c["drawn"]]
         assert not undrawn, f"charts not drawn: {undrawn}"
         assert charts or not LESSON.match(notebook.name), "a lesson with no chart"
+
+        # Every link opens: the glossary at its entry, the data notes, the next lesson.
+        assert kb.LinkChecker(page.context.request, voila.url).on_page(page) == {}, "broken links"
 
         # Moving a slider with the keyboard redraws the charts beside it (in every panel).
         groups = kb.slider_groups(page)

@@ -99,8 +99,8 @@ def test_which_room_when_there_are_none_or_several(capsys, tmp_path):
     assert re.search(rf"2 rooms in {rooms}, newest first: {second.code} \(.*\), {first.code} "
                      r"\(.*, Monday\); choose one with --room CODE", err)
     status, _, err = run(capsys, "status", "--db", rooms, "--room", "ZZZZZZ")
-    assert (status, err.strip()) == (1, "error: room code: there is no room ZZZZZZ here; check "
-                                        "the code on the facilitator's screen")
+    assert (status, err.strip()) == (1, ("error: room code: there is no room ZZZZZZ here; "
+                                         "check the code on the facilitator's screen"))
     assert run(capsys, "status", "--db", rooms, "--room", first.code)[0] == 0
 
 

@@ -198,7 +198,7 @@ def test_a_join_retried_with_its_key_is_the_same_table_with_a_fresh_token(made):
 
 
 def test_a_wrong_key_changes_nothing_and_says_so(made, caplog):
-    room, key, console, one, _ = made
+    room, key, console, _one, _ = made
     console.open_moment(*MOMENT)
     before = _count(room)
     wrong = "0000-0000-0000-0000" if key != "0000-0000-0000-0000" else "1111-1111-1111-1111"
@@ -355,7 +355,7 @@ def test_a_bad_payload_is_refused_logged_and_never_stored(made, caplog):
 
 
 def test_a_write_retried_with_its_key_is_stored_once(made):
-    room, _, console, one, two = made
+    room, _, _console, one, two = made
     first = one.record("test_offer", {"to": "bthft", "value": 400}, key="offer-1")
     again = one.record("test_offer", {"to": "bthft", "value": 400}, key="offer-1")
     assert again == first
@@ -390,7 +390,7 @@ def test_a_poll_returns_the_events_after_an_id_in_order(made):
 
 
 def test_a_restart_mid_session_keeps_everything_and_carries_on(db, made):
-    room, key, console, one, two = made
+    room, key, console, one, _two = made
     console.open_moment(*MOMENT)
     one.predict(MOMENT[0], 1)
     one.save_scenario(Scenario.preset("blended"), round=1)
@@ -411,7 +411,7 @@ def test_a_restart_mid_session_keeps_everything_and_carries_on(db, made):
 
 
 def test_export_has_every_event_with_names_and_defuses_formulas(made):
-    room, _, console, one, _ = made
+    room, _, console, _one, _ = made
     formula = room.join("=HYPERLINK(\"http://x\")")
     console.open_moment(*MOMENT)
     formula.predict(MOMENT[0], 0)

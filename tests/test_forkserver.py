@@ -1,0 +1,107 @@
+"""The workshop server's kernels, forked from a process that has imported the kit
+(``casestudy.serving.forkserver``): a forked kernel is a working IPython kernel with the
+request's environment and folder, its imports and the lessons' system already there, the
+widgets' comm target registered, and it ends when told to. (The browser tests use forked
+kernels for every dashboard.) About 10 s: one fork server, two kernels."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from jupyter_client import BlockingKernelClient
+from jupyter_client.connect import write_connection_file
+
+from casestudy.serving.forkserver import ForkedProcess, ForkServer, _kernel_argv
+
+
+def _run_async(coroutine):
+    """Run a coroutine on a loop of its own (another test may have left one running here)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+@pytest.fixture(scope="module")
+def fork_server():
+    server = ForkServer()
+    yield server
+    server.stop()
+
+
+def _kernel(server, tmp_path, env_extra=None):
+    connection, _ = write_connection_file(str(tmp_path / "kernel.json"))
+    env = {**os.environ, **(env_extra or {})}
+    pid = _run_async(server.fork(["-f", connection], env, str(tmp_path)))
+    client = BlockingKernelClient(connection_file=connection)
+    client.load_connection_file()
+    client.start_channels()
+    client.wait_for_ready(timeout=60)
+    return pid, client
+
+
+def _run(client, code: str) -> str:
+    out = []
+    reply = client.execute_interactive(code, timeout=60,
+                                       output_hook=lambda m: out.append(m["content"].get("text", "")))
+    assert reply["content"]["status"] == "ok", reply["content"]
+    return "".join(out).strip()
+
+
+def test_a_forked_kernel_runs_with_the_requests_env_and_folder_and_the_imports_done(
+        fork_server, tmp_path):
+    started = time.monotonic()
+    pid, client = _kernel(fork_server, tmp_path, {"QUERY_STRING": "table=3"})
+    try:
+        assert time.monotonic() - started < 30
+        said = _run(client, "import os, sys\n"
+                            "print(os.getcwd(), os.environ['QUERY_STRING'], os.getppid(),\n"
+                            "      'casestudy.ui.lesson2' in sys.modules,\n"
+                            "      os.environ['OPENBLAS_NUM_THREADS'])")
+        cwd, query, parent, imported, threads = said.split()
+        assert (cwd, query, int(parent), imported, threads) == (
+            str(tmp_path), "table=3", fork_server.process.pid, "True", "1")
+        # The lessons' system came with the fork: read before, not again.
+        assert _run(client, "from casestudy.ui import default\nprint(len(default._read))") == "1"
+        # ipywidgets' comm target, which a dashboard's page opens to fetch every widget.
+        assert _run(client, "print('jupyter.widget.control' in "
+                            "get_ipython().kernel.comm_manager.targets)") == "True"
+        assert _run(client, "import casestudy as cs\nprint(len(cs.load_system().organisations))")
+    finally:
+        client.stop_channels()
+    process = ForkedProcess(pid)
+    assert process.poll() is None
+    process.terminate()
+    process.wait(timeout=30)
+    assert process.poll() == 0
+
+
+def test_a_forked_kernel_ends_with_a_kill(fork_server, tmp_path):
+    pid, client = _kernel(fork_server, tmp_path)
+    client.stop_channels()
+    process = ForkedProcess(pid)
+    process.kill()
+    assert process.wait(timeout=10) == 0
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+def test_only_this_pythons_ipykernel_is_forked():
+    assert _kernel_argv([sys.executable, "-m", "ipykernel_launcher", "-f", "k.json"]) == ["-f", "k.json"]
+    assert _kernel_argv(["/usr/bin/env", "-m", "ipykernel_launcher", "-f", "k.json"]) is None
+    assert _kernel_argv(["python", "-m", "ipykernel_launcher"]) is None  # not a path: not ours
+    assert _kernel_argv([sys.executable, "-m", "other_kernel", "-f", "k.json"]) is None
+    assert _kernel_argv(["R", "--slave"]) is None
+
+
+def test_a_stopped_fork_server_refuses_at_once(tmp_path):
+    server = ForkServer(folder=str(tmp_path / "forks"))
+    server.stop()
+    assert not server.alive()
+    with pytest.raises((FileNotFoundError, ConnectionRefusedError)):
+        _run_async(server.fork(["-f", "x.json"], dict(os.environ), None))
+    assert signal.SIGTERM  # (the provisioner then starts a fresh kernel instead)
