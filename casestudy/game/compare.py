@@ -199,11 +199,11 @@ def compare(system: System | str | None = None, *, seeds: int = 200,
 
 def compare_text(comparison: Comparison) -> str:
     """The comparison as a plain-text report (£m, the NHS system over the game's years)."""
-    lines = [f"Cooperative against selfish rooms, {comparison.seeds} games each (the same "
-             f"demand, seed by seed), {comparison.years[0]} to {comparison.years[-1]}.",
-             "NHS system's position summed over the years, £m: mean, median, 10th-90th "
-             "percentile; the place's mean; share of years the NHS system met its control "
-             "total.", ""]
+    lines = [(f"Cooperative against selfish rooms, {comparison.seeds} games each (the same "
+              f"demand, seed by seed), {comparison.years[0]} to {comparison.years[-1]}."),
+             ("NHS system's position summed over the years, £m: mean, median, 10th-90th "
+              "percentile; the place's mean; share of years the NHS system met its control "
+              "total."), ""]
     for outcome in comparison.variants:
         lines.append(f"{outcome.variant.label}")
         for room in outcome.rooms:

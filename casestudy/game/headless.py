@@ -12,8 +12,18 @@ import numpy as np
 
 from ..system import System
 from . import bots
-from .model import (CARDS, FIRST_YEAR, ROUNDS, Decisions, GameSetup, RoundResult, RoundState,
-                    first_round, play_round, year_noise)
+from .model import (
+    CARDS,
+    FIRST_YEAR,
+    ROUNDS,
+    Decisions,
+    GameSetup,
+    RoundResult,
+    RoundState,
+    first_round,
+    play_round,
+    year_noise,
+)
 from .play import Game, Seat, act, new_game
 
 MAX_TABLES = 20

@@ -270,7 +270,7 @@ class Decisions(Mapping):
     ones are at their defaults. ``with_`` gives a copy with some changed (a value of
     ``None`` removes a decision: back to its default)."""
 
-    __slots__ = ("_items", "_map", "_hash")
+    __slots__ = ("_hash", "_items", "_map")
 
     def __init__(self, items: Mapping[Key, Any] | Iterable[tuple[Key, Any]] = ()) -> None:
         pairs = items.items() if isinstance(items, Mapping) else items
@@ -634,7 +634,6 @@ def encode(setup: GameSetup, resolved: Sequence[Resolved], runs_before: Mapping[
     rules = _rules(setup)
     b = len(resolved)
     lines = len(setup.system.arrays.line_service)
-    n = len(setup.org_ids)
     line_rule = np.full((b, lines), -1, dtype=np.intp)
     scale = np.ones((b, lines))
     for row, r in enumerate(resolved):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,10 +19,33 @@ from ..room.state import TimerState
 from ..room.store import Console, Room, Table
 from ..system import System, load_system
 from . import bots as bot_policies
-from .model import (CARDS, FIRST_YEAR, ROUNDS, Decisions, GameSetup, Key, Played, RoundResult,
-                    RoundState, default_value, first_round, play_round, year_noise)
-from .record import (BUNDLED, DECISION_EVENTS, GAME_KINDS, MAX_DEFAULTS_PER_EVENT, PHASES,
-                     Decided, GameRecord, derive_record, digest_of, payload_of, setup_of)
+from .model import (
+    CARDS,
+    FIRST_YEAR,
+    ROUNDS,
+    Decisions,
+    GameSetup,
+    Key,
+    Played,
+    RoundResult,
+    RoundState,
+    default_value,
+    first_round,
+    play_round,
+    year_noise,
+)
+from .record import (
+    BUNDLED,
+    GAME_KINDS,
+    MAX_DEFAULTS_PER_EVENT,
+    PHASES,
+    Decided,
+    GameRecord,
+    derive_record,
+    digest_of,
+    payload_of,
+    setup_of,
+)
 
 Where = str | os.PathLike | None
 

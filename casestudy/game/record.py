@@ -37,13 +37,33 @@ from typing import Any
 
 from ..errors import DataError
 from ..room.errors import RoomError
-from ..room.kinds import (boolean, fields, integer, items, number, one_of, optional,
-                          register_kind, slug, text)
+from ..room.kinds import (
+    boolean,
+    fields,
+    integer,
+    items,
+    number,
+    one_of,
+    optional,
+    register_kind,
+    slug,
+    text,
+)
 from ..room.state import Event
 from ..scenario import PRESETS
 from ..system import System, load_system
-from .model import (CARDS, FIXED_SHARE_RANGE, FIXED_VALUE, MAX_ROUNDS, NATIONAL_RULES,
-                    Decisions, GameSetup, Key, Terms, setup_game)
+from .model import (
+    CARDS,
+    FIXED_SHARE_RANGE,
+    FIXED_VALUE,
+    MAX_ROUNDS,
+    NATIONAL_RULES,
+    Decisions,
+    GameSetup,
+    Key,
+    Terms,
+    setup_game,
+)
 
 PHASES = ("plan", "lock", "reveal", "debrief")
 DECISION_EVENTS = {  # event kind -> decision kind
@@ -303,7 +323,7 @@ class GameRecord:
                     f"{kind}.role: this table has no role yet; take one first")
         if "how" in payload and by == "table":
             return f"{kind}.how: only the console marks a decision as a bot's or a default"
-        key, value, problem = decision_of(kind, payload, setup)
+        key, _, problem = decision_of(kind, payload, setup)
         if problem:
             return problem
         owner = setup.owner(key)
