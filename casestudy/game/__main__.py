@@ -129,7 +129,8 @@ def _bots(args: argparse.Namespace) -> int:
         system = data["system"]
         met = "met" if system["met_control_total"] else "missed"
         print(f"Round {data['round']} ({data['year']}): NHS system "
-              f"{system['position_gbp_m']:+.1f} against its control total "
+              f"{system['position_gbp_m']:+.1f} ({system['position_before_funds_gbp_m']:+.1f} "
+              f"before incentive funds) against its control total "
               f"{system['control_total_gbp_m']:+.1f} ({met}); underlying "
               f"{system['underlying_position_gbp_m']:+.1f}; the place "
               f"{system['place_position_gbp_m']:+.1f} (£m)")

@@ -691,6 +691,7 @@ class OrgResult:
     position_gbp_m: float  # reported: after the risk share and incentive funds
     underlying_position_gbp_m: float  # without one-offs (support, one-off savings, funds)
     control_total_gbp_m: float
+    position_before_funds_gbp_m: float  # what met_control_total is judged on
     met_control_total: bool  # before incentive funds, as the engine counts it
     fund_available_gbp_m: float
     fund_won_gbp_m: float
@@ -711,6 +712,7 @@ class SystemResult:
     position_gbp_m: float
     underlying_position_gbp_m: float
     control_total_gbp_m: float
+    position_before_funds_gbp_m: float  # what met_control_total is judged on
     met_control_total: bool
     funds_won_gbp_m: float
     funds_lost_gbp_m: float
@@ -863,6 +865,7 @@ def _result(setup: GameSetup, r: int, inputs: YearInputs, scenario: Scenario, mo
             position_gbp_m=float(position[0, i]),
             underlying_position_gbp_m=float(np.broadcast_to(underlying, position.shape)[0, i]),
             control_total_gbp_m=float(inputs.control_total[i]),
+            position_before_funds_gbp_m=float(position[0, i] - money.incentive[0, i]),
             met_control_total=bool(met[0, i]),
             fund_available_gbp_m=float(fund[i]), fund_won_gbp_m=float(money.incentive[0, i]),
             fund_lost_gbp_m=float(fund[i] - money.incentive[0, i]),
@@ -876,6 +879,7 @@ def _result(setup: GameSetup, r: int, inputs: YearInputs, scenario: Scenario, mo
         position_gbp_m=float(position[0, nhs].sum()),
         underlying_position_gbp_m=float(under[0, nhs].sum()),
         control_total_gbp_m=float(inputs.control_total[nhs].sum()),
+        position_before_funds_gbp_m=float((position[0] - money.incentive[0])[nhs].sum()),
         met_control_total=bool(money.system_met[0]),
         funds_won_gbp_m=float(money.incentive[0].sum()),
         funds_lost_gbp_m=float((fund - money.incentive[0]).sum()),

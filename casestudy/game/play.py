@@ -206,6 +206,14 @@ class GameState:
         }
 
 
+def _planning_round(state: GameState) -> int:
+    """The round decisions are for now, or a refusal that says why there is none."""
+    if state.round < 1:
+        raise RoomError("round: decisions are made in the plan phase of a round; the game has "
+                        "not begun (the facilitator opens round 1's plan phase)")
+    return state.round
+
+
 def _shown(value: Any) -> Any:
     return value.to_dict() if hasattr(value, "to_dict") else value
 
@@ -338,7 +346,7 @@ class Game:
         return game_csv(self)
 
     def debrief_html(self) -> str:
-        """The one-page HTML debrief (rounds side by side, one table per lesson)."""
+        """The one-page HTML debrief (rounds side by side, one chart per lesson)."""
         from .debrief import debrief_html
         return debrief_html(self)
 
@@ -376,20 +384,22 @@ class Seat:
     def decide(self, key: Key, value: Any, *, key_: str | None = None) -> Any:
         """Record one of this table's decisions (``("fund", "frailty"), True``...)."""
         state = self.game.state()
-        kind, payload = payload_of(self.game.setup, state.round, self._role(), key, value)
+        kind, payload = payload_of(self.game.setup, _planning_round(state), self._role(), key,
+                                   value)
         return self.table.record(kind, payload, key=key_)
 
     def offer(self, contract: str, rule: str, share: float | None = None, **kw: Any) -> Any:
         """Offer a contract's terms: a preset name, ``"fixed_value"`` with a ``share`` of
         planned income, or ``"none"`` to withdraw."""
-        payload = {"round": self.game.state().round, "role": self._role(), "contract": contract,
+        payload = {"round": _planning_round(self.game.state()), "role": self._role(),
+                   "contract": contract,
                    "rule": rule, **({} if share is None else {"share": share})}
         return self.table.record("game_offer", payload, key=kw.get("key"))
 
     def answer(self, contract: str, accept: bool, **kw: Any) -> Any:
         """Accept or reject the offer standing on a contract now."""
         state = self.game.state()
-        rr = state.record.rounds.get(state.round)
+        rr = state.record.rounds.get(_planning_round(state))
         offer = rr.offers.get(contract) if rr else None
         payload = {"round": state.round, "role": self._role(), "contract": contract,
                    "offer": offer.event_id if offer is not None else 0, "accept": accept}
@@ -460,8 +470,10 @@ class GameConsole:
                 kind, target = key
                 if kind == "offer" and target in offers:
                     continue
-                if kind == "accept" and (target in answers or target not in offers):
-                    continue
+                if kind == "accept" and (target not in offers or offers[target].value is None
+                                         or (target in answers and rr.answered_offer.get(target)
+                                             == offers[target].event_id)):
+                    continue  # no offer standing, or the one standing is answered
                 if kind not in ("offer", "accept") and key in decided:
                     continue
                 left.append({"role": role.role_id, "decision": kind, "target": target})
@@ -482,13 +494,13 @@ class GameConsole:
                    key_: str | None = None) -> Any:
         """Record a decision for a role (a house bot's, or the facilitator's)."""
         state = self.game.state()
-        kind, payload = payload_of(self.game.setup, state.round, role, key, value)
+        kind, payload = payload_of(self.game.setup, _planning_round(state), role, key, value)
         return self.console.record(kind, {**payload, "how": how}, key=key_)
 
     def answer_for(self, role: str, contract: str, accept: bool, *, how: str = "bot",
                    key_: str | None = None) -> Any:
         state = self.game.state()
-        rr = state.record.rounds.get(state.round)
+        rr = state.record.rounds.get(_planning_round(state))
         offer = rr.offers.get(contract) if rr else None
         payload = {"round": state.round, "role": role, "contract": contract,
                    "offer": offer.event_id if offer is not None else 1, "accept": accept,
