@@ -174,7 +174,7 @@ def game(tiny_folder, tmp_path):
 
 
 def test_phases_run_in_order_and_decisions_only_in_the_plan(game):
-    game, console, key = game
+    game, console, _key = game
     acute = game.join("Table <b>1</b>", role="acute")
     assert game.state().phase == "setup"
     with pytest.raises(RoomError, match="plan phase"):
@@ -199,7 +199,7 @@ def test_phases_run_in_order_and_decisions_only_in_the_plan(game):
 
 
 def test_a_table_decides_only_for_its_own_role(game):
-    game, console, key = game
+    game, console, _key = game
     acute = game.join("Acute table", role="acute")
     game.join("Other", role="comm")
     console.advance()
@@ -216,7 +216,7 @@ def test_a_table_decides_only_for_its_own_role(game):
 
 
 def test_offers_answers_and_the_lock_defaults(game):
-    game, console, key = game
+    game, console, _key = game
     commissioners = game.join("Commissioners", role="commissioners")
     acute = game.join("Acute", role="acute")
     console.advance()
@@ -237,7 +237,7 @@ def test_offers_answers_and_the_lock_defaults(game):
 
 
 def test_books_are_closed_until_the_facilitator_opens_them(game):
-    game, console, key = game
+    game, console, _key = game
     acute = game.join("Acute", role="acute")
     for _ in range(3):
         console.advance()
@@ -250,7 +250,7 @@ def test_books_are_closed_until_the_facilitator_opens_them(game):
 
 
 def test_a_card_is_played_in_the_plan_and_changes_the_year(game, tiny_folder, tmp_path):
-    game, console, key = game
+    game, console, _key = game
     console.advance()
     console.card("hard_winter")
     with pytest.raises(RoomError, match="already played"):
@@ -276,7 +276,7 @@ def _decide_slowly(code, db, token, ready):
 
 
 def test_a_process_killed_mid_round_loses_nothing_and_the_game_carries_on(game):
-    game, console, key = game
+    game, console, _key = game
     where = game.room.where.target
     acute = game.join("Acute", role="acute")
     comm = game.join("Comm", role="comm")
@@ -300,7 +300,7 @@ def test_a_process_killed_mid_round_loses_nothing_and_the_game_carries_on(game):
     assert state.decisions() == before.decisions()
     assert state.decisions()[("efficiency", "acute")] == last
     assert state.decisions()[("commit", "frailty")] is True
-    console = again.console(key)  # the facilitator's key works on the reopened game
+    console = again.console(_key)  # the facilitator's key works on the reopened game
     console.advance()
     console.advance()
     result = again.state().results[1]

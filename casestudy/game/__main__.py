@@ -80,6 +80,8 @@ def _parser() -> argparse.ArgumentParser:
                                   "many seeds, and each mechanism switched off in turn")
     compare.add_argument("--seeds", type=_bounded(1, 100_000), default=200,
                          help="seeds (games) for each room (default 200)")
+    compare.add_argument("--rounds", type=_bounded(1, MAX_ROUNDS), default=ROUNDS,
+                         help=f"financial years in each game (default {ROUNDS})")
     compare.add_argument("--system", help="a system's folder or workbook (default: bundled)")
     compare.add_argument("--json", action="store_true", help="print the figures as JSON")
 
@@ -140,7 +142,7 @@ def _bots(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     from .compare import compare, compare_text
 
-    comparison = compare(args.system, seeds=args.seeds)
+    comparison = compare(args.system, seeds=args.seeds, rounds=args.rounds)
     if args.json:
         print(json.dumps(comparison.to_dict(), indent=1))
     else:

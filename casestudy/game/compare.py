@@ -23,7 +23,7 @@ import numpy as np
 from ..scenario import Scenario
 from ..system import System, load_system
 from .headless import Planner, play_in_memory, policies_for
-from .model import RoundResult, setup_game
+from .model import FORECAST_DRAWS, RoundResult, setup_game
 
 
 @dataclass(frozen=True)
@@ -72,17 +72,20 @@ VARIANTS: tuple[Variant, ...] = (
 
 @dataclass(frozen=True)
 class Distribution:
-    """A figure over the seeds (£m): mean, median, 10th and 90th percentiles."""
+    """A figure over the seeds (£m): mean, median, 10th and 90th percentiles, range."""
 
     mean: float
     median: float
     p10: float
     p90: float
+    low: float
+    high: float
 
     @classmethod
     def of(cls, values: np.ndarray) -> Distribution:
         return cls(float(np.mean(values)), float(np.median(values)),
-                   float(np.percentile(values, 10)), float(np.percentile(values, 90)))
+                   float(np.percentile(values, 10)), float(np.percentile(values, 90)),
+                   float(np.min(values)), float(np.max(values)))
 
     def to_dict(self) -> dict[str, float]:
         return dict(self.__dict__)
@@ -99,9 +102,14 @@ class RoomOutcome:
     years_met_share: float  # of every year of every game, the NHS system met its total
     per_seed_nhs_gbp_m: np.ndarray
     decisions: tuple[str, ...]  # each round's decisions, in words (the same for every seed)
+    # Round by round over the seeds: the NHS system's reported and underlying positions.
+    by_round: tuple[tuple[Distribution, Distribution], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"label": self.label, "nhs_gbp_m": self.nhs_gbp_m.to_dict(),
+                "by_round": [{"position_gbp_m": p.to_dict(),
+                              "underlying_position_gbp_m": u.to_dict()}
+                             for p, u in self.by_round],
                 "nhs_against_control_gbp_m": self.nhs_against_control_gbp_m.to_dict(),
                 "place_gbp_m": self.place_gbp_m.to_dict(),
                 "years_met_share": self.years_met_share, "decisions": list(self.decisions)}
@@ -151,34 +159,43 @@ def _words(results: Sequence[RoundResult]) -> tuple[str, ...]:
 
 
 def _room(system: System, variant: Variant, label: str, policy: str,
-          others: Mapping[str, str], seeds: Sequence[int]) -> RoomOutcome:
+          others: Mapping[str, str], seeds: Sequence[int], rounds: int = 3,
+          forecast_draws: int = FORECAST_DRAWS) -> RoomOutcome:
     scenario = replace(Scenario(), **(variant.scenario or {}))
-    setup = setup_game(system, scenario=scenario,
+    setup = setup_game(system, scenario=scenario, rounds=rounds, forecast_draws=forecast_draws,
                        group_commissioners=variant.group_commissioners)
     overrides = dict(others)
     if "_acute" in overrides:
         overrides.pop("_acute")
         overrides.update({r: "selfish" for r in _acute_roles(system) if r in setup.role_by_id})
     planner = Planner(setup, policies_for(setup, policy, overrides), fixed=variant.fixed)
-    nhs, against, place, met = [], [], [], []
+    nhs, against, place, met, each, under = [], [], [], [], [], []
     words: tuple[str, ...] = ()
     for seed in seeds:
         results = play_in_memory(planner, seed)
         if not words:
             words = _words(results)
+        each.append([r.system.position_gbp_m for r in results])
+        under.append([r.system.underlying_position_gbp_m for r in results])
         nhs.append(sum(r.system.position_gbp_m for r in results))
         against.append(sum(r.system.position_gbp_m - r.system.control_total_gbp_m
                            for r in results))
         place.append(sum(r.system.place_position_gbp_m for r in results))
         met += [r.system.met_control_total for r in results]
     per_seed = np.array(nhs)
+    each_, under_ = np.array(each), np.array(under)
+    by_round = tuple((Distribution.of(each_[:, r]), Distribution.of(under_[:, r]))
+                     for r in range(setup.rounds))
     return RoomOutcome(label, Distribution.of(per_seed), Distribution.of(np.array(against)),
-                       Distribution.of(np.array(place)), float(np.mean(met)), per_seed, words)
+                       Distribution.of(np.array(place)), float(np.mean(met)), per_seed, words,
+                       by_round)
 
 
 def compare(system: System | str | None = None, *, seeds: int = 200,
-            variants: Sequence[str] | None = None) -> Comparison:
-    """Each variant's rooms over ``seeds`` games (seeds 0 to ``seeds - 1``)."""
+            variants: Sequence[str] | None = None, rounds: int = 3,
+            forecast_draws: int = FORECAST_DRAWS) -> Comparison:
+    """Each variant's rooms over ``seeds`` games (seeds 0 to ``seeds - 1``); every bot of
+    every room sees ``forecast_draws`` draws of the year's demand."""
     if not isinstance(system, System):
         system = load_system(system)
     if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
@@ -190,10 +207,11 @@ def compare(system: System | str | None = None, *, seeds: int = 200,
     numbers = list(range(seeds))
     outcomes = []
     for variant in chosen:
-        rooms = tuple(_room(system, variant, label, policy, others, numbers)
+        rooms = tuple(_room(system, variant, label, policy, others, numbers, rounds,
+                            forecast_draws)
                       for label, policy, others in variant.rooms)
         outcomes.append(VariantOutcome(variant, rooms))
-    years = setup_game(system).years
+    years = setup_game(system, rounds=rounds).years
     return Comparison(seeds, years, tuple(outcomes))
 
 
@@ -211,6 +229,11 @@ def compare_text(comparison: Comparison) -> str:
             lines.append(f"  {room.label:<24} NHS {d.mean:+7.1f} (median {d.median:+7.1f}, "
                          f"{d.p10:+7.1f} to {d.p90:+7.1f}); place {room.place_gbp_m.mean:+7.1f}; "
                          f"met {room.years_met_share:.0%} of years")
+            if outcome.variant.name == "both":
+                for year, (p, u) in zip(comparison.years, room.by_round):
+                    lines.append(f"    {year}: reported {p.mean:+6.1f} ({p.low:+6.1f} to "
+                                 f"{p.high:+6.1f}); underlying {u.mean:+6.1f} ({u.low:+6.1f} "
+                                 f"to {u.high:+6.1f})")
         gap = outcome.gap
         lines.append(f"  {outcome.rooms[0].label} less {outcome.rooms[1].label}: NHS "
                      f"{gap.mean:+.1f} (median {gap.median:+.1f}, {gap.p10:+.1f} to "

@@ -46,10 +46,10 @@ def _bars(groups: Sequence[str], series: Sequence[tuple[str, Sequence[float]]],
     group_w = (width - left - 8) / n_groups
     bar_w = max(4.0, min(40.0, (group_w - 12) / n_series))
     shown = (lambda v: f"{v:.0%}") if percent else (lambda v: f"{v:+.1f}")
-    parts = [f'<svg role="img" viewBox="0 0 {width} {height}" width="100%" '
-             f'xmlns="http://www.w3.org/2000/svg" font-size="11" font-family="sans-serif">',
-             f'<line x1="{left}" x2="{width - 4}" y1="{zero:.1f}" y2="{zero:.1f}" '
-             f'stroke="#444"/>',
+    parts = [(f'<svg role="img" viewBox="0 0 {width} {height}" width="100%" '
+              'xmlns="http://www.w3.org/2000/svg" font-size="11" font-family="sans-serif">'),
+             (f'<line x1="{left}" x2="{width - 4}" y1="{zero:.1f}" y2="{zero:.1f}" '
+              'stroke="#444"/>'),
              f'<text x="2" y="{top - 8}" fill="#444">{html_text(unit)}</text>']
     for g, label in enumerate(groups):
         x0 = left + g * group_w + (group_w - bar_w * n_series) / 2
@@ -163,26 +163,28 @@ def record_html(record: dict[str, Any], *, title: str = "The system game",
 
     schemes = sorted({s for r in rounds for s in r["schemes"]})
     charts = [
-        (_lesson(1), "Each scheme backed: the share of its full effect delivered (the shared "
-         "leadership capacity and the ramp-up set it). Fewer schemes, each better delivered.",
+        (_lesson(1), ("Each scheme backed: the share of its full effect delivered (the shared "
+                      "leadership capacity and the ramp-up set it). Fewer schemes, each "
+                      "better delivered."),
          _bars(schemes or ["no scheme ran"], [(lab, [r["schemes"].get(s, 0.0) for s in schemes]
                                                or [0.0]) for lab, r in zip(labels, rounds)],
                colours, unit="share of full effect", percent=True)),
-        (_lesson(2), "Each organisation's reported position against its control total: who "
-         "won and who lost.",
+        (_lesson(2), ("Each organisation's reported position against its control total: who "
+                      "won and who lost."),
          _bars([names[o] for o in orgs], by_org("position_gbp_m", "control_total_gbp_m"),
                colours)),
         (_lesson(3), "What each organisation received (+) or paid (-) under the risk share.",
          _bars([names[o] for o in orgs], by_org("risk_share_gbp_m"), colours)),
-        (_lesson(4), "The NHS system: reported position, underlying position (without one-off "
-         "support, one-off savings and funds) and control total.",
+        (_lesson(4), ("The NHS system: reported position, underlying position (without "
+                      "one-off support, one-off savings and funds) and control total."),
          _bars(labels, [("reported", [r["system"]["position_gbp_m"] for r in rounds]),
                         ("underlying", [r["system"]["underlying_position_gbp_m"]
                                         for r in rounds]),
                         ("control total", [r["system"]["control_total_gbp_m"] for r in rounds])],
                SERIES_COLOURS)),
-        (_lesson(5), "The NHS system and the whole place (with the council, the care market and "
-         "the voluntary sector), each against the same year with the deal undone.",
+        (_lesson(5), ("The NHS system and the whole place (with the council, the care market "
+                      "and the voluntary sector), each against the same year with the deal "
+                      "undone."),
          _bars(labels, [("NHS system", [r["system"]["position_gbp_m"]
                                         - r["system"]["fallback_position_gbp_m"] for r in rounds]),
                         ("whole place", [r["system"]["place_position_gbp_m"]
