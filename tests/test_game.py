@@ -236,6 +236,19 @@ def test_offers_answers_and_the_lock_defaults(game):
     assert "national rule" in result.terms[ACUTE]  # the 98% offer was never accepted
 
 
+def test_house_bots_play_the_roles_no_table_takes_at_the_lock(game):
+    game, console, _key = game
+    game.join("Acute", role="acute")
+    console.advance()
+    console.advance(house_bots="selfish")
+    decided = game.state().decided(1)
+    # The council is a house bot's: a selfish council cuts what it spends on social care
+    # (a saving to it; the tiny scenario counts no knock-on to the NHS).
+    assert decided[("care", "council")].how == "bot"
+    assert decided[("care", "council")].value < 0
+    assert all(d.how != "bot" for k, d in decided.items() if game.setup.owner(k) == "acute")
+
+
 def test_books_are_closed_until_the_facilitator_opens_them(game):
     game, console, _key = game
     acute = game.join("Acute", role="acute")

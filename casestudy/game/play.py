@@ -437,10 +437,15 @@ class GameConsole:
         """Put a table in a role (it leaves any role it had; the role's last table leaves it)."""
         return self.console.record("game_seat", {"role": role}, team_id=team_id)
 
-    def advance(self, *, plan_seconds: int | None = None) -> tuple[int, str]:
+    def advance(self, *, plan_seconds: int | None = None,
+                house_bots: str | None = None) -> tuple[int, str]:
         """Move to the next phase: plan (with a timer of ``plan_seconds``), lock (the
         decisions not taken get their defaults, recorded as the console's), reveal,
-        debrief, then the next round's plan. Returns (round, phase)."""
+        debrief, then the next round's plan. Returns (round, phase).
+
+        ``house_bots`` ("cooperative" or "selfish"): at the lock, the roles no table plays
+        first decide as bots of that policy, given what the tables decided (their decisions
+        recorded as the console's, marked "bot"); then the defaults."""
         record = self.game.record()
         nxt = record.next_phase()
         if nxt is None:
@@ -448,6 +453,12 @@ class GameConsole:
         number, phase = nxt
         key = f"game-phase-{number}-{phase}"
         if phase == "lock":
+            if house_bots is not None:
+                bot_policies.check_policy(house_bots, "house_bots")
+                roles = house_roles(self.game.state())
+                if roles:
+                    act(self, dict.fromkeys(roles, house_bots), {})
+                record = self.game.record()
             self._defaults(record, number)
         self.console.record("game_phase", {"round": number, "phase": phase}, key=key)
         if phase == "plan" and plan_seconds:
