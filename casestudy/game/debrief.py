@@ -36,7 +36,8 @@ def _bars(groups: Sequence[str], series: Sequence[tuple[str, Sequence[float]]],
           colours: Sequence[str], unit: str = "£m", percent: bool = False) -> str:
     """A grouped bar chart as inline SVG: a group of bars (one per series) for each group
     label, a zero line, each bar's value written on it. Labels escaped."""
-    width, height, left, top, bottom = 720, 260, 40, 24, 70
+    width, height, top, bottom = 720, 260, 24, 70
+    left = 90 if len(groups) > 4 else 40  # room for the first tilted label
     values = [v for _, vs in series for v in vs] or [0.0]
     high, low = max(0.0, *values), min(0.0, *values)
     span = (high - low) or 1.0
