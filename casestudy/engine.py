@@ -29,6 +29,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from .contracts import Rule
 from .errors import DataError, ScenarioError
 from .scenario import Scenario
 from .schema import SERVICES
@@ -171,8 +172,75 @@ class YearInputs:
     def risk_weight(self) -> np.ndarray:
         """Each NHS organisation's share of the system variance: by size (turnover)."""
         size = (self.allocation + self.cost_base) * self.in_nhs
-        total = size.sum()
-        return size / total if total > 0 else self.in_nhs / max(self.in_nhs.sum(), 1)
+        total = size.sum(axis=-1, keepdims=True)  # a cost base per row ([d, n]) has one a row
+        equal = self.in_nhs / max(self.in_nhs.sum(), 1)
+        return np.where(total > 0, size / np.where(total > 0, total, 1.0), equal)
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class Overrides:
+    """Decisions that single organisations and contracts take, where a ``Scenario`` sets one
+    value for everyone: the system game's per-contract payment rules, efficiency plans,
+    risk-share membership, linkage of funds and the council's social care spending.
+
+    Passed alongside the scenario (``compute_year(inputs, scenario, overrides=...)``,
+    ``run_year(system, scenario, overrides)``); a field left ``None`` keeps the scenario's
+    value, so ``Overrides()`` changes nothing. Arrays are in the engine's order
+    (organisations ``n``, service lines ``l``) and may carry a leading axis of rows, one per
+    draw or per set of decisions evaluated at once, like ``demand_noise``'s: ``[n]`` or
+    ``[d, n]``, ``[l]`` or ``[d, l]``, a number or ``[d]``. ``casestudy.game`` builds them
+    from organisation ids; nothing here knows a game.
+
+    - ``rules`` and ``line_rule`` [l]: line ``l`` is paid by ``rules[line_rule[l]]``, or by
+      the scenario's rule for its service where ``line_rule`` is -1 (a contract between one
+      payer and one provider under its own rule).
+    - ``payment_scale`` [l]: multiplies the line's payment; fixed income at a value is
+      ``FixedIncome`` with the value's share of planned income here (0.98: 2% below plan).
+    - ``efficiency_required``, ``efficiency_delivered_share``, ``recurrent_share`` [n]: each
+      NHS provider's own savings programme (share of its cost base, share delivered, share
+      of what is delivered that recurs).
+    - ``risk_members`` [n] bool and ``risk_share`` (the fraction lambda): only members pool,
+      with weights by size among them; transfers sum to zero among the members. Default:
+      the NHS organisations, at the scenario's ``risk_share``.
+    - ``system_linkage`` [n]: each organisation's share of its incentive fund paid only if
+      the NHS system meets its control total.
+    - ``social_care_change``: the councils' change in the social care packages they buy
+      (their decision: a cut is what they no longer spend, as the scenario's
+      ``social_care_budget_change``): one number for every council, or [n] (or [d, n]), each
+      council's own (other organisations' entries are not read); emergency admissions
+      follow the share of all councils' packages lost.
+    - ``allocation_change_gbp_m`` [n] or [d, n]: added to allocations (a council's funding cut by
+      government, an event of the game).
+    """
+
+    rules: tuple[Rule, ...] = ()
+    line_rule: np.ndarray | None = None
+    payment_scale: np.ndarray | None = None
+    efficiency_required: np.ndarray | None = None
+    efficiency_delivered_share: np.ndarray | None = None
+    recurrent_share: np.ndarray | None = None
+    risk_members: np.ndarray | None = None
+    risk_share: np.ndarray | float | None = None
+    system_linkage: np.ndarray | float | None = None
+    social_care_change: np.ndarray | float | None = None
+    allocation_change_gbp_m: np.ndarray | None = None
+
+    def rows(self) -> int:
+        """The length of the leading axis of rows its arrays carry (1 if none)."""
+        rows = 1
+        for name, per in (("line_rule", 2), ("payment_scale", 2), ("efficiency_required", 2),
+                          ("efficiency_delivered_share", 2), ("recurrent_share", 2),
+                          ("risk_members", 2), ("system_linkage", 2), ("risk_share", 1),
+                          ("social_care_change", 2), ("allocation_change_gbp_m", 2)):
+            value = getattr(self, name)
+            if value is not None and np.ndim(value) == per:
+                rows = max(rows, np.shape(value)[0])
+        return rows
+
+
+def _per_row(value: np.ndarray | float) -> np.ndarray | float:
+    """A number or a [d] array of one value per row, as a column that broadcasts over [d, x]."""
+    return value[:, None] if np.ndim(value) == 1 else value
 
 
 def matched_cost(inputs: YearInputs) -> np.ndarray:
@@ -322,14 +390,19 @@ class Money:
 def compute_year(inputs: YearInputs, scenario: Scenario, *,
                  demand_noise: np.ndarray | None = None,
                  delivered: np.ndarray | None = None,
-                 funded: np.ndarray | None = None) -> Money:
+                 funded: np.ndarray | None = None,
+                 overrides: Overrides | None = None) -> Money:
     """The year's money for every draw.
 
     ``demand_noise`` [d, l] adds to the scenario's demand shock (``None``: one certain draw).
     ``delivered`` and ``funded`` [d, s] or [s] override which schemes run and how much of
     their effect is delivered (``None``: the scenario's schemes, at their expected delivery).
+    ``overrides`` (:class:`Overrides`) sets decisions per organisation and per contract.
+    ``inputs.cost_base`` may be [d, n] (one cost base per row: ``casestudy.game`` carries
+    each set of decisions' savings into the next year this way).
     """
     s = scenario
+    o = overrides if overrides is not None else _NO_OVERRIDES
     if funded is None:
         funded = chosen_schemes(inputs, s)
     if delivered is None:
@@ -337,13 +410,27 @@ def compute_year(inputs: YearInputs, scenario: Scenario, *,
     delivered = np.atleast_2d(delivered)
     funded = np.atleast_2d(funded)
     noise = np.zeros((1, len(inputs.planned))) if demand_noise is None else demand_noise
-    draws = max(noise.shape[0], delivered.shape[0], funded.shape[0])
+    draws = max(noise.shape[0], delivered.shape[0], funded.shape[0], o.rows(),
+                np.shape(inputs.cost_base)[0] if np.ndim(inputs.cost_base) == 2 else 1)
 
     # 1-2. Activity: plan x demand x schemes x the knock-on of social care funding.
     scheme_change = (delivered * inputs.scheme_ramp) @ inputs.scheme_effect  # [d, l]
-    care = s.social_care_budget_change
-    care_change = np.where(inputs.is_council_social_care, care, 0.0)
-    care_change = care_change + np.where(inputs.is_non_elective, -s.social_care_knock_on * care, 0.0)
+    if o.social_care_change is None or np.ndim(o.social_care_change) == 0:
+        care = (s.social_care_budget_change if o.social_care_change is None
+                else float(o.social_care_change))  # every council alike
+        care_change = np.where(inputs.is_council_social_care, care, 0.0)
+        care_change = care_change + np.where(inputs.is_non_elective, -s.social_care_knock_on * care, 0.0)
+        lost_packages = -(care * inputs.planned * inputs.is_council_social_care).sum(
+            axis=-1, keepdims=True)
+    else:  # each council its own change ([n] or [d, n]); the knock-on follows the packages lost
+        by_council = np.asarray(o.social_care_change, dtype=float)
+        care_line = np.where(inputs.is_council_social_care, by_council[..., inputs.payer.index], 0.0)
+        packages = inputs.planned * inputs.is_council_social_care
+        lost_packages = -(care_line * packages).sum(axis=-1, keepdims=True)
+        bought = packages.sum()
+        care_share = -lost_packages / bought if bought > 0 else lost_packages * 0.0
+        care_change = care_line + np.where(inputs.is_non_elective,
+                                           -s.social_care_knock_on * care_share, 0.0)
     actual = inputs.planned * (1 + s.demand_shock + noise) * (1 + scheme_change) * (1 + care_change)
     actual = np.maximum(actual, 0.0)
     actual = np.broadcast_to(actual, (draws, len(inputs.planned)))
@@ -357,12 +444,26 @@ def compute_year(inputs: YearInputs, scenario: Scenario, *,
     rule_of_service = np.array([number.setdefault(rules[service], len(number))
                                 for service in SERVICES])
     line_rule = rule_of_service[inputs.line_service_code]
+    if o.line_rule is not None and o.rules:
+        # A contract's own rule, where one is set (-1 keeps the service's): [l] or [d, l].
+        codes = np.array([number.setdefault(rule, len(number)) for rule in o.rules])
+        chosen = np.asarray(o.line_rule)
+        line_rule = np.where(chosen >= 0, codes[np.clip(chosen, 0, len(codes) - 1)], line_rule)
     for rule, k in number.items():
         lines = line_rule == k
-        if lines.any():
+        if not lines.any():
+            continue
+        if lines.ndim == 1:
             payment[:, lines] = rule.payment(
                 inputs.contract_planned[lines], actual[:, lines], inputs.price_gbp[lines]
             ) / GBP_PER_M
+        else:  # a rule per row and line: paid where chosen, on the lines any row chose it for
+            cols = lines.any(axis=0)
+            paid = rule.payment(inputs.contract_planned[cols], actual[:, cols],
+                                inputs.price_gbp[cols]) / GBP_PER_M
+            payment[:, cols] = np.where(lines[:, cols], paid, payment[:, cols])
+    if o.payment_scale is not None:
+        payment = payment * o.payment_scale
     contract_income = inputs.provider.sum(payment)
     contract_payments = inputs.payer.sum(payment)
 
@@ -378,12 +479,15 @@ def compute_year(inputs: YearInputs, scenario: Scenario, *,
     # costs by inflation (the uplift) plus the pressures above it, and their savings
     # programme (efficiency required x delivered) is what covers the gap.
     growth = 1 + s.cost_inflation + s.cost_pressure * nhs_provider
-    saving = inputs.cost_base * s.efficiency_required * s.efficiency_delivered_share * nhs_provider
+    required = s.efficiency_required if o.efficiency_required is None else o.efficiency_required
+    delivered_share = (s.efficiency_delivered_share if o.efficiency_delivered_share is None
+                       else o.efficiency_delivered_share)
+    recurrent = s.recurrent_share if o.recurrent_share is None else o.recurrent_share
+    saving = inputs.cost_base * required * delivered_share * nhs_provider
     # Costs paid for by other income (education and training, specialised services, self-
     # funders' fees, grants) do not move with the activity commissioned here.
     matched = matched_cost(inputs)
-    non_recurrent_saving = saving * (1 - s.recurrent_share)
-    lost_packages = -(care * inputs.planned * inputs.is_council_social_care).sum()
+    non_recurrent_saving = saving * (1 - recurrent)
     nel_planned = inputs.provider.sum(inputs.planned * inputs.is_non_elective)
     acute_nel = nel_planned * inputs.is_acute
     delayed_share = acute_nel / acute_nel.sum() if acute_nel.sum() > 0 else acute_nel
@@ -401,29 +505,49 @@ def compute_year(inputs: YearInputs, scenario: Scenario, *,
 
     # One-off support to NHS providers, shared by cost base.
     base = inputs.cost_base * nhs_provider
-    support = s.non_recurrent_support_gbp_m * base / base.sum() if base.sum() > 0 else base * 0
+    base_total = base.sum(axis=-1, keepdims=True)
+    support = np.where(base_total > 0, s.non_recurrent_support_gbp_m * base
+                       / np.where(base_total > 0, base_total, 1.0), base * 0)
 
     # 5. Positions before risk share and incentive funds; underlying leaves out one-offs.
-    # A social care budget change moves the council's budget; the council then buys that
-    # many fewer (or more) packages (above), so the cut is not a free saving to it.
-    allocation = inputs.allocation * np.where(inputs.is_council, 1 + care, 1.0)
+    # A change to social care spending is the council's own decision: its budget (the
+    # allocation) stays, and the packages it no longer buys (above) are its saving, which
+    # comes back as emergency admissions and delayed days in the NHS. A change to the
+    # budget itself (a cut by government) is an allocation change.
+    allocation = inputs.allocation
+    if o.allocation_change_gbp_m is not None:
+        allocation = allocation + o.allocation_change_gbp_m
     fixed_income = allocation + inputs.other_income + support
     other_spend = inputs.other_spend
     before = (fixed_income + contract_income + scheme_income
               - contract_payments - other_spend - provision_cost - scheme_spend)
     underlying = before - support - non_recurrent_saving
 
-    # 7. Risk share among the NHS organisations: transfers sum to zero.
+    # 7. Risk share among its members (the NHS organisations unless overridden): each
+    # receives lambda x [(control total - position) + its weight of the members' gap], so
+    # the transfers sum to zero among the members.
     nhs = inputs.in_nhs
-    gap = (before * nhs).sum(axis=1, keepdims=True) - (inputs.control_total * nhs).sum()
-    risk_share = s.risk_share * ((inputs.control_total - before) + inputs.risk_weight * gap) * nhs
+    gap = (before * nhs).sum(axis=-1, keepdims=True) - (inputs.control_total * nhs).sum(
+        axis=-1, keepdims=True)
+    pool_share = s.risk_share if o.risk_share is None else _per_row(np.asarray(o.risk_share, dtype=float))
+    if o.risk_members is None:
+        members, weight, pool_gap = nhs, inputs.risk_weight, gap
+    else:
+        members = np.asarray(o.risk_members, dtype=bool)
+        size = (inputs.allocation + inputs.cost_base) * members
+        size_total = size.sum(axis=-1, keepdims=True)
+        weight = np.where(size_total > 0, size / np.where(size_total > 0, size_total, 1.0), 0.0)
+        pool_gap = ((before * members).sum(axis=-1, keepdims=True)
+                    - (inputs.control_total * members).sum(axis=-1, keepdims=True))
+    risk_share = pool_share * ((inputs.control_total - before) + weight * pool_gap) * members
     after_share = before + risk_share
 
-    # 6. Incentive fund: own control total, or the system's, mixed by the linkage.
+    # 6. Incentive fund: own control total, or the NHS system's, mixed by the linkage.
     met = after_share >= inputs.control_total - TOLERANCE_GBP_M
     system_met = gap[:, 0] >= -TOLERANCE_GBP_M
     fund = inputs.incentive_fund * s.incentive_fund_scale
-    incentive = fund * ((1 - s.system_linkage) * met + s.system_linkage * system_met[:, None])
+    linkage = s.system_linkage if o.system_linkage is None else o.system_linkage
+    incentive = fund * ((1 - linkage) * met + linkage * system_met[:, None])
     position = after_share + incentive
 
     # Every other result is a part of the position (a line's payment, through its provider's
@@ -442,6 +566,9 @@ def compute_year(inputs: YearInputs, scenario: Scenario, *,
         activity_index=activity_index, scheme_paid=scheme_paid,
         fixed_receipts=fixed_income, other_spend=other_spend,
     )
+
+
+_NO_OVERRIDES = Overrides()
 
 
 def _check_finite(inputs: YearInputs, results: dict[str, np.ndarray]) -> None:
@@ -563,12 +690,17 @@ class YearResult:
         return frame[["payer_id", "payee_id", "service", "kind", "amount_gbp_m"]]
 
 
-def run_year(system: System, scenario: Scenario) -> YearResult:
+def run_year(system: System, scenario: Scenario,
+             overrides: Overrides | None = None) -> YearResult:
     """One certain year: every organisation's income, cost and position.
 
-    Schemes count at full effect, weighted by their expected delivery.
+    Schemes count at full effect, weighted by their expected delivery. ``overrides`` sets
+    decisions per organisation and contract (:class:`Overrides`; arrays of one row).
     """
     if not isinstance(scenario, Scenario):
         raise ScenarioError(f"scenario must be a Scenario, not {type(scenario).__name__}")
+    if overrides is not None and not isinstance(overrides, Overrides):
+        raise ScenarioError(f"overrides must be an Overrides, not {type(overrides).__name__}")
     inputs = inputs_for(system, scenario)
-    return YearResult(system, scenario, inputs, compute_year(inputs, scenario))
+    return YearResult(system, scenario, inputs,
+                      compute_year(inputs, scenario, overrides=overrides))

@@ -1,7 +1,8 @@
 """Lesson 5's arithmetic: the NHS boundary against the whole place.
 
-A change to the council's social care funding moves activity (packages of care, emergency
-admissions, delayed discharges) and money across the NHS boundary. The NHS control total
+A change to what the council spends on social care (its own decision: a cut is a saving to
+it) moves activity (packages of care, emergency admissions, delayed discharges) and money
+across the NHS boundary. The NHS control total
 sees only the NHS side; the place sees it all. Every figure here is a difference between
 two runs of the engine; nothing re-implements its arithmetic.
 
@@ -144,8 +145,10 @@ class KnockOn:
     Activity: ``packages_change`` (council-funded packages of care; negative = fewer),
     ``emergency_admissions_change`` (non-elective spells, every provider), and
     ``delayed_bed_days`` (hospital bed days waiting for the packages not bought). Money
-    (£m): ``council_budget_change_gbp_m`` (the councils' budgets), ``council_spending_change_gbp_m``
-    (what the councils pay for packages of care; negative = they spend less),
+    (£m): ``council_budget_change_gbp_m`` (the councils' budgets: zero, since a change to
+    social care spending is the council's own decision and leaves its budget as it is),
+    ``council_spending_change_gbp_m`` (what the councils pay for packages of care; negative =
+    they spend less, which is their saving),
     ``delayed_discharge_cost_gbp_m`` (a cost to the acute trusts, inside the NHS change), and
     each boundary's change in position (before incentive funds) in ``changes`` and each
     organisation's in ``organisations`` (:func:`organisation_change`'s columns).

@@ -297,7 +297,9 @@ class Scenario:
         source="assumption on form (R75, R77); the case's own rule was not published")
     social_care_budget_change: float = knob(
         0.0, label="Social care budget change", unit="fraction", low=-0.3, high=0.3,
-        group="place", help="Change to the council's adult social care budget (and packages)",
+        group="place",
+        help="Change to what the council spends on adult social care packages (its decision: "
+             "a cut is a saving to it, and comes back as NHS demand and delayed days)",
         source="setting; R29: council spending power halved 2010-2020")
     social_care_knock_on: float = knob(
         0.1, label="Knock-on to emergency admissions", unit="elasticity", low=0, high=1,

@@ -72,7 +72,8 @@ def test_the_nhs_boundary_is_the_nhs_control_total(bundled_system):
 
 
 def test_social_care_knock_on_by_hand_on_the_tiny_system(tiny_system):
-    """Council budget 10 cut 10%; it buys 100 fewer of 1,000 packages at £5,000 from the VCS;
+    """The council (budget 10) cuts its social care spending 10%: it buys 100 fewer of 1,000
+    packages at £5,000 from the VCS and keeps the £0.5m;
     non-elective demand (30,000 spells at £2,000, all at the acute trust) rises 5%; 5 delayed
     days a lost package at £100 a day. Payment by results, no flex (see tests/conftest.py)."""
     scenario = vary(PLAIN, social_care_budget_change=-0.1, social_care_knock_on=0.5,
@@ -82,7 +83,7 @@ def test_social_care_knock_on_by_hand_on_the_tiny_system(tiny_system):
     assert knock.emergency_admissions_change == approx(1500)
     assert knock.delayed_bed_days == approx(500)
     assert knock.delayed_discharge_cost_gbp_m == approx(0.05)
-    assert knock.council_budget_change_gbp_m == approx(-1.0)
+    assert knock.council_budget_change_gbp_m == 0.0  # the council's decision: its budget stays
     assert knock.council_spending_change_gbp_m == approx(-0.5)
     # The acute trust is paid £3m more by the CCGs (a wash inside the NHS) and spends the
     # variable 20% of the £70m of its cost base that moves with commissioned activity (£80m
@@ -93,11 +94,11 @@ def test_social_care_knock_on_by_hand_on_the_tiny_system(tiny_system):
     assert knock.council_saving_gbp_m == approx(0.5)
     assert knock.share_reappearing == approx(nhs_cost / 0.5)
     # The VCS (the council's provider here) loses £0.5m of income and releases its variable
-    # half of the cost of that activity; the council loses its budget less what it saves.
+    # half of the cost of that activity; the council keeps what it no longer spends.
     assert knock.change("voluntary") == approx(-0.5 + 7 * 0.5 * 0.5 / 7)
-    assert knock.change("council") == approx(-1.0 + 0.5)
+    assert knock.change("council") == approx(0.5)
     assert knock.change("care_provider") == 0.0  # the tiny system has none
-    assert knock.change("place") == approx(-nhs_cost - 0.25 - 0.5)
+    assert knock.change("place") == approx(-nhs_cost - 0.25 + 0.5)
     orgs = knock.organisations.set_index("org_id").change_gbp_m
     assert orgs["acute"] == approx(3.0 - nhs_cost)
     assert orgs["ccg_a"] + orgs["ccg_b"] == approx(-3.0)

@@ -3,8 +3,9 @@
 Each kind names its payload's fields with small checkers (``text``, ``slug``, ``integer``,
 ``number``, ``boolean``, ``one_of``, ``items``, ``fields``, ``optional``, ``scenario``) and
 who may write it: a ``"table"`` (for itself; the console may also write it on a table's
-behalf, as a default for a slow table), the ``"console"``, or the ``"room"`` (the store's
-own records, such as a join). A payload is refused with a ``PayloadError`` that names the
+behalf, as a default for a slow table), the ``"console"``, ``"either"`` (a table for itself,
+or the console with or without a table: the game's decisions, which a house bot with no
+table also makes), or the ``"room"`` (the store's own records, such as a join). A payload is refused with a ``PayloadError`` that names the
 field and what is allowed; it is never stored. The game adds its kinds without touching the
 store:
 
@@ -38,7 +39,7 @@ from .names import ALLOWED_INVISIBLE, REFUSED_CATEGORIES
 MAX_PAYLOAD_BYTES = 16_384  # a saved scenario is about 0.7 kB; a game decision far less
 MAX_OPTIONS = 10  # options of a prediction moment
 MAX_ROUNDS = 20
-Writer = Literal["table", "console", "room"]
+Writer = Literal["table", "console", "room", "either"]
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
 _KIND_NAME = re.compile(r"^[a-z][a-z0-9_.]{0,39}$")
 
@@ -284,23 +285,31 @@ class EventKind:
     by: Writer = "table"
     help: str = ""
     check: Callable[[dict[str, Any]], None] | None = None
+    # rule(room, events, payload, team_id, by) checks the write against the room's record so
+    # far (``events``: every event before it, in id order), inside the write's transaction,
+    # raising RoomError with a message: the game's "only in the plan phase", "not your role".
+    rule: Callable[[Any, list, dict[str, Any], int | None, str], None] | None = None
 
 
 _KINDS: dict[str, EventKind] = {}
 
 
 def register_kind(name: str, payload: Mapping[str, Check], *, by: Writer = "table",
-                  help: str = "", check: Callable[[dict[str, Any]], None] | None = None
+                  help: str = "", check: Callable[[dict[str, Any]], None] | None = None,
+                  rule: Callable[[Any, list, dict[str, Any], int | None, str], None] | None = None
                   ) -> EventKind:
     """Add a kind of event. ``check`` may test the fields together, raising ``ValueError``
-    with a message. Registering the same definition again is harmless (a module imported
-    twice); a different definition under a taken name is refused."""
+    with a message; ``rule(room, events, payload, team_id, by)`` may test the write against
+    the room's events so far, in the write's transaction, raising ``RoomError``.
+    Registering the same definition again is harmless (a module imported twice); a
+    different definition under a taken name is refused."""
     if not isinstance(name, str) or not _KIND_NAME.match(name):
         raise ValueError(f"event kind {name!r}: a lowercase name of up to 40 characters "
                          "(letters, digits, '_' and '.'), starting with a letter")
-    if by not in ("table", "console", "room"):
-        raise ValueError(f"event kind {name!r}: by = {by!r}; one of 'table', 'console', 'room'")
-    new = EventKind(name, fields(payload), by, help, check)
+    if by not in ("table", "console", "room", "either"):
+        raise ValueError(f"event kind {name!r}: by = {by!r}; one of 'table', 'console', "
+                         "'room', 'either'")
+    new = EventKind(name, fields(payload), by, help, check, rule)
     old = _KINDS.get(name)
     if old is not None and old != new:
         raise ValueError(f"event kind {name!r} is already registered with another definition")

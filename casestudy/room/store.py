@@ -262,6 +262,16 @@ class Room:
                 self._state = derive(self.info, self._seen)
             return self._state
 
+    def history(self) -> list[Event]:
+        """Every event so far, oldest first: read as ``state`` reads them (only the new ones
+        come from the database), for a game that derives its own state from them."""
+        with self._seen_lock:
+            fresh = self.events(after=self._seen[-1].id if self._seen else 0)
+            if fresh:
+                self._seen.extend(fresh)
+                self._state = None
+            return list(self._seen)
+
     # ------------------------------------------------------------------ export
     def export_json(self) -> str:
         """Every event (with each table's name) as one JSON document."""
@@ -377,6 +387,8 @@ class Room:
                         raise RoomError(f"key: {key!r} was already used for another write")
                     return before
                 _RULES.get(kind_name, _no_rule)(self, conn, clean, team_id)
+                if event_kind.rule is not None:
+                    event_kind.rule(self, self._events_in(conn), clean, team_id, by)
                 return self._insert(conn, kind_name, clean, by=by, team_id=team_id, key=key)
 
         try:
@@ -384,6 +396,12 @@ class Room:
         except RoomError as exc:
             log.warning("room %s: refused a %s event from %s: %s", self.code, kind_name, who, exc)
             raise
+
+    def _events_in(self, conn: Connection) -> list[Event]:
+        """Every event of the room, in id order, read inside a write's transaction."""
+        rows = conn.execute(sa.select(*_EVENT_COLUMNS).where(db.events.c.room_id == self._room_id)
+                            .order_by(db.events.c.id)).all()
+        return [self._event(r) for r in rows]
 
     def _moment(self, conn: Connection, moment: str) -> Any:
         rows = conn.execute(sa.select(*_EVENT_COLUMNS).where(

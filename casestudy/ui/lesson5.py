@@ -209,8 +209,9 @@ def model_in_one_paragraph(system: System | None = None) -> Markdown:
     days = field_info("delayed_days_per_lost_package")
     cost = field_info("delayed_day_cost_gbp")
     return Markdown(
-        "A change to the council's social care budget changes the packages of care it buys in "
-        "the same proportion. Each package not bought has two knock-ons in hospital: more "
+        "The council decides what it spends on social care packages: a cut buys that share "
+        "fewer packages, and what it no longer spends is its saving (its budget stays). Each "
+        "package not bought has two knock-ons in hospital: more "
         f"emergency admissions (by default a {knock['default']:g}% rise for each 1% fewer "
         f"packages, an assumption on contested evidence) and **delayed discharges** "
         f"({days['default']:g} bed days waiting for each package not bought, at "
@@ -242,8 +243,10 @@ def what_this_means(system: System | None = None) -> Markdown:
         f"{money(low.nhs_cost_gbp_m)} of it ({low.share_reappearing:.0%}) reappears as NHS cost; "
         f"if every 1% fewer packages meant 1% more emergency admissions, "
         f"{money(high.nhs_cost_gbp_m)} ({high.share_reappearing:.0%}). The NHS control total "
-        f"sees only that part. The whole place changes by {money(low.change('place'), signed=True, fine=True)}: "
-        f"the care providers' {money(low.change('care_provider'), signed=True, fine=True)} is cost they cannot "
+        f"sees only that part. The whole place changes by "
+        f"{money(low.change('place'), signed=True, fine=True)} in money (the model counts no "
+        f"cost of the care people no longer get): the care providers' "
+        f"{money(low.change('care_provider'), signed=True, fine=True)} is cost they cannot "
         f"release as fast as they lose the income.\n"
     )
     vcs = vcs_schemes(system)
@@ -283,13 +286,16 @@ def checks(system: System | None = None) -> list[Quiz]:
             total = knock.change("place")
             answer = 0 if total > TOLERANCE_GBP_M else 1 if total < -TOLERANCE_GBP_M else 2
             return answer, (
-                f"The model says the whole place changes by {money(total, signed=True, fine=True)}: the council's "
-                f"budget falls by {money(-knock.council_budget_change_gbp_m)}, the care providers "
-                f"lose more income than the cost they can release, and the hospitals pay "
-                f"{money(knock.nhs_cost_gbp_m)} for extra admissions and delayed discharges.")
+                f"The model says the whole place changes by {money(total, signed=True, fine=True)} "
+                f"in money: the council saves {money(knock.council_saving_gbp_m)}, the care "
+                f"providers change by {money(knock.change('care_provider'), signed=True, fine=True)} "
+                "(they lose more income than the cost they can release), and the hospitals pay "
+                f"{money(knock.nhs_cost_gbp_m)} for extra admissions and delayed discharges. "
+                "Money is not the whole answer: the model counts no cost of the care that people "
+                "no longer get.")
 
         questions.append(Prediction(
-            f"The council's social care budget is cut by {abs(CUT):.0%}. Will the whole place "
+            f"The council cuts what it spends on social care by {abs(CUT):.0%}. Will the whole place "
             "(NHS, council, care providers, voluntary sector) be better or worse off in money?",
             ["Better off", "Worse off", "No change"], place))
 

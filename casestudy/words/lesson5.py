@@ -56,9 +56,10 @@ def social_care_words(system: System, scenario: Scenario, knock: KnockOn) -> str
     delays = (f"**{count(knock.delayed_bed_days)} "
               f"{'more' if knock.delayed_bed_days >= 0 else 'fewer'} bed days** of delayed "
               "discharge")
-    parts = [(f"A {percent(abs(change))} {'cut' if fewer else 'rise'} in social care funding "
-              f"({_change(knock.council_budget_change_gbp_m)} to the budget of {who}) means "
-              f"{packages}. In hospital: {admissions} and {delays}.")]
+    spend = "spend" if len(councils) > 1 else "spends"
+    saving = f": a saving to the {'councils' if len(councils) > 1 else 'council'}" if fewer else ""
+    parts = [(f"A {percent(abs(change))} {'cut' if fewer else 'rise'} in what {who} {spend} on "
+              f"social care means {packages}{saving}. In hospital: {admissions} and {delays}.")]
     # The NHS cost in two parts that add up to it: the delayed days, and the admissions.
     delayed, admitted = knock.delayed_discharge_cost_gbp_m, knock.admissions_cost_gbp_m
     split = (f"{money(delayed)} of it for the delayed days and {money(admitted)} for the "
