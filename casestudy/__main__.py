@@ -17,14 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
+from .formats import money
 from .system import SYSTEM_ENV, Report, System, check_system, default_system_path
 
 NAME_WIDTH = 38
-
-
-def _gbp_m(value: float) -> str:
-    """Money for a reader: -£0.3m, £1,234.5m."""
-    return f"{'-' if value < 0 else ''}£{abs(value):,.1f}m"
 
 
 def _describe(path: Path) -> str:
@@ -50,14 +46,14 @@ def summary(system: System) -> str:
     out = [
         f"Summary of '{system.name}'",
         f"  Organisations: {len(orgs)} ({kinds}); {int(nhs.sum())} inside the NHS control total",
-        (f"  Service lines: {len(lines)}, worth {_gbp_m(contract_gbp_m)} at last year's "
+        (f"  Service lines: {len(lines)}, worth {money(contract_gbp_m, minus='-')} at last year's "
         "activity and prices"),
-        (f"  Schemes: {len(system.schemes)}, costing {_gbp_m(system.schemes.cost_gbp_m.sum())} a "
+        (f"  Schemes: {len(system.schemes)}, costing {money(system.schemes.cost_gbp_m.sum(), minus='-')} a "
         f"year in all, with {len(system.scheme_effects)} effects on service lines"),
         (f"  Allocations and budgets of commissioners and councils: "
-        f"{_gbp_m(orgs.allocation_gbp_m[payers].sum())}"),
-        f"  Providers' cost bases: {_gbp_m(orgs.cost_base_gbp_m.sum())}",
-        f"  NHS control total: {_gbp_m(orgs.control_total_gbp_m[nhs].sum())}",
+        f"{money(orgs.allocation_gbp_m[payers].sum(), minus='-')}"),
+        f"  Providers' cost bases: {money(orgs.cost_base_gbp_m.sum(), minus='-')}",
+        f"  NHS control total: {money(orgs.control_total_gbp_m[nhs].sum(), minus='-')}",
     ]
     with np.errstate(all="ignore"):
         year = run_year(system, Scenario.preset("fixed_income"))

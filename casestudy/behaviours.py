@@ -81,16 +81,6 @@ class Shift:
                                 "least 0 (pounds for each admission avoided)")
 
 
-def _largest(orgs: pd.DataFrame, kinds: tuple[str, ...]) -> str | None:
-    chosen = orgs[orgs.kind.isin(kinds)]
-    return None if chosen.empty else str(chosen.cost_base_gbp_m.idxmax())
-
-
-def _emergency_lines(system: System, acute_id: str) -> pd.DataFrame:
-    lines = system.service_lines
-    return lines[(lines.provider_id == acute_id) & (lines.service == EMERGENCY_SERVICE)]
-
-
 def _template(system: System, acute_id: str) -> str | None:
     """The scheme most like the shift: it cuts the trust's emergency admissions most, run
     by a community provider if any such scheme is."""
@@ -130,23 +120,21 @@ def shift_for(system: System, share: float = SHIFT_SHARE["default"],
     ``ScenarioError`` saying what the system lacks.
     """
     orgs = system.organisations
-    acute = _largest(orgs, ("acute",))
+    acute = system.largest("acute")
     if acute is None:
         raise ScenarioError("this system has no acute trust, so there are no emergency "
                             "admissions to move out of hospital")
-    lines = _emergency_lines(system, acute)
-    payers = lines[lines.payer_id.map(orgs.kind) == "commissioner"]
-    if payers.empty:
+    funder = system.main_payer(acute, service=EMERGENCY_SERVICE)
+    if funder is None:
         raise ScenarioError(f"no commissioner buys emergency admissions from "
                             f"{system.org_name(acute)} in this system")
-    value = (payers.planned_activity * payers.unit_price_gbp).groupby(payers.payer_id).sum()
-    funder = str(value.idxmax())
     template = _template(system, acute)
     deliverer = None
     if template is not None:
         lead = str(system.schemes.loc[template, "deliverer_id"])
         deliverer = lead if orgs.loc[lead, "kind"] in COMMUNITY_KINDS else None
-    deliverer = deliverer or _largest(orgs, COMMUNITY_KINDS[:1]) or _largest(orgs, COMMUNITY_KINDS)
+    deliverer = (deliverer or system.largest(*COMMUNITY_KINDS[:1])
+                 or system.largest(*COMMUNITY_KINDS))
     if deliverer is None:
         raise ScenarioError("this system has no community provider to run care out of hospital")
     if cost_per_admission_gbp is None:
@@ -157,6 +145,14 @@ def shift_for(system: System, share: float = SHIFT_SHARE["default"],
         cost_per_admission_gbp = _cost_per_admission(system, template)
     return Shift(acute_id=acute, funder_id=funder, deliverer_id=deliverer, share=share,
                  cost_per_admission_gbp=cost_per_admission_gbp, template_id=template)
+
+
+def lesson_shift(system: System, share: float = SHIFT_SHARE["default"]) -> tuple[Shift | None, str]:
+    """Lesson 2's shift in this system, or ``None`` and the reason it cannot be built."""
+    try:
+        return shift_for(system, share=share), ""
+    except ScenarioError as exc:
+        return None, str(exc)
 
 
 def shift_inputs(system: System, scenario: Scenario, shift: Shift) -> YearInputs:
@@ -469,3 +465,84 @@ def contracting(changes: pd.Series) -> pd.DataFrame:
         for key, (ok, blockers) in rows.items()
     ]).set_index("approach")
     return frame
+
+
+# --------------------------------------------------------------------------- the deal
+
+
+@dataclass(frozen=True, kw_only=True)
+class Deal:
+    """Lesson 2's facts for one shift under one payment rule, computed once: the panels,
+    the prose (:mod:`casestudy.words.lesson2`), the checks and the charts read them.
+
+    ``changes`` is :func:`shift_changes` (every organisation); ``parties`` the organisations
+    in the deal (the shift's three and anyone else it moves by more than £1); ``share`` the
+    gain share among them; ``table`` the parties' before and after, names and kinds, with a
+    last row for the whole system (``is_total`` True); ``contracting`` one to one against
+    as a group (:func:`contracting`); ``stranded`` the acute trust's side.
+    """
+
+    shift: Shift
+    scenario: Scenario
+    changes: pd.DataFrame = field(repr=False)
+    parties: tuple[str, ...]
+    share: GainShare = field(repr=False)
+    table: pd.DataFrame = field(repr=False)
+    contracting: pd.DataFrame = field(repr=False)
+    stranded: StrandedCost
+
+    @property
+    def system_change_gbp_m(self) -> float:
+        """The whole system's change: every organisation's, summed (the same under any rule)."""
+        return float(self.changes.change_gbp_m.sum())
+
+    @property
+    def one_to_one_goes_ahead(self) -> bool:
+        return bool(self.contracting.loc["one_to_one", "goes_ahead"])
+
+    @property
+    def blockers(self) -> list[str]:
+        """Who would block the shift one to one (it would lose on its own)."""
+        return list(self.contracting.loc["one_to_one", "blocked_by"])
+
+    def change(self, org_id: str) -> float:
+        return float(self.changes.loc[org_id, "change_gbp_m"])
+
+    @property
+    def others_moved(self) -> list[str]:
+        """Organisations outside the shift's three whose change shows at one decimal."""
+        trio = (self.shift.acute_id, self.shift.funder_id, self.shift.deliverer_id)
+        moved = self.changes.change_gbp_m.abs() > ROUNDING_GBP_M
+        return [o for o in self.changes.index[moved] if o not in trio]
+
+
+def deal_parties(changes: pd.DataFrame, shift: Shift) -> tuple[str, ...]:
+    """The organisations in the deal: the shift's three, and anyone else it moves by more
+    than £1, in the system's order."""
+    moved = changes.index[changes.change_gbp_m.abs() > TOLERANCE_GBP_M]
+    keep = {shift.acute_id, shift.funder_id, shift.deliverer_id, *moved}
+    return tuple(org for org in changes.index if org in keep)
+
+
+def deal(system: System, scenario: Scenario, shift: Shift) -> Deal:
+    """Lesson 2's facts for ``shift`` under ``scenario`` (see :class:`Deal`).
+
+    >>> import casestudy as cs
+    >>> system = cs.load_system()
+    >>> facts = deal(system, cs.Scenario.preset("fixed_income"), shift_for(system))
+    >>> facts.parties[:1], round(facts.system_change_gbp_m - facts.share.system_gain_gbp_m, 9)
+    (('bd_ccg',), 0.0)
+    """
+    changes = shift_changes(system, scenario, shift)
+    parties = deal_parties(changes, shift)
+    moves = changes.change_gbp_m.loc[list(parties)]
+    shared = gain_share(moves)
+    orgs = system.organisations
+    table = shared.table.assign(name=orgs["name"].reindex(parties).to_numpy(),
+                                kind=orgs["kind"].reindex(parties).to_numpy(), is_total=False)
+    whole = pd.DataFrame({"change_gbp_m": [shared.system_gain_gbp_m], "transfer_gbp_m": [0.0],
+                          "after_gbp_m": [shared.system_gain_gbp_m], "name": [SYSTEM_NAME],
+                          "kind": [SYSTEM_ID], "is_total": [True]}, index=[SYSTEM_ID])
+    return Deal(shift=shift, scenario=scenario, changes=changes, parties=parties, share=shared,
+                table=pd.concat([table, whole]), contracting=contracting(moves),
+                stranded=stranded_cost(system, scenario, shift))

@@ -51,7 +51,7 @@ from .charts.style import KIND_COLOURS, KIND_LABELS, LABELS, Figure, kind_colour
 from .engine import run_year
 from .errors import ScenarioError
 from .lessons import NOTEBOOK_ORDER, Lesson, by_notebook
-from .names import MATHJAX_IGNORE, html_text, script_json, write_csv
+from .names import html_text, script_json, write_csv
 from .priorities import scheme_table
 from .scenario import (
     BRADFORD_ACTIVITY_PRESET,
@@ -62,6 +62,7 @@ from .scenario import (
     field_info,
 )
 from .system import System, load_system
+from .words import SafeRenderer
 from .workshop import scenario_code
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -433,27 +434,9 @@ def _plain(value: Any) -> str:
 # --------------------------------------------------------------------------- HTML pieces
 
 
-class _Renderer(mistune.HTMLRenderer):
-    """Headings get ids (``Control total`` -> ``control-total``) so glossary links work.
-
-    Raw HTML in the Markdown is shown as text, never passed through: the kit's Markdown
-    has none of its own, and a name that reached it unescaped must not become markup. The
-    one exception is the span ``names.markdown_text`` puts around a name MathJax would read,
-    passed through as it is. Character references (``&#60;``, which ``markdown_text``
-    writes) still show as their character: mistune's own ``escape=True`` would show them
-    as typed.
-    """
-
-    _KEPT = (f'<span class="{MATHJAX_IGNORE}">', "</span>")
-
-    def __init__(self) -> None:
-        super().__init__(escape=False)
-
-    def inline_html(self, html_text: str) -> str:
-        return html_text if html_text in self._KEPT else html.escape(html_text, quote=False)
-
-    def block_html(self, html_text: str) -> str:
-        return "<p>" + html.escape(html_text.strip(), quote=False) + "</p>\n"
+class _Renderer(SafeRenderer):
+    """Headings get ids (``Control total`` -> ``control-total``) so glossary links work;
+    raw HTML shows as text (:class:`casestudy.words.SafeRenderer`)."""
 
     def heading(self, text: str, level: int, **attrs: Any) -> str:
         return f'<h{level} id="{anchor(text)}">{text}</h{level}>\n'

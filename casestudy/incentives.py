@@ -55,33 +55,25 @@ BREAK_EVEN_PRESET = "api_2023"  # the preset whose elective rate applies both wa
 
 
 def largest_acute_trust(system: System) -> str | None:
-    """The acute trust with the largest cost base, or ``None`` if the system has none.
+    """The acute trust with the largest cost base, or ``None`` if the system has none
+    (:meth:`System.largest`, kept as a public name).
 
     >>> import casestudy as cs
     >>> largest_acute_trust(cs.load_system())
     'bthft'
     """
-    orgs = system.organisations
-    acute = orgs[orgs.kind == "acute"]
-    return None if acute.empty else str(acute.cost_base_gbp_m.idxmax())
+    return system.largest("acute")
 
 
 def main_commissioner(system: System, provider_id: str | None) -> str | None:
-    """The commissioner that pays ``provider_id`` most at plan, or ``None`` if none does.
+    """The commissioner that pays ``provider_id`` most at plan, or ``None`` if none does
+    (:meth:`System.main_payer`, kept as a public name).
 
     >>> import casestudy as cs
     >>> main_commissioner(cs.load_system(), "bthft")
     'bd_ccg'
     """
-    if provider_id is None:
-        return None
-    lines = system.service_lines
-    kinds = system.organisations.kind
-    mine = lines[(lines.provider_id == provider_id) & (lines.payer_id.map(kinds) == "commissioner")]
-    if mine.empty:
-        return None
-    planned_value = (mine.planned_activity * mine.unit_price_gbp).groupby(mine.payer_id).sum()
-    return str(planned_value.idxmax())
+    return system.main_payer(provider_id)
 
 
 # --------------------------------------------------------------------------- volume risk

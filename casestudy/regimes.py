@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .formats import percent
 from .scenario import API_2022_ELECTIVE_RATE_ABOVE_PLAN, PRESET_INFO, Scenario
 from .system import System
 
@@ -58,10 +59,6 @@ WEST_YORKSHIRE_DEFICIT_SUPPORT_2025_26_GBP_M = 49.2
 # API in 2022/23 (R67, R69): above plan at 75% of price (the kit's preset reads this); the
 # deduction proposed for activity below plan, 50% of price (R154), was not made (R69).
 API_2022_PROPOSED_DEDUCTION_SHARE = 0.5
-
-
-def _pct(share: float) -> str:
-    return f"{share:.0%}"
 
 
 def _gbp(value: float) -> str:
@@ -110,8 +107,8 @@ TIMELINE: tuple[Milestone, ...] = (
         when="April 2022",
         what="**[Aligned payment and incentive](glossary.md#aligned-payment-and-incentive)**: a "
              "fixed element for an agreed level of activity, and elective activity above plan "
-             f"paid at {_pct(API_2022_ELECTIVE_RATE_ABOVE_PLAN)} of price. The deduction "
-             f"proposed for activity below plan ({_pct(API_2022_PROPOSED_DEDUCTION_SHARE)} of "
+             f"paid at {percent(API_2022_ELECTIVE_RATE_ABOVE_PLAN)} of price. The deduction "
+             f"proposed for activity below plan ({percent(API_2022_PROPOSED_DEDUCTION_SHARE)} of "
              "price) was not made. CCGs agreed the first contracts; the new boards took them "
              "over.",
         sources=("R67", "R69", "R154", "R155")),
@@ -131,7 +128,7 @@ TIMELINE: tuple[Milestone, ...] = (
     Milestone(
         when="1 April 2023",
         what="The **[NHS Payment Scheme](glossary.md#nhs-payment-scheme)** replaced the national "
-             f"tariff. Elective activity paid at {_pct(_DEFAULTS.elective_variable_rate)} of "
+             f"tariff. Elective activity paid at {percent(_DEFAULTS.elective_variable_rate)} of "
              "unit prices. ICB and system finance business rules set for several years at once.",
         sources=("R39", "R69", "R158")),
     Milestone(
@@ -149,7 +146,7 @@ TIMELINE: tuple[Milestone, ...] = (
              "for 2026/27 to 2028/29: deficit support to ICBs and trusts to be removed. The "
              "2026/27 NHS Payment Scheme consultation proposed a blended payment for urgent and "
              f"emergency care (a summary gives its variable part as "
-             f"{_pct(_DEFAULTS.blended_rate_above_plan)}), and the draft contract controls "
+             f"{percent(_DEFAULTS.blended_rate_above_plan)}), and the draft contract controls "
              "elective activity through indicative activity plans.",
         sources=("R161", "R160", "R141", "R142", "R143")),
 )

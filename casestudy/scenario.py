@@ -31,6 +31,7 @@ from .contracts import (
     rule_to_dict,
 )
 from .errors import ScenarioError
+from .formats import number, percent
 from .jsontext import parse, shown
 from .schema import MAX_ID_CHARS, MAX_SCHEMES, SERVICES
 
@@ -499,10 +500,12 @@ def _show(name: str, value: Any, scheme_names: Mapping[str, str] | None = None) 
     if name == "schemes":
         names = scheme_names or {}
         return ", ".join(names.get(s, s) for s in value) if value else "none"
+    if isinstance(value, bool):  # before numbers: a bool is an int
+        return "on" if value else "off"
     if isinstance(value, float):
         if field_info(name)["unit"].startswith(("fraction", "share")):
-            return f"{value * 100:.4g}%"  # as the sliders read: 4%, not 0.04
-        return f"{value:g}"
+            return percent(value, 2)  # as the sliders read: 4%, not 0.04
+        return number(value)
     return str(value)
 
 

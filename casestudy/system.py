@@ -161,6 +161,57 @@ class System:
         """Organisation ids of the given kinds, in table order."""
         return list(self.organisations.index[self.organisations.kind.isin(kinds)])
 
+    def largest(self, *kinds: str) -> str | None:
+        """The organisation of one of ``kinds`` (of any kind when none is named) with the
+        largest cost base, or ``None`` if the system has none: the one place the kit picks
+        "the largest acute trust" (lessons 1, 2, 4, then and now).
+
+        >>> system = load_system()
+        >>> system.largest("acute"), system.largest("local_authority")
+        ('bthft', 'council')
+        """
+        orgs = self.organisations
+        chosen = orgs[orgs.kind.isin(kinds)] if kinds else orgs
+        return None if chosen.empty else str(chosen.cost_base_gbp_m.idxmax())
+
+    def main_payer(self, provider_id: str | None, service: str | None = None,
+                   kind: str = "commissioner") -> str | None:
+        """The payer of ``kind`` that pays ``provider_id`` most at plan (for ``service`` only,
+        when named), or ``None`` if none does: the one place the kit picks a trust's "main
+        commissioner".
+
+        >>> system = load_system()
+        >>> system.main_payer("bthft"), system.main_payer("bthft", service="non_elective")
+        ('bd_ccg', 'bd_ccg')
+        """
+        if provider_id is None:
+            return None
+        lines = self.service_lines
+        mine = lines[(lines.provider_id == provider_id)
+                     & (lines.payer_id.map(self.organisations.kind) == kind)]
+        if service is not None:
+            mine = mine[mine.service == service]
+        if mine.empty:
+            return None
+        planned_value = (mine.planned_activity * mine.unit_price_gbp).groupby(mine.payer_id).sum()
+        return str(planned_value.idxmax())
+
+    def trust_and_payer(self) -> tuple[str, ...]:
+        """The two organisations the volume-risk pages follow: the largest acute trust and
+        the commissioner that pays it most; failing those, the largest NHS organisations by
+        planned income (two at most, fewer only in a system of one).
+
+        >>> load_system().trust_and_payer()
+        ('bthft', 'bd_ccg')
+        """
+        provider = self.largest("acute")
+        shown = [o for o in (provider, self.main_payer(provider)) if o is not None]
+        if len(shown) < 2:
+            orgs = self.organisations
+            turnover = self.turnover_gbp_m()[orgs.in_nhs_control_total.astype(bool)]
+            shown += [o for o in turnover.sort_values(ascending=False).index if o not in shown]
+        return tuple(shown[:2])
+
     def turnover_gbp_m(self) -> pd.Series:
         """Each organisation's planned income: allocation, other income and contracts at plan.
 

@@ -246,3 +246,44 @@ def test_the_rows_drawn_add_up_to_the_system_by_hand(tiny_system, plain):
             assert orgs == pytest.approx(rows.change_gbp_m.iloc[-1], abs=1e-9)
     # Nobody else moves: no rest bar when everyone who moves is drawn.
     assert OTHER_ID not in set(drawn.org_id)
+
+
+# --------------------------------------------------------------------------- the deal
+
+
+def test_the_deal_by_hand_under_payment_by_results(tiny_system, plain):
+    from casestudy.behaviours import deal
+    from casestudy.formats import money, percent
+    from casestudy.words import lesson2 as words
+
+    facts = deal(tiny_system, plain, TINY_SHIFT)
+    released = MOVING_GBP_M * 0.2 * INDEX_DROP  # £1.18m, as in the hand figures above
+    # The parties: the shift's three and ccg_b, which saves £2m; council and vcs do not move.
+    assert facts.parties == ("ccg_a", "ccg_b", "acute", "comm")
+    # The acute trust loses 6 - 1.18 = £4.82m; the winners gain 2.5 + 2 = £4.5m < £4.82m, so
+    # the system as a whole loses 1.18 - 1.5 = £0.32m and no share can make everyone whole.
+    assert facts.system_change_gbp_m == pytest.approx(released - 1.5)
+    assert not facts.share.possible and facts.blockers == ["acute"]
+    total = facts.table[facts.table.is_total]
+    assert total.index.tolist() == [SYSTEM_ID]
+    assert total.change_gbp_m.iloc[0] == pytest.approx(released - 1.5)
+    assert facts.table.loc[~facts.table.is_total, "change_gbp_m"].sum() == pytest.approx(released - 1.5)
+    # The words read these facts: the loss the system makes, the trust's change.
+    text = words.gain_share_words(tiny_system, facts)
+    assert f"loses {money(1.5 - released)}" in text
+    assert money(released - 6.0) in words.shift_words(tiny_system, facts)
+    assert f"moves {percent(0.1, 1)} of" in words.shift_words(tiny_system, facts)
+
+
+def test_the_deal_shares_the_gain_when_the_system_gains(tiny_system, plain):
+    from casestudy.behaviours import deal
+
+    # Flex 1: the trust releases 0.5 of £5.92m = £2.96m; the system gains 2.96 - 1.5.
+    facts = deal(tiny_system, dataclasses.replace(plain, flex=1.0), TINY_SHIFT)
+    average = MOVING_GBP_M * INDEX_DROP
+    assert facts.system_change_gbp_m == pytest.approx(0.5 * average - 1.5)
+    assert facts.share.possible
+    # Losses: the trust's 6 - 2.96 = 3.04; gains 2.5 + 2 = 4.5: share 3.04 / 4.5.
+    assert facts.share.share_of_gains == pytest.approx((6 - 0.5 * average) / 4.5)
+    assert facts.table.transfer_gbp_m.sum() == pytest.approx(0.0, abs=1e-12)
+    assert (facts.table.after_gbp_m > -1e-9).all()

@@ -184,3 +184,28 @@ def test_csv_file_quotes_text_and_keeps_numbers(tmp_path):
     back = pd.read_csv(path)
     assert back.position_gbp_m.tolist() == frame.position_gbp_m.tolist()
     assert csv_safe(frame).shape == frame.shape
+
+
+# --------------------------------------------------------------------------- the formatter
+
+
+def test_money_worked_by_hand():
+    from casestudy.formats import MINUS, money
+    # £m to one decimal; a minus joined to its figure; no sign on what shows as nothing.
+    assert money(1234.56) == "£1,234.6m"
+    assert money(-2.54) == MINUS + "£2.5m"
+    assert money(-0.04) == "£0.0m" and money(0.04, signed=True) == "£0.0m"
+    assert money(0.06, signed=True) == "+£0.1m"
+    # fine: 0.0123 £m = £12,300 -> £12k; below £500 is nothing.
+    assert money(0.0123, fine=True) == "£12k" and money(-0.0123, fine=True) == MINUS + "£12k"
+    assert money(0.0004, fine=True, signed=True) == "£0.0m"
+    assert money(0.954, places=2) == "£0.95m"
+    assert money(-1.0, minus="-") == "-£1.0m"
+    assert money(float("nan")) == "n/a"
+
+
+def test_percent_and_names_worked_by_hand():
+    from casestudy.formats import names, percent
+    assert [percent(x) for x in (0.05, 0.025, 0.413, -0.03, 0.0)] == ["5%", "2.5%", "41%", "-3%", "0%"]
+    assert percent(0.125, 1) == "12.5%" and percent(0.0375, 2) == "3.75%" and percent(0.03, 1) == "3%"
+    assert names(["A", "B"]) == "A and B" and names([], empty="none") == "none"

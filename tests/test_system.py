@@ -243,3 +243,26 @@ def test_row_numbers_count_blank_lines_as_a_spreadsheet_does(tmp_path, tiny_tabl
     with pytest.raises(DataError) as caught:
         load_system(tmp_path)
     assert_reported(caught.value, "service_lines.csv", 6, "planned_activity", "negative")
+
+
+# --------------------------------------------------------------------------- roles
+
+
+def test_largest_and_main_payer_on_the_tiny_system(tiny_system):
+    # Cost bases: acute 80, comm 20, vcs 7, the rest 0.
+    assert tiny_system.largest("acute") == "acute"
+    assert tiny_system.largest() == "acute"
+    assert tiny_system.largest("community_mental_health", "voluntary") == "comm"
+    assert tiny_system.largest("primary_care") is None
+    # ccg_a pays the acute trust 10 + 40 = £50m at baseline, ccg_b 20: ccg_a overall; for
+    # electives only ccg_a buys; the community line is ccg_b's alone; nobody buys the acute
+    # trust's community care.
+    assert tiny_system.main_payer("acute") == "ccg_a"
+    assert tiny_system.main_payer("acute", service="elective") == "ccg_a"
+    assert tiny_system.main_payer("comm") == "ccg_b"
+    assert tiny_system.main_payer("acute", service="community") is None
+    assert tiny_system.main_payer(None) is None
+    # vcs: the council pays £5m, ccg_a £2m; among commissioners ccg_a is the main payer.
+    assert tiny_system.main_payer("vcs", kind="local_authority") == "council"
+    assert tiny_system.main_payer("vcs") == "ccg_a"
+    assert tiny_system.trust_and_payer() == ("acute", "ccg_a")

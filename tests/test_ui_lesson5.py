@@ -13,6 +13,7 @@ from tiny import write_tables
 
 from casestudy import Scenario, load_system
 from casestudy.charts import boundary_chart, organisation_change_chart, vcs_test_chart
+from casestudy.formats import money
 from casestudy.place import (
     boundary_change,
     organisation_change,
@@ -109,7 +110,7 @@ def test_voluntary_panel_draws_the_chosen_schemes_against_none(system):
     np.testing.assert_allclose(panel.figures[0].data.change_gbp_m,
                                boundary_change(system, scenario, flexed).change_gbp_m)
     nhs = boundary_change(system, scenario, flexed).set_index("boundary").change_gbp_m["nhs"]
-    assert lesson5.signed_fine(nhs) in panel.text
+    assert money(nhs, signed=True, fine=True) in panel.text
 
     panel.choose([])
     assert "No voluntary-sector scheme chosen" in panel.text

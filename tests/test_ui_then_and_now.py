@@ -20,6 +20,7 @@ from casestudy.charts.regimes import (
     preset_years_chart,
     winners_chart,
 )
+from casestudy.formats import money
 from casestudy.incentives import largest_acute_trust, main_commissioner
 from casestudy.projection import SYSTEM_ID, change_by_preset
 from casestudy.scenario import PRESET_INFO, PRESETS
@@ -118,8 +119,8 @@ def test_the_words_name_who_gains_and_who_loses_with_the_models_figures(system, 
         assert last.loc[trust, "change_gbp_m"] < 0 < last.loc[payer, "change_gbp_m"]
         losses = text.split("lose: ", 1)[1]
         gains = text.split("gain: ", 1)[1].split("; lose", 1)[0]
-        assert f"{system.org_name(trust)} {then_and_now._signed(last.loc[trust, 'change_gbp_m'])}" in losses
-        assert f"{system.org_name(payer)} {then_and_now._signed(last.loc[payer, 'change_gbp_m'])}" in gains
+        assert f"{system.org_name(trust)} {money(last.loc[trust, 'change_gbp_m'], signed=True)}" in losses
+        assert f"{system.org_name(payer)} {money(last.loc[payer, 'change_gbp_m'], signed=True)}" in gains
         assert abs(last.loc[SYSTEM_ID, "change_gbp_m"]) < 1e-9
         assert "The NHS system's position does not move" in text
         assert panel.figures[0].title == "Who wins and who loses in year 3"
@@ -242,7 +243,7 @@ def test_checks_are_answered_by_the_model(system):
     # 1. API 2023/24- with demand above plan: the trust gains, its commissioner pays.
     assert now[trust] > 0 > now[payer] and abs(now[SYSTEM_ID]) < 1e-9
     assert checks[0].correct == 0
-    assert then_and_now._signed(now[trust]) in checks[0].explanations[0]
+    assert money(now[trust], signed=True) in checks[0].explanations[0]
     # 2. API 2022/23, electives below plan: nothing taken back (not the proposed 50%).
     assert checks[1].correct == 2
     assert "proposed but not made" in checks[1].explanations[2]

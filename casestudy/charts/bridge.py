@@ -11,7 +11,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from .style import MINUS, SERIES_COLOURS, WIDTH, Figure, money
+from .style import SERIES_COLOURS, WIDTH, Figure, money
 
 # Increases blue, decreases vermilion, totals grey: never red against green.
 CHANGE_COLOURS = {"Total": SERIES_COLOURS["baseline"], "Increase": SERIES_COLOURS["reported"],
@@ -25,21 +25,6 @@ def change_colour(field: str = "kind_label:N", title: str = "Bar") -> alt.Color:
     return alt.Color(field, title=title,
                      scale=alt.Scale(domain=list(CHANGE_COLOURS), range=list(CHANGE_COLOURS.values())),
                      legend=alt.Legend(orient="bottom"))
-
-
-def fine_money(value: float) -> str:
-    """£m to one decimal, or £k below £0.1m so that a small amount is not shown as nothing:
-    ``fine_money(0.0123) == '£12k'``, ``fine_money(-2.5) == MINUS + '£2.5m'``."""
-    if abs(value) >= 0.05 or abs(value) < 0.0005:  # below £500 is nothing at this scale
-        return money(value)
-    sign = MINUS if value < -0.0005 else ""
-    return f"{sign}£{abs(value) * 1000:,.0f}k"
-
-
-def signed(value: float) -> str:
-    """A change as text with its sign: ``signed(1.23) == '+£1.2m'``."""
-    text = money(value)
-    return text if text.startswith(MINUS) else "+" + text
 
 
 def bridge_figure(frame: pd.DataFrame, chart_title: str | None = None) -> Figure:
@@ -60,13 +45,13 @@ def bridge_figure(frame: pd.DataFrame, chart_title: str | None = None) -> Figure
         "start_gbp_m": start, "end_gbp_m": end, "change_gbp_m": change, "kind": kinds,
         "control_total_gbp_m": control,
         "kind_label": [KIND_NAMES[k] for k in kinds],
-        "label": [money(e) if t else signed(c) for t, e, c in zip(totals, end, change)],
+        "label": [money(e) if t else money(c, signed=True) for t, e, c in zip(totals, end, change)],
         # Labels sit just past the right-hand end of each bar.
         "label_at_gbp_m": np.maximum(start, end),
     })
     name = frame.name.iloc[0]
     moves = sorted(((abs(c), s, c) for s, c, t in zip(steps, change, totals) if not t), reverse=True)
-    largest = "; ".join(f"{s} {signed(c)}" for _, s, c in moves[:3])
+    largest = "; ".join(f"{s} {money(c, signed=True)}" for _, s, c in moves[:3])
     level = dict(zip(steps, end))
     summary = (f"Bridge for {name}: last year's underlying position "
                f"{money(level.get('Last year underlying', 0.0))}; largest steps {largest}; "

@@ -9,7 +9,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from .bridge import change_colour, fine_money
+from ..formats import money
+from .bridge import change_colour
 from .style import LABELS, WIDTH, Figure, kind_colour, with_kind_label
 
 CHANGE_AXIS = "Change in position (£m)"
@@ -17,12 +18,6 @@ CHANGE_AXIS = "Change in position (£m)"
 # overlapping, which left ticks on half steps (-6.5, -5.5 ... -0.5) and no label at zero.
 CHANGE_TICKS = alt.Axis(tickCount=6)
 BOUNDARY_COLOURS = {"NHS organisations": "#0072B2", "Whole place": "#333333"}
-
-
-def signed_fine(value: float) -> str:
-    """A change with its sign, small amounts in £k: ``signed_fine(0.012) == '+£12k'``."""
-    text = fine_money(value)
-    return text if text.startswith("-") else "+" + text
 
 
 def boundary_figure(frame: pd.DataFrame, chart_title: str | None = None,
@@ -41,15 +36,16 @@ def boundary_figure(frame: pd.DataFrame, chart_title: str | None = None,
         "change_gbp_m": change,
         "kind_label": ["Total" if p else "Increase" if c >= 0 else "Decrease"
                        for p, c in zip(place, change)],
-        "text": [signed_fine(c) for c in change],
+        "text": [money(c, signed=True, fine=True) for c in change],
         # Labels just right of the bar, or of the zero line for a loss (never on the bar).
         "text_at_gbp_m": change.clip(min=0),
         "position_gbp_m": frame.position_gbp_m.to_numpy(),
     })
-    parts = "; ".join(f"{label} {signed_fine(c)}" for label, c, p in zip(labels, change, place)
-                      if not p)
+    parts = "; ".join(f"{label} {money(c, signed=True, fine=True)}"
+                      for label, c, p in zip(labels, change, place) if not p)
+    # The model's own whole-place row (boundary_change always has it): no sum here.
     summary = (f"Change in position by boundary: {parts}; the whole place "
-               f"{signed_fine(change[place.index(True)] if True in place else change.sum())}.")
+               f"{money(change[place.index(True)], signed=True, fine=True)}.")
     shape = (tuple(labels),)
 
     def draw(data: pd.DataFrame) -> alt.LayerChart:
@@ -82,12 +78,13 @@ def organisation_change_figure(frame: pd.DataFrame, chart_title: str | None = No
     ``frame`` is :func:`casestudy.place.organisation_change`'s.
     """
     data = with_kind_label(frame[["org_id", "name", "kind", "change_gbp_m"]])
-    data["text"] = [signed_fine(c) if abs(c) >= 0.0005 else "" for c in data.change_gbp_m]
+    data["text"] = [money(c, signed=True, fine=True) if abs(c) >= 0.0005 else "" for c in data.change_gbp_m]
     data["text_at_gbp_m"] = data.change_gbp_m.clip(lower=0)
     ordered = data.sort_values("change_gbp_m")
     summary = ("Change in position of each organisation: largest loss "
-               f"{ordered.name.iloc[0]} {signed_fine(ordered.change_gbp_m.iloc[0])}, largest gain "
-               f"{ordered.name.iloc[-1]} {signed_fine(ordered.change_gbp_m.iloc[-1])}.")
+               f"{ordered.name.iloc[0]} {money(ordered.change_gbp_m.iloc[0], signed=True, fine=True)}, "
+               f"largest gain {ordered.name.iloc[-1]} "
+               f"{money(ordered.change_gbp_m.iloc[-1], signed=True, fine=True)}.")
     shape = (tuple(data.name), tuple(dict.fromkeys(data.kind)))
 
     def draw(data: pd.DataFrame) -> alt.LayerChart:
@@ -129,7 +126,7 @@ def vcs_test_figure(frame: pd.DataFrame, chosen: tuple[str, ...] = (),
         "cost_gbp_m": [*frame.cost_gbp_m] * 2,
         "funder": [*frame.funder] * 2,
     })
-    long["text"] = [signed_fine(c) for c in long.change_gbp_m]
+    long["text"] = [money(c, signed=True, fine=True) for c in long.change_gbp_m]
     long["text_at_gbp_m"] = long.change_gbp_m.clip(lower=0)
     pays = [n for n, c in zip(frame["name"], frame.place_change_gbp_m) if c > 0]
     summary = (f"{len(frame)} voluntary-sector schemes, each on its own; "

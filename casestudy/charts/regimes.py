@@ -47,8 +47,7 @@ def cell_text(value: float) -> str:
     """A cell's figure: ``+£3.3m``, ``-£1.4m`` (the minus kept with its figure), ``0``."""
     if abs(value) < SAME_GBP_M:
         return "0"
-    text = money(value)
-    return text if text.startswith(MINUS) else "+" + text
+    return money(value, signed=True)
 
 
 COLUMNS = ["payment", "year", "org_id", "name", "kind", "change_gbp_m", "fund_change_gbp_m",

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import altair as alt
 import pandas as pd
 
+from ..formats import MINUS, money  # noqa: F401 (re-exported: the charts' one formatter)
+
 # Okabe-Ito colours, one per organisation kind, used in every chart of the kit.
 KIND_COLOURS = {
     "commissioner": "#0072B2",  # blue
@@ -151,18 +153,6 @@ class LiveSpec:
 def summary_of(chart: alt.TopLevelMixin) -> str:
     """The one-sentence text summary a chart carries for screen readers."""
     return chart.to_dict().get("description", "")
-
-
-# A minus that stays with its figure: a WORD JOINER (U+2060, drawn as nothing) after the
-# hyphen-minus, which a line could otherwise end on, leaving "£15.9m" alone on the next line.
-MINUS = "-\u2060"
-
-
-def money(value: float) -> str:
-    """£m with a sign, for summaries: ``money(-1.234) == MINUS + '£1.2m'``; the minus never
-    ends a line apart from its figure."""
-    sign = MINUS if value < -0.05 else ""
-    return f"{sign}£{abs(value):,.1f}m"
 
 
 def _theme() -> dict:

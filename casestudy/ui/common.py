@@ -210,8 +210,25 @@ def name_checkbox(name: str, **kwargs: Any) -> widgets.Checkbox:
     return widgets.Checkbox(description=html_label(name), description_allow_html=True, **kwargs)
 
 
-def help_line(name: str) -> widgets.HTML:
-    info = field_info(name)
+def knob(info: dict[str, Any], value: float | None = None) -> FloatSlider:
+    """A slider for a lesson's knob that is not a scenario field (lesson 2's shift, lesson
+    3's confidence, lesson 4's shortfall), built from the knob's metadata as
+    :func:`control` builds a field's: ``label, help, unit, default, min, max, step``.
+
+    >>> from casestudy.behaviours import SHIFT_SHARE
+    >>> knob(SHIFT_SHARE).max, knob(SHIFT_SHARE).readout_format
+    (0.2, '.1%')
+    """
+    return FloatSlider(
+        value=info["default"] if value is None else value, min=info["min"], max=info["max"],
+        step=info["step"], readout_format=_format_for(info), continuous_update=False,
+        description=info["label"], tooltip=info["help"],
+        style={"description_width": SLIDER_LABEL_WIDTH}, layout=widgets.Layout(width=CONTROL_WIDTH))
+
+
+def help_line(name: str | dict[str, Any]) -> widgets.HTML:
+    """The help under a control: a scenario field's (by name) or a knob's (its metadata)."""
+    info = field_info(name) if isinstance(name, str) else name
     unit = f" Unit: {info['unit']}." if info["unit"] else ""
     return widgets.HTML(f'<div class="cs-help">{html.escape(info["help"])}.{html.escape(unit)}</div>')
 

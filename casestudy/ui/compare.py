@@ -21,10 +21,11 @@ import ipywidgets as widgets
 import pandas as pd
 from IPython.display import Markdown, display
 
-from ..charts import Figure, LiveSpec, money
+from ..charts import Figure, LiveSpec
 from ..charts.compare import signatures_figure, team_outcomes_figure
 from ..compare import TeamComparison, compare_teams, round_baseline, rounds_side_by_side, team_order
 from ..folders import OutsideScenarios, inside
+from ..formats import money
 from ..names import markdown_code
 from ..scenario import Scenario
 from ..system import System

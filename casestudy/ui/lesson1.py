@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown
 
-from ..charts import money
 from ..charts.priorities import leadership_load_figure, portfolio_size_figure, who_gains_figure
+from ..formats import money
 from ..fundamentals import Memorandum, memorandum, portfolio_by_organisation
 from ..names import markdown_text as md
 from ..priorities import (
@@ -55,9 +55,7 @@ def _system(system: System | None) -> System:
 def largest_provider(system: System) -> str:
     """The acute trust with the largest cost base; in a system without one, the largest
     provider of any kind (the organisation whose activity the schemes mostly cut)."""
-    orgs = system.organisations
-    acute = orgs[orgs.kind == "acute"]
-    return str((acute if not acute.empty else orgs).cost_base_gbp_m.idxmax())
+    return str(system.largest("acute") or system.largest())
 
 
 def scheme_menu(system: System | None = None) -> Styler:

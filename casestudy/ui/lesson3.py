@@ -20,10 +20,11 @@ import ipywidgets as widgets
 import pandas as pd
 from IPython.display import Markdown
 
-from ..charts import Figure, money, positions_figure
-from ..charts.bridge import bridge_figure, fine_money, signed
+from ..charts import Figure, positions_figure
+from ..charts.bridge import bridge_figure
 from ..charts.incentive import incentive_figure
 from ..charts.reserves import reserves_figure
+from ..formats import money
 from ..governance import (
     NHS_SYSTEM_ID,
     ReserveDraws,
@@ -146,8 +147,8 @@ class BridgePanel(Panel):
         return (
             f"<p><b>{name}</b> starts from last year's underlying position of "
             f"<b>{money(last_year)}</b>. The largest pressure is {html.escape(down.lower())} "
-            f"({signed(down_gbp_m)}); the largest help is {html.escape(up.lower())} "
-            f"({signed(up_gbp_m)}).</p>"
+            f"({money(down_gbp_m, signed=True)}); the largest help is {html.escape(up.lower())} "
+            f"({money(up_gbp_m, signed=True)}).</p>"
             f"<p>This year's plan: an <b>underlying</b> position of <b>{money(underlying)}</b> "
             f"(baseline {money(was_underlying)}) and a <b>reported</b> position of "
             f"<b>{money(reported)}</b> (baseline {money(was_reported)}), against a control total of "
@@ -310,7 +311,7 @@ def linkage_words(table: pd.DataFrame, scenario: Scenario, baseline_funds_gbp_m:
     if not missed:
         who = "every NHS organisation meets its own control total"
     else:
-        gaps = "; ".join(f"{html.escape(names[i])} by {fine_money(short[i])}" for i in missed)
+        gaps = "; ".join(f"{html.escape(names[i])} by {money(short[i], fine=True)}" for i in missed)
         who = f"<b>{len(missed)}</b> miss their own control total ({gaps})"
     together = (f" ({money(sum(tested))} before incentive funds, against "
                 f"{money(sum(control))})")
@@ -321,7 +322,7 @@ def linkage_words(table: pd.DataFrame, scenario: Scenario, baseline_funds_gbp_m:
     parts = [f"<p>{demand}, {who}, and {system}.</p>"]
     linkage = scenario.system_linkage
     if losers:
-        cost = "; ".join(f"{html.escape(names[i])} {fine_money(lost[i])}" for i in losers)
+        cost = "; ".join(f"{html.escape(names[i])} {money(lost[i], fine=True)}" for i in losers)
         parts.append(
             f"<p>With {linkage:.0%} of each fund tied to the system, the partners that met their "
             f"own control total lose <b>{money(sum(lost[i] for i in losers))}</b> of "
@@ -436,7 +437,7 @@ def checks(system: System | None = None) -> list[Quiz]:
         answer = 1 if abs(change_u) <= TOLERANCE_GBP_M else 0
         return answer, (
             f"The model says: {money(10)} more one-off support changes the NHS system's reported "
-            f"plan by {signed(change_r)} and its underlying position by {signed(change_u)}. One-off "
+            f"plan by {money(change_r, signed=True)} and its underlying position by {money(change_u, signed=True)}. One-off "
             "money flatters the reported position; it does not recur, so it leaves the underlying "
             "gap where it was.")
 
@@ -505,12 +506,12 @@ def checks(system: System | None = None) -> list[Quiz]:
     candidates = ["Price uplift less efficiency factor", "Cost inflation", "Demand growth"]
     changes = [_step(nhs, s) for s in candidates]
     worst = min(range(len(candidates)), key=lambda i: changes[i])
-    figures = "; ".join(f"{s.lower()} {signed(c)}" for s, c in zip(candidates, changes))
+    figures = "; ".join(f"{s.lower()} {money(c, signed=True)}" for s, c in zip(candidates, changes))
     questions.append(Quiz(
         "In the NHS system's bridge, which step lowers its position most between last year and "
         "this year's plan?",
         candidates, worst,
-        [(f"Yes: {s.lower()} changes it by {signed(c)}, the most of the three ({figures})."
-          if i == worst else f"{s} changes it by {signed(c)}.")
+        [(f"Yes: {s.lower()} changes it by {money(c, signed=True)}, the most of the three ({figures})."
+          if i == worst else f"{s} changes it by {money(c, signed=True)}.")
          for i, (s, c) in enumerate(zip(candidates, changes))]))
     return questions

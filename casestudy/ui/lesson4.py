@@ -24,11 +24,11 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown
 
-from ..charts import money
 from ..charts.distribution import distribution_figure, records, spread_figure
 from ..charts.electives import shortfall_figure
 from ..charts.years import holders_figure, years_figure
 from ..engine import run_year
+from ..formats import money, percent
 from ..incentives import (
     DEFAULT_DRAWS,
     DEFAULT_SEED,
@@ -37,8 +37,6 @@ from ..incentives import (
     PresetDraws,
     break_even_elective_rate,
     elective_shortfall,
-    largest_acute_trust,
-    main_commissioner,
 )
 from ..names import markdown_text as md
 from ..projection import project, project_by_preset, system_totals
@@ -84,27 +82,15 @@ def _name(system: System, org_id: str | None) -> str:
     return system.org_name(org_id) if org_id is not None else "(none in this system)"
 
 
-def _pct(share: float) -> str:
-    """A share as a percentage: whole when it is, else one decimal (``0.05`` -> ``5%``)."""
-    whole = abs(share * 100 - round(share * 100)) < 1e-9
-    return f"{share:.0%}" if whole or abs(share) >= 0.1 else f"{share:.1%}"
-
-
 def roles(system: System) -> tuple[str | None, str | None]:
     """The largest acute trust and the commissioner that pays it most (``None`` if absent)."""
-    provider = largest_acute_trust(system)
-    return provider, main_commissioner(system, provider)
+    provider = system.largest("acute")
+    return provider, system.main_payer(provider)
 
 
 def _shown(system: System) -> list[str]:
-    """The organisations the risk charts show: the trust and its commissioner, or failing
-    those the two largest NHS organisations by planned income."""
-    shown = [o for o in roles(system) if o is not None]
-    if len(shown) < 2:
-        orgs = system.organisations
-        turnover = system.turnover_gbp_m()[orgs.in_nhs_control_total.astype(bool)]
-        shown += [o for o in turnover.sort_values(ascending=False).index if o not in shown]
-    return shown[:2]
+    """The organisations the risk charts show (:meth:`System.trust_and_payer`)."""
+    return list(system.trust_and_payer())
 
 
 def _project_all(system: System, scenario: Scenario) -> pd.DataFrame:
@@ -134,7 +120,7 @@ def situation(system: System | None = None) -> Markdown:
             f"{money(system.organisations.loc[provider, 'cost_base_gbp_m'])}. Its contracts bring in "
             f"{money(contract)} a year at plan, {money(paid)} of it from "
             f"**{md(_name(system, commissioner))}**"
-            + (f" ({_pct(paid / contract)})." if contract > 0 else "."))
+            + (f" ({percent(paid / contract)})." if contract > 0 else "."))
     else:
         text.append("This system has no acute trust, so the lesson follows its two largest NHS "
                     "organisations instead.")
@@ -160,7 +146,7 @@ def the_model(system: System | None = None) -> Markdown:
         saved = -mine.loc["fixed_income", "cost_change_gbp_m"]
         if price > 0:
             extra = (f" For {md(_name(system, provider))} an elective spell that is not done saves "
-                     f"about {_pct(saved / price)} of its price: that is its **marginal cost**; "
+                     f"about {percent(saved / price)} of its price: that is its **marginal cost**; "
                      f"the rest of the cost stays (wards, theatres, rotas).")
     return Markdown(
         "Each organisation's position is its income minus its spending. A payment rule decides "
@@ -208,7 +194,7 @@ def what_this_means(system: System | None = None) -> Markdown:
         f"{preset_phrase(ACTIVITY_RULE)}; the volume risk stays with the provider, at its "
         "marginal cost.")
     lines.append(
-        f"- **The underlying deficit remains.** With demand {_pct(YEARS_BASELINE.demand_shock)} "
+        f"- **The underlying deficit remains.** With demand {percent(YEARS_BASELINE.demand_shock)} "
         f"above plan, the NHS system's underlying position in year {last} is "
         f"{money(under.mean())} under every payment rule"
         + ("" if under.max() - under.min() < SAME_GBP_M else
@@ -222,14 +208,14 @@ def what_this_means(system: System | None = None) -> Markdown:
             ["payment", "org_id"])
         rate = break_even_elective_rate(system, DEFAULT, SHORTFALL_SHARE, provider)
         lines.append(
-            f"- **Less planned care pays under fixed income.** Doing {_pct(SHORTFALL_SHARE)} fewer "
+            f"- **Less planned care pays under fixed income.** Doing {percent(SHORTFALL_SHARE)} fewer "
             f"electives than planned, {md(_name(system, provider))} "
             f"{_gains_words(gains.loc[('fixed_income', provider), 'gain_gbp_m'])}. Aligned payment "
             f"and incentive in 2022/23 took nothing back below plan, so the trust still "
             f"{_gains_words(gains.loc[('api_2022', provider), 'gain_gbp_m'])}; from 2023/24 "
-            f"(elective variable rate {_pct(DEFAULT.elective_variable_rate)} both ways) it "
+            f"(elective variable rate {percent(DEFAULT.elective_variable_rate)} both ways) it "
             f"{_gains_words(gains.loc[('api_2023', provider), 'gain_gbp_m'])}"
-            + (f". Any variable rate above {_pct(rate)} removes the gain." if rate is not None else "."))
+            + (f". Any variable rate above {percent(rate)} removes the gain." if rate is not None else "."))
     lines.append(
         "\nFor your own system: agree the fixed income from a plan you both believe, say who "
         "carries activity off plan, report the underlying position next to the reported one "
@@ -275,7 +261,7 @@ class CertaintyPanel(Panel):
         return figures, self._words(scenario, _by_key(spread))
 
     def _words(self, scenario: Scenario, spread: dict) -> str:
-        out = [(f"Demand {_pct(abs(scenario.demand_shock))} "
+        out = [(f"Demand {percent(abs(scenario.demand_shock))} "
                f"{'above' if scenario.demand_shock >= 0 else 'below'} plan on average, "
                f"{self.draws.draws:,} simulated years.")]
         for preset in ("fixed_income", ACTIVITY_RULE):
@@ -285,7 +271,7 @@ class CertaintyPanel(Panel):
                 moved = row["mean_position_gbp_m"] - base["mean_position_gbp_m"]
                 parts.append(f"{self.names[org]} has a spread of {money(row['sd_position_gbp_m'])}, "
                              f"meets its control total in {row['chance_met']:.0%} of years and its "
-                             f"average position moves {_signed(moved)} from the baseline")
+                             f"average position moves {money(moved, signed=True)} from the baseline")
             out.append(f"<b>{PRESET_LABELS[preset]}</b>: " + "; ".join(parts) + ".")
         out.append("Under fixed income the commissioner's spending is certain and the provider "
                    "carries activity off plan at its marginal cost; under payment by results "
@@ -319,11 +305,6 @@ def _last_year(totals: pd.DataFrame) -> list[dict]:
 def _by_key(frame: pd.DataFrame, keys: tuple[str, ...] = ("payment", "org_id")) -> dict:
     """Rows of a small frame as dicts keyed by ``keys`` (cheaper than ``.loc`` per lookup)."""
     return {tuple(row[k] for k in keys): row for row in records(frame)}
-
-
-def _signed(value: float) -> str:
-    text = money(value)
-    return text if text.startswith("-") else "+" + text
 
 
 class YearsPanel(Panel):
@@ -366,7 +347,7 @@ class YearsPanel(Panel):
             f"<b>reported</b> position is {_range(reported)}, lifted by "
             f"{money(np.mean([r['non_recurrent_gbp_m'] for r in now]))} of non-recurrent money "
             "on average.",
-            f"From the baseline: underlying {_signed(change)}, reported {_signed(reported_change)}.",
+            f"From the baseline: underlying {money(change, signed=True)}, reported {money(reported_change, signed=True)}.",
         ]
         if abs(change) < SAME_GBP_M and abs(reported_change) >= SAME_GBP_M:
             out.append("Only the reported figure moved: one-off money flatters the position "
@@ -411,7 +392,7 @@ class ElectivePanel(Panel):
         gains = elective_shortfall(self.system, scenario, share, self.provider, presets=SHOWN)
         rate = break_even_elective_rate(self.system, scenario, share, self.provider)
         figure = shortfall_figure(gains, self.shown,
-                                  chart_title=f"Gain from doing {_pct(share)} fewer electives than planned")
+                                  chart_title=f"Gain from doing {percent(share)} fewer electives than planned")
         return [figure], self._words(scenario, share, _by_key(gains), rate)
 
     def _words(self, scenario: Scenario, share: float, gains: dict, rate: float | None) -> str:
@@ -426,7 +407,7 @@ class ElectivePanel(Panel):
         if units <= 0:
             return f"{trust} does no planned electives less: move the slider above zero."
         out = [
-            f"{trust} does {units:,.0f} fewer planned elective spells ({_pct(share)} of plan).",
+            f"{trust} does {units:,.0f} fewer planned elective spells ({percent(share)} of plan).",
             (f"<b>Fixed income</b>: its income does not change and it saves "
             f"{money(-fixed['cost_change_gbp_m'])} of marginal cost, a gain of "
             f"{money(fixed['gain_gbp_m'])}; its commissioners have paid "
@@ -435,12 +416,12 @@ class ElectivePanel(Panel):
             f"taken back below it): the trust "
             f"{_gains_words(gains[('api_2022', provider)]['gain_gbp_m'])}, as under fixed income."),
             (f"<b>Aligned payment and incentive, from 2023/24</b> (elective variable rate "
-            f"{_pct(scenario.elective_variable_rate)} both ways): the trust "
+            f"{percent(scenario.elective_variable_rate)} both ways): the trust "
             f"{_gains_words(gains[('api_2023', provider)]['gain_gbp_m'])}; "
             f"its commissioners pay {money(payers('api_2023'))} less."),
         ]
         if rate is not None:
-            out.append(f"Any elective variable rate above <b>{_pct(rate)}</b> (the trust's marginal "
+            out.append(f"Any elective variable rate above <b>{percent(rate)}</b> (the trust's marginal "
                        "cost as a share of price) makes doing less planned care a loss to it.")
         out.append(f"The NHS system saves {money(gains[('fixed_income', NHS_ID)]['gain_gbp_m'])} under every "
                    "rule, but patients wait longer: the rule only decides who keeps the money.")
@@ -470,9 +451,9 @@ def _demand_reveal(system: System) -> tuple[int, str]:
     lost = [f"{_name(system, o)} also {'loses' if funds[o] < 0 else 'gains'} "
             f"{money(abs(funds[o]))} of incentive fund" for o in (provider, commissioner)
             if abs(funds[o]) >= SAME_GBP_M]
-    return right, (f"With demand {_pct(DEMAND_CHECK)} above plan under fixed income, "
-                   f"{_name(system, provider)}'s position moves {_signed(p)} and "
-                   f"{_name(system, commissioner)}'s {_signed(c)} (before incentive funds"
+    return right, (f"With demand {percent(DEMAND_CHECK)} above plan under fixed income, "
+                   f"{_name(system, provider)}'s position moves {money(p, signed=True)} and "
+                   f"{_name(system, commissioner)}'s {money(c, signed=True)} (before incentive funds"
                    + ("; " + "; ".join(lost) if lost else "") + "). The commissioner pays the "
                    "plan whatever happens; the trust does the extra work at its marginal cost.")
 
@@ -488,8 +469,8 @@ def _support_reveal(system: System) -> tuple[int, str]:
     reported = now.loc[last, "position_gbp_m"] - base.loc[last, "position_gbp_m"]
     candidates = [added, added * last, 0.0]
     right = int(np.argmin([abs(under - c) for c in candidates]))
-    return right, (f"In year {last} the reported position moves {_signed(reported)} but the "
-                   f"underlying position {_signed(under)}: one-off support is left out of the "
+    return right, (f"In year {last} the reported position moves {money(reported, signed=True)} but the "
+                   f"underlying position {money(under, signed=True)}: one-off support is left out of the "
                    "underlying figure, and nothing of it carries into the next year's costs.")
 
 
@@ -502,7 +483,7 @@ def _elective_reveal(system: System) -> tuple[int, str]:
     gain = gains.loc[provider, "gain_gbp_m"]
     right = 0 if gain > SAME_GBP_M else 1 if gain < -SAME_GBP_M else 2
     return right, (f"Under fixed income {_name(system, provider)} keeps its income and saves the "
-                   f"marginal cost of the work not done: {_signed(gain)} this year.")
+                   f"marginal cost of the work not done: {money(gain, signed=True)} this year.")
 
 
 def checks(system: System | None = None) -> list[Quiz]:
@@ -516,12 +497,12 @@ def checks(system: System | None = None) -> list[Quiz]:
     if provider is not None:
         api = elective_shortfall(system, DEFAULT, SHORTFALL_SHARE, provider,
                                  presets=("api_2023",)).set_index("org_id")
-        rate_answer = (f" With the elective variable rate at {_pct(DEFAULT.elective_variable_rate)}, "
-                       f"doing {_pct(SHORTFALL_SHARE)} fewer electives changes {trust}'s position by "
-                       f"{_signed(api.loc[provider, 'gain_gbp_m'])}.")
+        rate_answer = (f" With the elective variable rate at {percent(DEFAULT.elective_variable_rate)}, "
+                       f"doing {percent(SHORTFALL_SHARE)} fewer electives changes {trust}'s position by "
+                       f"{money(api.loc[provider, 'gain_gbp_m'], signed=True)}.")
     return [
         Prediction(
-            f"Demand runs {_pct(DEMAND_CHECK)} above plan for a year, under fixed-income contracts. "
+            f"Demand runs {percent(DEMAND_CHECK)} above plan for a year, under fixed-income contracts. "
             "Whose position moves most?",
             [f"{trust}'s", f"{payer}'s", "Neither: fixed income removes the risk"],
             lambda: _demand_reveal(system)),
@@ -532,7 +513,7 @@ def checks(system: System | None = None) -> list[Quiz]:
              "It does not improve"],
             lambda: _support_reveal(system)),
         Prediction(
-            f"Under fixed income, {trust} does {_pct(SHORTFALL_SHARE)} fewer planned electives "
+            f"Under fixed income, {trust} does {percent(SHORTFALL_SHARE)} fewer planned electives "
             "than it was paid for. Does it gain or lose?",
             ["It gains", "It loses", "Neither"],
             lambda: _elective_reveal(system)),

@@ -21,9 +21,9 @@ import ipywidgets as widgets
 import pandas as pd
 from IPython.display import Markdown
 
-from ..charts import money
-from ..charts.place import boundary_figure, organisation_change_figure, signed_fine, vcs_test_figure
+from ..charts.place import boundary_figure, organisation_change_figure, vcs_test_figure
 from ..engine import run_year
+from ..formats import money
 from ..names import markdown_list
 from ..place import (
     BOUNDARY_LABELS,
@@ -114,7 +114,7 @@ def social_care_words(system: System, scenario: Scenario, knock: KnockOn) -> str
               f"discharge, {'costing' if knock.delayed_bed_days >= 0 else 'saving'} the hospitals "
               f"{money(abs(knock.delayed_discharge_cost_gbp_m))}")
     opening = (f"<p>A {abs(change):.0%} {'cut' if fewer else 'rise'} in social care funding "
-               f"({signed_fine(knock.council_budget_change_gbp_m)} to the budget of {who}) means "
+               f"({money(knock.council_budget_change_gbp_m, signed=True, fine=True)} to the budget of {who}) means "
                f"{packages}. In hospital: {admissions} and {delays}.</p>")
     parts = [opening]
     share = knock.share_reappearing
@@ -127,18 +127,18 @@ def social_care_words(system: System, scenario: Scenario, knock: KnockOn) -> str
             f"packages, {money(-nhs)} ({share:.0%}) reappears as NHS cost.</b> That is all the "
             f"NHS control total sees.</p>")
     else:
-        parts.append(f"<p>The NHS organisations' position changes by <b>{signed_fine(nhs)}</b>: "
+        parts.append(f"<p>The NHS organisations' position changes by <b>{money(nhs, signed=True, fine=True)}</b>: "
                      f"that is all the NHS control total sees.</p>")
-    rest = [f"{html.escape(r.label.lower())} {signed_fine(r.change_gbp_m)}"
+    rest = [f"{html.escape(r.label.lower())} {money(r.change_gbp_m, signed=True, fine=True)}"
             for r in knock.changes.itertuples() if r.boundary not in ("nhs", "place")]
     parts.append(f"<p>Outside it: {'; '.join(rest)}. The whole place changes by "
-                 f"<b>{signed_fine(knock.change('place'))}</b>.</p>")
+                 f"<b>{money(knock.change('place'), signed=True, fine=True)}</b>.</p>")
     nhs_orgs = knock.organisations[knock.organisations.boundary == "nhs"]
     if len(nhs_orgs) and nhs_orgs.change_gbp_m.abs().max() > TOLERANCE_GBP_M:
         worst = nhs_orgs.loc[nhs_orgs.change_gbp_m.idxmin()]
         parts.append(f"<p>Inside the NHS, under {html.escape(scenario.payment_phrase)}, "
                      f"{html.escape(worst['name'])} bears most "
-                     f"({signed_fine(worst.change_gbp_m)}). Change the payment rule: the NHS "
+                     f"({money(worst.change_gbp_m, signed=True, fine=True)}). Change the payment rule: the NHS "
                      f"total stays, who carries it moves.</p>")
     return "".join(parts)
 
@@ -255,9 +255,9 @@ def vcs_words(system: System, scenario: Scenario, changes: pd.DataFrame,
         f"<p>Your {len(chosen)} voluntary-sector scheme{'' if one else 's'} cost"
         f"{'s' if one else ''} {money(cost)} a year, paid by {html.escape(', '.join(funders))}. "
         f"{'It changes' if one else 'They change'} the NHS "
-        f"organisations' position by <b>{signed_fine(nhs)}</b> (to {money(row.position_gbp_m['nhs'])}"
+        f"organisations' position by <b>{money(nhs, signed=True, fine=True)}</b> (to {money(row.position_gbp_m['nhs'])}"
         f", baseline {money(row.baseline_position_gbp_m['nhs'])}) and the whole place's by "
-        f"<b>{signed_fine(place)}</b> (to {money(row.position_gbp_m['place'])}): "
+        f"<b>{money(place, signed=True, fine=True)}</b> (to {money(row.position_gbp_m['place'])}): "
         f"{'it' if one else 'they'} {verdict}."
         f"</p><p>Activity avoided in hospital releases only its marginal cost unless capacity "
         f"is taken out: with capacity flex at {scenario.flex:.0%}, "
@@ -340,8 +340,8 @@ def what_this_means(system: System | None = None) -> Markdown:
         f"{money(low.nhs_cost_gbp_m)} of it ({low.share_reappearing:.0%}) reappears as NHS cost; "
         f"if every 1% fewer packages meant 1% more emergency admissions, "
         f"{money(high.nhs_cost_gbp_m)} ({high.share_reappearing:.0%}). The NHS control total "
-        f"sees only that part. The whole place changes by {signed_fine(low.change('place'))}: "
-        f"the care providers' {signed_fine(low.change('care_provider'))} is cost they cannot "
+        f"sees only that part. The whole place changes by {money(low.change('place'), signed=True, fine=True)}: "
+        f"the care providers' {money(low.change('care_provider'), signed=True, fine=True)} is cost they cannot "
         f"release as fast as they lose the income.\n"
     )
     vcs = vcs_schemes(system)
@@ -354,8 +354,8 @@ def what_this_means(system: System | None = None) -> Markdown:
         which = "its one scheme" if len(vcs) == 1 else f"all {len(vcs)} of its schemes together"
         text += (
             f"- **The voluntary sector**: {which} change{'s' if len(vcs) == 1 else ''} the "
-            f"place's position by {signed_fine(now['place'])} in the year as things stand, and by "
-            f"{signed_fine(flexed['place'])} if every provider can add or take out wards and "
+            f"place's position by {money(now['place'], signed=True, fine=True)} in the year as things stand, and by "
+            f"{money(flexed['place'], signed=True, fine=True)} if every provider can add or take out wards and "
             f"rotas as its activity moves (capacity flex at 100%). The case for them rests on "
             f"taking capacity out, on more than one year, and on outcomes these figures leave "
             f"out.\n"
@@ -381,7 +381,7 @@ def checks(system: System | None = None) -> list[Quiz]:
             total = knock.change("place")
             answer = 0 if total > TOLERANCE_GBP_M else 1 if total < -TOLERANCE_GBP_M else 2
             return answer, (
-                f"The model says the whole place changes by {signed_fine(total)}: the council's "
+                f"The model says the whole place changes by {money(total, signed=True, fine=True)}: the council's "
                 f"budget falls by {money(-knock.council_budget_change_gbp_m)}, the care providers "
                 f"lose more income than the cost they can release, and the hospitals pay "
                 f"{money(knock.nhs_cost_gbp_m)} for extra admissions and delayed discharges.")
@@ -401,8 +401,8 @@ def checks(system: System | None = None) -> list[Quiz]:
             else:
                 answer = 1 if acute < commissioners else 0
             return answer, (
-                f"The model says: commissioners {signed_fine(commissioners)}, acute trusts "
-                f"{signed_fine(acute)}. Under fixed income the commissioners' payments do not move "
+                f"The model says: commissioners {money(commissioners, signed=True, fine=True)}, acute trusts "
+                f"{money(acute, signed=True, fine=True)}. Under fixed income the commissioners' payments do not move "
                 "with activity, so the trusts carry the extra admissions at their marginal cost "
                 "and the delayed days in full.")
 
@@ -443,8 +443,8 @@ def checks(system: System | None = None) -> list[Quiz]:
                    "the NHS pays their full cost, while the activity avoided in hospital releases "
                    "only its marginal cost unless capacity is taken out")
             return answer, (
-                f"The model says the NHS organisations change by {signed_fine(change['nhs'])} and "
-                f"the place by {signed_fine(change['place'])} in the year, with capacity flex at "
+                f"The model says the NHS organisations change by {money(change['nhs'], signed=True, fine=True)} and "
+                f"the place by {money(change['place'], signed=True, fine=True)} in the year, with capacity flex at "
                 f"{DEFAULT.flex:.0%}: {why}.")
 
         questions.append(Prediction(

@@ -27,11 +27,12 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from ..charts import Figure, LiveSpec, money
+from ..charts import Figure, LiveSpec
 from ..charts.distribution import records
 from ..charts.sandbox import ab_positions_figure, ab_years_figure
 from ..engine import YearResult, run_year
 from ..errors import ScenarioError
+from ..formats import money
 from ..projection import project, system_totals
 from ..scenario import ALL_RATES, BRADFORD_ACTIVITY_PRESET, Scenario, field_info, preset_phrase
 from ..system import System
@@ -325,9 +326,9 @@ class Sandbox:
         for r in records(totals.reset_index()):
             control_total = money(r["control_total_gbp_m"]) if r["boundary"] == "nhs" else ""
             cells = [money(r["a_position_gbp_m"]), money(r["b_position_gbp_m"]),
-                     _signed(r["change_position_gbp_m"]), money(r["a_underlying_position_gbp_m"]),
+                     money(r["change_position_gbp_m"], signed=True), money(r["a_underlying_position_gbp_m"]),
                      money(r["b_underlying_position_gbp_m"]),
-                     _signed(r["change_underlying_position_gbp_m"]), control_total]
+                     money(r["change_underlying_position_gbp_m"], signed=True), control_total]
             rows.append(f"<tr><td>{labels.get(r['boundary'], r['boundary'])}</td>"
                         + "".join(f"<td class='num'>{c}</td>" for c in cells) + "</tr>")
         table = (
@@ -342,7 +343,7 @@ class Sandbox:
             who = "B leaves every organisation's position where A has it."
         else:
             who = "B moves most: " + "; ".join(
-                f"{html.escape(r['name'])} {_signed(r['change_gbp_m'])}" for r in moved[:3]) + "."
+                f"{html.escape(r['name'])} {money(r['change_gbp_m'], signed=True)}" for r in moved[:3]) + "."
         missed = {s: [r["name"] for r in org_rows if r["scenario"] == s
                       and not r["met_control_total"] and r["org_id"] in self.nhs_ids]
                   for s in ("A", "B")}
@@ -393,11 +394,6 @@ class Sandbox:
 
     def _ipython_display_(self) -> None:
         display(self.widget)
-
-
-def _signed(value: float) -> str:
-    text = money(value)
-    return text if text.startswith("-") else "+" + text
 
 
 # --------------------------------------------------------------------------- prose and checks

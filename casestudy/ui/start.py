@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING
 
 from IPython.display import Markdown
 
-from ..charts import KIND_LABELS, income_cost_chart, money
+from ..charts import KIND_LABELS, income_cost_chart
 from ..engine import run_year
+from ..formats import money
 from ..lessons import LESSONS
 from ..names import markdown_text
 from ..scenario import Scenario

@@ -22,11 +22,11 @@ import ipywidgets as widgets
 import pandas as pd
 from IPython.display import Markdown
 
-from ..charts import money
 from ..charts.distribution import records
 from ..charts.regimes import SAME_GBP_M, cell_text, preset_years_figure, winners_figure
 from ..charts.regimes import WIDTH_PX as CHARTS_WIDTH_PX
-from ..incentives import elective_shortfall, largest_acute_trust, main_commissioner
+from ..formats import money, percent
+from ..incentives import elective_shortfall
 from ..names import markdown_text as md
 from ..projection import (
     SYSTEM_ID,
@@ -72,38 +72,22 @@ def _system(system: System | None) -> System:
     return system if system is not None else load_system()
 
 
-def _pct(share: float) -> str:
-    return f"{share:.0%}"
-
-
-def _signed(value: float) -> str:
-    """``+£1.2m``, a minus that stays with its figure, or ``£0.0m``."""
-    text = money(value)
-    return text if text.startswith("-") or abs(value) < SAME_GBP_M else "+" + text
-
-
 def _amount(value: float) -> str:
     """``nothing`` for a change under £50k, else the signed figure."""
-    return "nothing" if abs(value) < SAME_GBP_M else _signed(value)
+    return "nothing" if abs(value) < SAME_GBP_M else money(value, signed=True)
 
 
 def _demand_words(shock: float) -> str:
     if abs(shock) < 1e-9:
         return "demand on plan"
-    return f"demand {_pct(abs(shock))} {'above' if shock > 0 else 'below'} plan"
+    return f"demand {percent(abs(shock))} {'above' if shock > 0 else 'below'} plan"
 
 
 def roles(system: System) -> tuple[str, str]:
     """The largest acute trust and the commissioner that pays it most; failing those, the two
-    largest NHS organisations by planned income."""
-    provider = largest_acute_trust(system)
-    payer = main_commissioner(system, provider)
-    shown = [o for o in (provider, payer) if o is not None]
-    if len(shown) < 2:
-        orgs = system.organisations
-        turnover = system.turnover_gbp_m()[orgs.in_nhs_control_total.astype(bool)]
-        shown += [o for o in turnover.sort_values(ascending=False).index if o not in shown]
-    return shown[0], shown[1]
+    largest NHS organisations by planned income (:meth:`System.trust_and_payer`)."""
+    provider, payer = system.trust_and_payer()
+    return provider, payer
 
 
 def _by_org(frame: pd.DataFrame, preset: str, year: int) -> pd.DataFrame:
@@ -177,7 +161,7 @@ def what_happened_next(system: System | None = None) -> Markdown:
         f"forecast an underlying deficit of £{low:g}-{high:g}m, then "
         f"£{BRADFORD_DEFICIT_FORECAST_MAR_2024_GBP_M:g}m in March; by May 2024 they expected "
         f"**about £{BRADFORD_UNDERLYING_DEFICIT_MAY_2024_GBP_M:g}m**, and asked each trust how "
-        f"it would work while saving {_pct(BRADFORD_BUDGET_CUT_ASKED_SHARE)} of its budget "
+        f"it would work while saving {percent(BRADFORD_BUDGET_CUT_ASKED_SHARE)} of its budget "
         "[R30]. Airedale NHS FT ended 2024/25 with a provisional overspend of "
         f"£{AIREDALE_OVERSPEND_2024_25_GBP_M:g}m against its plan [R152]. The COVID blocks and "
         "the system envelopes came and went, and the payment rules changed in 2022 and again in "
@@ -204,14 +188,14 @@ def what_this_means(system: System | None = None) -> Markdown:
     name, payer_name = md(system.org_name(trust)), md(system.org_name(payer))
     return Markdown("\n".join([
         (f"- **Volume risk is back with the commissioner, for planned care.** Under "
-        f"{preset_phrase(NOW)}, {name} gets {_signed(now_up[trust])} against fixed income in a "
-        f"year when demand runs {_pct(DEMAND_CHECK)} above plan, and {_signed(now_down[trust])} "
-        f"when it runs {_pct(DEMAND_CHECK)} below; {payer_name} carries the other side. In "
+        f"{preset_phrase(NOW)}, {name} gets {money(now_up[trust], signed=True)} against fixed income in a "
+        f"year when demand runs {percent(DEMAND_CHECK)} above plan, and {money(now_down[trust], signed=True)} "
+        f"when it runs {percent(DEMAND_CHECK)} below; {payer_name} carries the other side. In "
         f"2022/23 nothing was taken back below plan: the trust's change with demand below plan "
         f"was {_amount(old_down[trust])}."),
         (f"- **The next rule caps it.** Under {preset_phrase(NEXT)}, elective work above the "
         f"contracted plan earns nothing and emergency care a share of its price: "
-        f"{_signed(next_up[trust])} for {name} with demand {_pct(DEMAND_CHECK)} above plan. "
+        f"{money(next_up[trust], signed=True)} for {name} with demand {percent(DEMAND_CHECK)} above plan. "
         "Agree locally who carries activity above plan: the payment scheme no longer does."),
         ("- **The cushion goes.** Deficit support to ICBs and trusts is to be removed under the "
         "plans for 2026/27 to 2028/29 [R160]: what is left is the underlying position. Report it next to the reported one "
@@ -326,7 +310,7 @@ class RegimesPanel(Panel):
                        "to see who gains and who loses against it.")
         else:
             def named(sign: int) -> list[str]:
-                return [f"{html.escape(str(r['name']))} {_signed(r['change_gbp_m'])}"
+                return [f"{html.escape(str(r['name']))} {money(r['change_gbp_m'], signed=True)}"
                         for r in orgs if sign * r["change_gbp_m"] >= SAME_GBP_M]
 
             gains, losses = named(1), named(-1)
@@ -344,7 +328,7 @@ class RegimesPanel(Panel):
                 out.append("The NHS system's position does not move: the rule moves money "
                            "between commissioners and providers, it does not make any.")
             else:
-                out.append(f"The NHS system's position moves {_signed(system_change)}: some of "
+                out.append(f"The NHS system's position moves {money(system_change, signed=True)}: some of "
                            "these contracts are with organisations outside the NHS control total.")
             out.append(self._trend(rows, last))
         funds = [f"{html.escape(str(r['name']))} {'wins' if r['fund_change_gbp_m'] > 0 else 'loses'} "
@@ -387,10 +371,10 @@ def _now_reveal(system: System) -> tuple[int, str]:
         right = 2
     else:
         right = 3
-    return right, (f"In the first year with demand {_pct(DEMAND_CHECK)} above plan, against fixed "
-                   f"income: {system.org_name(trust)} {_signed(values[0])}, "
-                   f"{system.org_name(payer)} {_signed(values[1])}, the NHS system "
-                   f"{_signed(values[2])}. Elective activity off plan is paid at the elective "
+    return right, (f"In the first year with demand {percent(DEMAND_CHECK)} above plan, against fixed "
+                   f"income: {system.org_name(trust)} {money(values[0], signed=True)}, "
+                   f"{system.org_name(payer)} {money(values[1], signed=True)}, the NHS system "
+                   f"{money(values[2], signed=True)}. Elective activity off plan is paid at the elective "
                    "variable rate, and outpatient first attendances and procedures at unit "
                    "prices; the fixed element holds the rest. What the commissioner pays, the "
                    "trust receives: the rule makes no money.")
@@ -401,7 +385,7 @@ DEDUCTION_OPTIONS = (API_2022_ELECTIVE_RATE_ABOVE_PLAN, API_2022_PROPOSED_DEDUCT
 
 
 def _clawback_reveal(system: System) -> tuple[int, str]:
-    trust = largest_acute_trust(system)
+    trust = system.largest("acute")
     if trust is None:
         return 2, "This system has no acute trust, so no electives: nothing is taken back."
     gains = elective_shortfall(system, Scenario.preset(REFERENCE), DEMAND_CHECK, trust,
@@ -412,16 +396,16 @@ def _clawback_reveal(system: System) -> tuple[int, str]:
     share = lost / full if full > 0 else 0.0
     share = 0.0 if abs(share) < 1e-9 else share  # no -0% on screen
     right = min(range(len(DEDUCTION_OPTIONS)), key=lambda i: abs(DEDUCTION_OPTIONS[i] - share))
-    return right, (f"{system.org_name(trust)} does {_pct(DEMAND_CHECK)} fewer electives than "
+    return right, (f"{system.org_name(trust)} does {percent(DEMAND_CHECK)} fewer electives than "
                    f"planned: their full price is {money(full)}, and aligned payment and "
-                   f"incentive in 2022/23 takes back {money(lost)} ({_pct(share)}). A deduction "
-                   f"of {_pct(API_2022_PROPOSED_DEDUCTION_SHARE)} of price was proposed but not "
+                   f"incentive in 2022/23 takes back {money(lost)} ({percent(share)}). A deduction "
+                   f"of {percent(API_2022_PROPOSED_DEDUCTION_SHARE)} of price was proposed but not "
                    "made [R69], [R154]: a trust doing less planned care kept its income, as "
                    "under fixed income (lesson 4).")
 
 
 def _next_reveal(system: System) -> tuple[int, str]:
-    trust = largest_acute_trust(system)
+    trust = system.largest("acute")
     if trust is None:
         return 2, "This system has no acute trust, so no electives."
     lines = payments_by_preset(system, dataclasses.replace(DEFAULT, demand_shock=DEMAND_CHECK),
@@ -430,9 +414,9 @@ def _next_reveal(system: System) -> tuple[int, str]:
     now = float(mine[mine.payment == NOW].change_gbp_m.sum())
     later = float(mine[mine.payment == NEXT].change_gbp_m.sum())
     right = 2 if abs(later) < SAME_GBP_M else 0 if later >= 0.9 * now else 1
-    return right, (f"With demand {_pct(DEMAND_CHECK)} above plan, {system.org_name(trust)}'s "
-                   f"electives above plan earn {_signed(later)} against fixed income under "
-                   f"{preset_phrase(NEXT)}, against {_signed(now)} under {preset_phrase(NOW)}: "
+    return right, (f"With demand {percent(DEMAND_CHECK)} above plan, {system.org_name(trust)}'s "
+                   f"electives above plan earn {money(later, signed=True)} against fixed income under "
+                   f"{preset_phrase(NEXT)}, against {money(now, signed=True)} under {preset_phrase(NOW)}: "
                    "the draft 2026/27 contract controls elective activity through indicative "
                    "activity plans [R143], which the kit reads as nothing paid above the plan. "
                    "The trust does that work at its marginal cost.")
@@ -446,25 +430,25 @@ def checks(system: System | None = None) -> list[Quiz]:
     name, payer_name = system.org_name(trust), system.org_name(payer)
     return [
         Prediction(
-            f"Demand runs {_pct(DEMAND_CHECK)} above plan. Under aligned payment and incentive "
+            f"Demand runs {percent(DEMAND_CHECK)} above plan. Under aligned payment and incentive "
             "from 2023/24, against Bradford's fixed income, whose position improves most?",
             [f"{name}'s", f"{payer_name}'s", "The NHS system's as a whole",
              "Nobody's: aligned payment and incentive is a block contract by another name"],
             lambda: _now_reveal(system)),
         Prediction(
-            f"In 2022/23 {name} does {_pct(DEMAND_CHECK)} fewer planned electives than its "
+            f"In 2022/23 {name} does {percent(DEMAND_CHECK)} fewer planned electives than its "
             "contract's plan. What does aligned payment and incentive take back, as a share of "
             "their price?",
-            [f"{_pct(DEDUCTION_OPTIONS[0])}, the rate paid above plan",
-             f"{_pct(DEDUCTION_OPTIONS[1])}, the deduction for activity below plan",
+            [f"{percent(DEDUCTION_OPTIONS[0])}, the rate paid above plan",
+             f"{percent(DEDUCTION_OPTIONS[1])}, the deduction for activity below plan",
              "Nothing", "Their full price"],
             lambda: _clawback_reveal(system)),
         Prediction(
             f"Under the 2026/27 NHS Payment Scheme as consulted, demand runs "
-            f"{_pct(DEMAND_CHECK)} above plan. What does {name} earn for its electives above "
+            f"{percent(DEMAND_CHECK)} above plan. What does {name} earn for its electives above "
             "plan, against fixed income?",
             ["Their full price, as from 2023/24",
-             f"{_pct(API_2022_ELECTIVE_RATE_ABOVE_PLAN)} of their price, as in 2022/23",
+             f"{percent(API_2022_ELECTIVE_RATE_ABOVE_PLAN)} of their price, as in 2022/23",
              "Nothing above the contracted plan"],
             lambda: _next_reveal(system)),
         Quiz(
