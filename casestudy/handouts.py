@@ -361,6 +361,8 @@ def blocks_of(value: Any) -> list[Block]:
         return []
     if isinstance(value, (list, tuple)):
         return [b for item in value for b in blocks_of(item)]
+    if hasattr(value, "handout_parts"):  # a prediction's steps or what they keep hidden
+        return blocks_of(list(value.handout_parts()))
     if isinstance(value, Markdown):
         return [Block("prose", markdown_html(value.data or ""))]
     if isinstance(value, HTML):
