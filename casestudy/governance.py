@@ -47,14 +47,14 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 from .engine import Money, compute_year, inputs_for, matched_cost
 from .errors import ScenarioError
-from .risk import reserves_from_positions, simulate
+from .risk import POOLED_ID, reserves_from_positions, simulate
 from .scenario import Scenario, field_info
 from .system import System
 from .totals import NHS_SYSTEM_ID
@@ -63,8 +63,17 @@ BRIDGE_COLUMNS = ("entity", "name", "order", "step", "start_gbp_m", "end_gbp_m",
                   "change_gbp_m", "kind", "control_total_gbp_m")
 NHS_SYSTEM_NAME = "NHS system"
 RESERVE_DRAWS = 10_000  # 1% of draws beyond the 99th percentile is still 100 draws
+# Lesson 3's one knob that is not a scenario field, described once like a field.
+CONFIDENCE = {
+    "name": "confidence",
+    "label": "Confidence",
+    "unit": "share of years",
+    "default": 0.9, "min": 0.5, "max": 0.99, "step": 0.01,
+    "help": "Share of years in which the reserve is enough to meet the control total "
+            "(90% = nine years in ten)",
+    "source": "setting (assumption): the share of years a finance director would want covered",
+}
 SUM_ALONE_ID = "sum_alone"
-POOLED_ID = "pooled"
 
 
 # --------------------------------------------------------------------------- the bridge
@@ -266,7 +275,69 @@ class ReserveDraws:
             "kind": [*self.kinds, "total", "total"],
             "arrangement": ["alone"] * count + ["sum", "pooled"],
             "reserve_gbp_m": [*alone, alone.sum(), pooled],
+            "is_total": [False] * count + [True, True],
         })
+
+    def facts(self, confidence: float) -> Reserves:
+        """Lesson 3's reserve facts at this confidence (see :class:`Reserves`)."""
+        table = self.reserves(confidence)
+        reserve = table.reserve_gbp_m.to_numpy()
+        commissioner = np.array([k == "commissioner" for k in self.kinds])
+        # Across the draws: the commissioners' summed position against the providers'. Under
+        # payment by results a busy year costs the commissioners what it earns the
+        # providers, so the two move in opposite directions and offset when pooled.
+        theirs = self.position[:, commissioner].sum(axis=1)
+        others = self.position[:, ~commissioner].sum(axis=1)
+        spread = theirs.std() * others.std()
+        offset = float(np.corrcoef(theirs, others)[0, 1]) if spread > 1e-12 else 0.0
+        alone = reserve[:-2]
+        held = float(alone.sum())
+        return Reserves(confidence=float(confidence), table=table,
+                        sum_alone_gbp_m=held, pooled_gbp_m=float(reserve[-1]),
+                        largest_id=self.org_ids[int(alone.argmax())],
+                        largest_name=self.names[int(alone.argmax())],
+                        largest_gbp_m=float(alone.max()),
+                        commissioners_share=(float(alone[commissioner].sum()) / held
+                                             if held > 0 else 0.0),
+                        offset_correlation=offset)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reserves:
+    """Lesson 3's reserve facts, computed once for the panel, the prose, the checks and the
+    chart: the reserve each NHS organisation needs alone, their sum, the pooled reserve,
+    and why pooling releases what it does.
+
+    ``commissioners_share`` is the share of the sum held alone that the commissioners
+    hold; ``offset_correlation`` the correlation, across the draws, of the commissioners'
+    summed position with the providers' (near -1: their bad years are each other's good
+    years, and pooled they cancel; near 0 or above: little to offset). ``table`` is
+    :meth:`ReserveDraws.reserves` (the sum and pooled rows marked ``is_total``).
+    """
+
+    confidence: float
+    table: pd.DataFrame = field(repr=False)
+    sum_alone_gbp_m: float
+    pooled_gbp_m: float
+    largest_id: str
+    largest_name: str
+    largest_gbp_m: float
+    commissioners_share: float
+    offset_correlation: float
+
+    @property
+    def released_gbp_m(self) -> float:
+        """What pooling releases: the sum held alone less the pooled reserve."""
+        return self.sum_alone_gbp_m - self.pooled_gbp_m
+
+    @property
+    def released_share(self) -> float | None:
+        """The released share of the sum held alone (``None`` when nothing is held alone)."""
+        return self.released_gbp_m / self.sum_alone_gbp_m if self.sum_alone_gbp_m > 0 else None
+
+    @property
+    def organisations(self) -> int:
+        return int((~self.table.is_total).sum())
 
 
 def reserve_draws(system: System, scenario: Scenario, draws: int = RESERVE_DRAWS,
@@ -297,6 +368,7 @@ INCENTIVE_COLUMNS = (
     "org_id", "name", "kind", "fund_available_gbp_m", "fund_received_gbp_m",
     "fund_if_own_gbp_m", "fund_lost_to_linkage_gbp_m", "position_gbp_m",
     "position_before_fund_gbp_m", "control_total_gbp_m", "met_control_total", "system_met",
+    "risk_share_gbp_m",
 )
 
 
@@ -337,9 +409,66 @@ def incentive_linkage(system: System, scenario: Scenario) -> pd.DataFrame:
         "control_total_gbp_m": inputs.control_total[nhs],
         "met_control_total": money.met[0][nhs],
         "system_met": bool(money.system_met[0]),
+        "risk_share_gbp_m": money.risk_share[0][nhs],
     })
     frame["fund_lost_to_linkage_gbp_m"] = frame.fund_if_own_gbp_m - frame.fund_received_gbp_m
     return frame[list(INCENTIVE_COLUMNS)]
+
+
+TOLERANCE_GBP_M = 0.005  # half of the last digit the lesson shows (£0.01m)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Linkage:
+    """Lesson 3's incentive-fund facts for one scenario, computed once for the panel, the
+    prose, the checks and the chart: :func:`incentive_linkage`'s table and its sums.
+
+    ``lost_gbp_m``: fund lost by partners that met their own control total because the
+    system missed (the fund lost to linkage); ``gained_gbp_m``: fund received by partners
+    that missed theirs but share in the system's success; ``gap_gbp_m``: the NHS system's
+    position before funds less its control total (negative: it misses); ``transfers``: the
+    risk share's transfers by organisation (they sum to zero).
+    """
+
+    scenario: Scenario
+    table: pd.DataFrame = field(repr=False)
+    lost_gbp_m: float
+    gained_gbp_m: float
+    received_gbp_m: float
+    available_gbp_m: float
+    gap_gbp_m: float
+    system_met: bool
+    missed: tuple[str, ...]
+
+    @property
+    def everyone_misses(self) -> bool:
+        return len(self.missed) == len(self.table)
+
+    @classmethod
+    def of(cls, table: pd.DataFrame, scenario: Scenario) -> Linkage:
+        """The facts of an :func:`incentive_linkage` table (a hand-made one in a test)."""
+        lost = table.fund_lost_to_linkage_gbp_m.to_numpy()
+        tested = table.position_before_fund_gbp_m.to_numpy()
+        return cls(
+            scenario=scenario, table=table,
+            lost_gbp_m=float(lost[lost > TOLERANCE_GBP_M].sum()),
+            gained_gbp_m=float(-lost[lost < -TOLERANCE_GBP_M].sum()),
+            received_gbp_m=float(table.fund_received_gbp_m.sum()),
+            available_gbp_m=float(table.fund_available_gbp_m.sum()),
+            gap_gbp_m=float(tested.sum() - table.control_total_gbp_m.sum()),
+            system_met=bool(table.system_met.iloc[0]),
+            missed=tuple(table.org_id[~table.met_control_total.to_numpy(dtype=bool)]))
+
+
+def linkage(system: System, scenario: Scenario) -> Linkage:
+    """Lesson 3's incentive-fund facts (see :class:`Linkage`).
+
+    >>> import casestudy as cs
+    >>> facts = linkage(cs.load_system(), cs.Scenario(risk_share=1.0, demand_shock=0.05))
+    >>> facts.system_met, facts.everyone_misses  # a full risk share: all miss together
+    (False, True)
+    """
+    return Linkage.of(incentive_linkage(system, scenario), scenario)
 
 
 def money_nhs(system: System) -> np.ndarray:

@@ -176,6 +176,24 @@ class KnockOn:
         return -self.change("nhs")
 
     @property
+    def admissions_cost_gbp_m(self) -> float:
+        """The part of the NHS cost that is not delayed discharge: the extra emergency
+        admissions, at what they cost the NHS organisations less what they are paid for
+        them between them (negative: a saving)."""
+        return self.nhs_cost_gbp_m - self.delayed_discharge_cost_gbp_m
+
+    def nhs_most_changed(self) -> tuple[str, float] | None:
+        """The NHS organisation that loses most, or, when none loses more than rounding,
+        the one that gains most: ``(name, change_gbp_m)``; ``None`` if nothing moves."""
+        nhs = self.organisations[self.organisations.boundary == "nhs"]
+        if nhs.empty or nhs.change_gbp_m.abs().max() <= 0.0005:
+            return None
+        row = nhs.loc[nhs.change_gbp_m.idxmin()]
+        if row.change_gbp_m >= -0.0005:
+            row = nhs.loc[nhs.change_gbp_m.idxmax()]
+        return str(row["name"]), float(row.change_gbp_m)
+
+    @property
     def share_reappearing(self) -> float:
         """Share of the councils' saving on packages that reappears as NHS cost (NaN
         without a saving).

@@ -52,7 +52,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -191,6 +191,53 @@ def project_by_preset(system: System, scenario: Scenario, presets: Sequence[str]
                                     [len(part["year"]) for part in parts])}
     columns.update({name: np.concatenate([part[name] for part in parts]) for name in parts[0]})
     return pd.DataFrame(columns)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Holding:
+    """Who holds the underlying position at the end of a projection, and why: one
+    organisation's underlying position in the first and last year (lowest and highest over
+    the payment rules stacked in the frame), and how much its income and its cost grew
+    between them, and its one-off money (averaged over the rules): under one rule the
+    underlying change is income growth less cost growth less one-off growth, as the
+    underlying position is the position (income less cost) without one-off money."""
+
+    org_id: str
+    name: str
+    first_year: int
+    last_year: int
+    first_gbp_m: tuple[float, float]
+    last_gbp_m: tuple[float, float]
+    income_growth_gbp_m: float
+    cost_growth_gbp_m: float
+    one_off_growth_gbp_m: float
+
+
+def holdings(frame: pd.DataFrame, org_ids: Sequence[str]) -> tuple[Holding, ...]:
+    """:class:`Holding` for each of ``org_ids`` in a frame of :func:`project_by_preset`.
+
+    >>> import casestudy as cs
+    >>> frame = project_by_preset(cs.load_system(), cs.Scenario(), ("fixed_income",), years=3)
+    >>> (held,) = holdings(frame, ["bthft"])
+    >>> held.first_year, held.last_year, held.last_gbp_m[0] == held.last_gbp_m[1]
+    (1, 3, True)
+    """
+    first, last = int(frame.year.min()), int(frame.year.max())
+    out = []
+    for org in org_ids:
+        mine = frame[frame.org_id == org]
+        start = mine[mine.year == first].set_index("payment")
+        end = mine[mine.year == last].set_index("payment").loc[start.index]
+        out.append(Holding(
+            org_id=str(org), name=str(start["name"].iloc[0]), first_year=first, last_year=last,
+            first_gbp_m=(float(start.underlying_position_gbp_m.min()),
+                         float(start.underlying_position_gbp_m.max())),
+            last_gbp_m=(float(end.underlying_position_gbp_m.min()),
+                        float(end.underlying_position_gbp_m.max())),
+            income_growth_gbp_m=float((end.income_gbp_m - start.income_gbp_m).mean()),
+            cost_growth_gbp_m=float((end.cost_gbp_m - start.cost_gbp_m).mean()),
+            one_off_growth_gbp_m=float((end.non_recurrent_gbp_m - start.non_recurrent_gbp_m).mean())))
+    return tuple(out)
 
 
 def system_totals(frame: pd.DataFrame, keys: Sequence[str] = ("payment",)) -> pd.DataFrame:

@@ -145,7 +145,7 @@ def save_scenario(scenario: Scenario, folder: str | os.PathLike, name: str, *,
         "system": _system_name(system),
         "seed": scenario.seed,
         "saved_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "changes": scenario.changes_from(Scenario()),
+        "changes": scenario.changes_from(Scenario(), _scheme_names(system)),
         "scenario": scenario.to_dict(),
     }
     document["checksum"] = checksum(document)
@@ -153,6 +153,13 @@ def save_scenario(scenario: Scenario, folder: str | os.PathLike, name: str, *,
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     return _write_new(folder, stem, text.encode("utf-8"))
+
+
+def _scheme_names(system: System | str | None) -> dict[str, str] | None:
+    """Scheme ids to names, so that a saved file's changes read as people's words."""
+    if not isinstance(system, System):
+        return None
+    return dict(zip(system.schemes.index, system.schemes["name"]))
 
 
 def _write_new(folder: Path, stem: str, data: bytes) -> Path:

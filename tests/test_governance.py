@@ -12,6 +12,7 @@ from systems import EXAMPLE_IDS, EXAMPLE_SYSTEMS
 from tiny import PLAIN, vary
 
 from casestudy import Scenario, ScenarioError, contingency_reserves, load_system, run_year
+from casestudy.formats import money
 from casestudy.governance import (
     NHS_SYSTEM_ID,
     bridge,
@@ -247,3 +248,53 @@ def test_first_miss_shock_is_the_first_on_the_grid(bundled_system):
     assert first_miss_shock(bundled_system, scenario, shocks=[-0.03, -0.02]) is None
     with pytest.raises(ScenarioError, match="not a number"):
         first_miss_shock(bundled_system, scenario, shocks=["high"])
+
+
+# --------------------------------------------------------------------------- lesson 3's facts
+
+
+def test_reserve_facts_by_hand_when_the_commissioner_and_provider_offset():
+    from casestudy.governance import ReserveDraws
+    from casestudy.words.lesson3 import pooling_reason
+
+    # Four years: the commissioner's position is the mirror of the provider's (payment by
+    # results: what one pays, the other earns). At 75% confidence each needs the 25% quantile
+    # of its position (numpy's linear quantile of -2, -1, 1, 2 is -1.25) back up to 0: 1.25
+    # each, 2.5 alone; pooled, the sum is 0 every year, so nothing.
+    swing = np.array([-2.0, -1.0, 1.0, 2.0])
+    draws = ReserveDraws(org_ids=("ccg", "trust"), position=np.column_stack([swing, -swing]),
+                         control_total=np.zeros(2), names=("CCG", "Trust"),
+                         kinds=("commissioner", "acute"))
+    facts = draws.facts(0.75)
+    assert facts.sum_alone_gbp_m == approx(2.5) and facts.pooled_gbp_m == approx(0.0)
+    assert facts.released_gbp_m == approx(2.5) and facts.released_share == approx(1.0)
+    assert facts.commissioners_share == approx(0.5) and facts.offset_correlation == approx(-1.0)
+    assert facts.table.is_total.tolist() == [False, False, True, True]
+    assert "opposite directions" in pooling_reason(facts, "payment by results")
+    # The same risk held by the two providers: they move together, nothing offsets.
+    together = ReserveDraws(org_ids=("a", "b"), position=np.column_stack([swing, swing]),
+                            control_total=np.zeros(2), names=("A", "B"), kinds=("acute", "acute"))
+    facts = together.facts(0.75)
+    assert facts.pooled_gbp_m == approx(2.5) and facts.released_share == approx(0.0)
+    assert facts.commissioners_share == 0.0
+    assert "come together" in pooling_reason(facts, "fixed income")
+
+
+def test_a_full_risk_share_makes_everyone_miss_by_their_share_of_the_gap(bundled_system):
+    from casestudy.governance import linkage
+    from casestudy.words.lesson3 import transfers_words
+
+    scenario = Scenario.preset("fixed_income", risk_share=1.0, demand_shock=0.05)
+    facts = linkage(bundled_system, scenario)
+    table = facts.table
+    assert not facts.system_met and facts.gap_gbp_m < 0 and facts.everyone_misses
+    # The transfers sum to zero; each ends at its control total plus its share of the gap.
+    assert table.risk_share_gbp_m.sum() == approx(0.0, abs=1e-9)
+    short = table.control_total_gbp_m - table.position_before_fund_gbp_m
+    assert short.sum() == approx(-facts.gap_gbp_m)
+    assert (short > 0).all()
+    names = dict(zip(table.org_id, table["name"]))
+    text = transfers_words(names, facts)
+    assert "every NHS organisation misses by its share of the gap" in text
+    payer = table.loc[table.risk_share_gbp_m.idxmin()]
+    assert f"pays {money(-payer.risk_share_gbp_m)}" in text

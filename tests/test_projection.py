@@ -314,3 +314,26 @@ def test_project_by_preset_stacks_project_under_each_preset(bundled_system):
     for bad in (["tariff"], "pbr_mret", [], ["blended", "blended"]):
         with pytest.raises(cs.ScenarioError, match="preset"):
             cs.project_by_preset(bundled_system, base, bad, years=1)
+
+
+def test_holdings_explain_the_last_year_by_income_and_cost_growth(bundled_system):
+    # Issue 15: lesson 4's year-5 positions, explained. Under one rule the change in the
+    # underlying position is income growth - cost growth - one-off growth, exactly, because
+    # position = income - cost and underlying = position - one-off money.
+    from casestudy import Scenario
+    from casestudy.projection import holdings, project_by_preset
+
+    scenario = Scenario.preset("fixed_income", demand_shock=0.02)
+    frame = project_by_preset(bundled_system, scenario, ("fixed_income",))
+    for held in holdings(frame, ["bthft", "bd_ccg"]):
+        mine = frame[frame.org_id == held.org_id].set_index("year")
+        assert held.first_gbp_m[0] == held.first_gbp_m[1] == mine.underlying_position_gbp_m[1]
+        assert held.last_gbp_m[0] == mine.underlying_position_gbp_m[held.last_year]
+        moved = held.last_gbp_m[0] - held.first_gbp_m[0]
+        assert moved == pytest.approx(held.income_growth_gbp_m - held.cost_growth_gbp_m
+                                      - held.one_off_growth_gbp_m)
+    # Over several rules: the lowest and highest of the last year, in that order.
+    both = project_by_preset(bundled_system, scenario, ("fixed_income", "payment_by_results"))
+    (trust,) = holdings(both, ["bthft"])
+    last = both[(both.org_id == "bthft") & (both.year == trust.last_year)].underlying_position_gbp_m
+    assert trust.last_gbp_m == (pytest.approx(last.min()), pytest.approx(last.max()))

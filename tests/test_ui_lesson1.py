@@ -356,3 +356,23 @@ def test_checks_right_answers_come_from_the_model(system):
     assert questions[2].correct == 2
     wrong = (questions[2].correct + 1) % 3
     assert questions[2].choose(wrong) is False
+
+
+def test_the_memorandum_is_saved_under_a_team_name_and_compared_with_scheme_names(
+        panel, system, tmp_path):
+    # Issue 15: the memorandum saved as team "memorandum" and showed in the comparison with
+    # internal ids ("falls, home_first").
+    from casestudy.compare import compare_saved
+
+    chosen = two_schemes(system)
+    panel.choose(chosen)
+    untyped = load_saved(panel.agree())
+    assert untyped.team == lesson1.MEMORANDUM_TEAM
+    panel.scenario_io.team.value = "Table 4"
+    typed = load_saved(panel.agree())
+    assert typed.team == "Table 4 memorandum"
+    table = compare_saved(system, [typed]).teams
+    row = table[table.team == "Table 4 memorandum"].iloc[0]
+    for scheme_id in chosen:
+        assert system.schemes.loc[scheme_id, "name"] in row.changes
+    assert ", ".join(chosen) not in row.changes  # the ids as the file stores them

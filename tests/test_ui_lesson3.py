@@ -14,13 +14,16 @@ from casestudy import Scenario, contingency_reserves, run_year
 from casestudy.charts import bridge_chart, incentive_chart, reserves_chart
 from casestudy.governance import (
     NHS_SYSTEM_ID,
+    Linkage,
     bridge,
     first_miss_shock,
     incentive_linkage,
+    linkage,
     reserve_draws,
 )
 from casestudy.ui import lesson3
 from casestudy.ui.common import Prediction
+from casestudy.words import lesson3 as words3
 
 DRAWS = 1_000  # the reserve panel's draws in tests: the comparison is exact at any count
 
@@ -99,8 +102,8 @@ def test_reserve_panel_matches_contingency_reserves(system):
     assert _reserve(panel.figures[0].data, "pooled") == pytest.approx(_reserve(expected, "pooled"))
 
     panel.reset()
-    assert panel.confidence.value == lesson3.CONFIDENCE
-    expected = contingency_reserves(system, panel.baseline, lesson3.CONFIDENCE, draws=DRAWS)
+    assert panel.confidence.value == lesson3.CONFIDENCE["default"]
+    expected = contingency_reserves(system, panel.baseline, lesson3.CONFIDENCE["default"], draws=DRAWS)
     assert _reserve(panel.figures[0].data, "pooled") == pytest.approx(_reserve(expected, "pooled"))
     assert_spec_sound(panel.specs[0])
 
@@ -153,8 +156,8 @@ def test_linkage_positions_bars_are_the_position_before_incentive_funds(system):
     # fund a thin bar beyond it, and the words' system total is the bars' sum.
     panel = lesson3.LinkagePanel(system)
     panel.update()
-    for linkage in (0.0, 1.0):
-        panel.controls["system_linkage"].value = linkage
+    for share in (0.0, 1.0):
+        panel.controls["system_linkage"].value = share
         scenario = panel.scenario()
         orgs = run_year(system, scenario).organisations
         nhs = orgs[orgs.in_nhs_control_total]
@@ -171,7 +174,7 @@ def test_linkage_positions_bars_are_the_position_before_incentive_funds(system):
         control = nhs.control_total_gbp_m.sum()
         met = bool(incentive_linkage(system, scenario).system_met.iloc[0])
         assert met == (drawn.sum() >= control - 1e-6)
-        words = (f"{'meets' if met else 'misses'}</b> its control total "
+        words = (f"{'meets' if met else 'misses'}</strong> its control total "
                  f"({lesson3.money(drawn.sum())} before incentive funds, against "
                  f"{lesson3.money(control)})")
         assert words in panel.text
@@ -187,7 +190,8 @@ def test_linkage_words_name_who_missed_and_the_cost():
         "position_gbp_m": [-1.0, 1.0], "position_before_fund_gbp_m": [-1.0, 1.0],
         "control_total_gbp_m": [0.0, 0.0], "met_control_total": [False, True], "system_met": False,
     })
-    text = lesson3.linkage_words(table, Scenario(system_linkage=1.0, demand_shock=0.02), 6.0)
+    facts = Linkage.of(table, Scenario(system_linkage=1.0, demand_shock=0.02))
+    text = words3.linkage_words(None, facts, 6.0)
     assert "Trust A by £1.0m" in text and "Trust B £2.0m" in text and "misses" in text
     assert "2% above plan" in text and "baseline £6.0m" in text
 
@@ -233,7 +237,7 @@ def test_checks_answers_are_the_models(system):
     assert questions[0].correct == (1 if abs(moved) < 1e-9 else 0)
 
     # Pooling: larger, the same or smaller, from contingency_reserves directly.
-    table = contingency_reserves(system, lesson3.DEFAULT, lesson3.CONFIDENCE,
+    table = contingency_reserves(system, lesson3.DEFAULT, lesson3.CONFIDENCE["default"],
                                  draws=reserve_draws(system, lesson3.DEFAULT).position.shape[0])
     alone = table.loc[table.arrangement == "alone", "reserve_gbp_m"].sum()
     pooled = _reserve(table, "pooled")
@@ -271,8 +275,8 @@ def test_chart_builders_validate_and_encode_only_their_data(system):
     scenario = Scenario()
     for chart in (
         bridge_chart(bridge(system, scenario)),
-        reserves_chart(reserve_draws(system, scenario, draws=500).reserves(0.9), 0.9),
-        incentive_chart(incentive_linkage(system, dataclasses.replace(scenario, demand_shock=0.02))),
+        reserves_chart(reserve_draws(system, scenario, draws=500).facts(0.9)),
+        incentive_chart(linkage(system, dataclasses.replace(scenario, demand_shock=0.02))),
     ):
         spec = chart.to_dict()  # validates against the Vega-Lite schema
         assert_spec_sound(spec)
@@ -308,12 +312,12 @@ def test_the_situation_claims_only_what_the_case_study_says(system):
 def test_a_later_rule_is_called_a_thought_experiment_and_a_full_risk_share_a_linkage(system):
     panel = lesson3.ReservePanel(system, draws=DRAWS)
     panel.update()
-    assert "thought experiment" not in panel.text  # fixed income: a rule of the Bradford years
+    assert "thought experiment" not in panel.text.lower()  # fixed income: a Bradford years' rule
     panel.controls["payment"].value = "api_2023"
-    assert "thought experiment" in panel.text
-    linkage = lesson3.LinkagePanel(system)
-    linkage.update()
-    assert "in effect tied to the system" not in linkage.text
-    linkage.controls["risk_share"].value = 1.0
-    assert "in effect tied to the system" in linkage.text
-    assert "a simplification" in linkage.text  # funds all or nothing, once a year
+    assert "thought experiment" in panel.text.lower()
+    tied = lesson3.LinkagePanel(system)
+    tied.update()
+    assert "in effect tied to the system" not in tied.text
+    tied.controls["risk_share"].value = 1.0
+    assert "in effect tied to the system" in tied.text
+    assert "a simplification" in tied.text  # funds all or nothing, once a year

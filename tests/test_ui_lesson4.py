@@ -363,3 +363,15 @@ def test_the_words_name_the_rules_of_their_years(system):
     panel.update()
     assert "marginal rate" in panel.text
     assert "full price of every unit off plan" not in panel.text  # pure PbR, not the period's rule
+
+
+def test_the_years_panel_says_who_holds_the_last_year_and_why(system):
+    from casestudy.formats import money
+    from casestudy.projection import holdings, project_by_preset
+
+    panel = lesson4.YearsPanel(system)
+    panel.update()
+    frames = project_by_preset(system, panel.scenario(), lesson4.SHOWN)
+    for held in holdings(frames, panel.shown):
+        assert f"its income grows by {money(held.income_growth_gbp_m)}" in panel.text
+        assert f"its cost by {money(held.cost_growth_gbp_m)}" in panel.text

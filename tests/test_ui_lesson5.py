@@ -13,7 +13,7 @@ from tiny import write_tables
 
 from casestudy import Scenario, load_system
 from casestudy.charts import boundary_chart, organisation_change_chart, vcs_test_chart
-from casestudy.formats import money
+from casestudy.formats import money, percent
 from casestudy.place import (
     boundary_change,
     organisation_change,
@@ -37,7 +37,7 @@ def test_social_care_panel_starts_from_a_cut_and_draws_the_model(system):
     np.testing.assert_allclose(panel.figures[1].data.change_gbp_m, knock.organisations.change_gbp_m)
     assert f"{abs(knock.emergency_admissions_change):,.0f} more emergency admissions" in panel.text
     assert f"{abs(knock.delayed_bed_days):,.0f} more bed days" in panel.text
-    assert f"({knock.share_reappearing:.0%})" in panel.text
+    assert f"({percent(knock.share_reappearing)})" in panel.text
     for spec in panel.specs:
         assert_spec_sound(spec)
 
@@ -220,3 +220,42 @@ def test_the_cost_of_a_delayed_day_is_shown_as_a_floor_with_a_range(system):
     assert "is a floor" in model and "£270 a day" in model
     assert round(DELAYED_DAY_HIGH_GBP, -1) == 270
     assert "floor" in field_info("delayed_day_cost_gbp")["help"]
+
+
+def test_the_nhs_cost_is_split_into_delayed_days_and_admissions(system):
+    # Issue 15: "costing the hospitals £0.4m" sat beside "£1.3m reappears as NHS cost"; the two
+    # parts now add up to the whole, and each is quoted.
+    from casestudy.words.lesson5 import social_care_words
+
+    scenario = Scenario.preset("fixed_income", social_care_budget_change=-0.1)
+    knock = social_care_knock_on(system, scenario)
+    assert knock.delayed_discharge_cost_gbp_m + knock.admissions_cost_gbp_m == pytest.approx(
+        -knock.change("nhs"))
+    text = social_care_words(system, scenario, knock)
+    assert f"{money(knock.nhs_cost_gbp_m)} ({percent(knock.share_reappearing)}) reappears" in text
+    assert f"{money(knock.delayed_discharge_cost_gbp_m)} of it for the delayed days" in text
+    assert f"{money(knock.admissions_cost_gbp_m)} for the extra admissions" in text
+    # The council's change is its budget change less its spending change, as the words say.
+    councils = system.ids_of_kind("local_authority")
+    assert knock.change("council") == pytest.approx(
+        knock.council_budget_change_gbp_m - knock.council_spending_change_gbp_m)
+    assert f"change{'' if len(councils) > 1 else 's'} by **{money(knock.change('council'), signed=True, fine=True)}**" in text
+
+
+def test_a_budget_rise_names_who_gains_most_not_who_bears_most(system):
+    # Issue 15: "bears most (+£0.0m)" on a budget rise. Who is named, and the verb, follow
+    # the sign of the change.
+    from casestudy.words.lesson5 import social_care_words
+
+    scenario = Scenario.preset("fixed_income", social_care_budget_change=0.1)
+    knock = social_care_knock_on(system, scenario)
+    text = social_care_words(system, scenario, knock)
+    nhs = knock.organisations[knock.organisations.boundary == "nhs"]
+    most = knock.nhs_most_changed()
+    assert "+£0.0m" not in text
+    if most is not None and (nhs.change_gbp_m >= -0.0005).all():
+        best = nhs.loc[nhs.change_gbp_m.idxmax()]
+        assert most == (best["name"], pytest.approx(best.change_gbp_m))
+        assert "gains most" in text and "bears most" not in text
+    elif most is not None:
+        assert "bears most" in text

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from casestudy.ui import lesson1, start
 
 
@@ -49,3 +51,20 @@ def test_a_panel_names_the_schemes_it_changed(system):
     names = dict(zip(system.schemes.index, system.schemes["name"]))
     for scheme in chosen:
         assert names[scheme] in panel.changes.value
+
+
+def test_the_start_page_says_how_much_of_the_reported_surplus_is_incentive_funds():
+    # Issue 15: "report £20.8m against a control total of -£0.3m" read as a large surplus.
+    # The headline now splits what is reported into incentive funds and the rest, and the
+    # two add up to what is reported (-£2.7m + £20.8m = £18.1m on the bundled data).
+    from casestudy import Scenario, load_system, run_year
+    from casestudy.formats import money
+    from casestudy.ui.start import system_at_a_glance
+
+    system = load_system()
+    nhs = run_year(system, Scenario.preset("fixed_income")).system.loc["nhs"]
+    funds = float(nhs.incentive_fund_gbp_m)
+    before = float(nhs.position_gbp_m) - funds
+    assert funds > 0 and before + funds == pytest.approx(float(nhs.position_gbp_m))
+    text = system_at_a_glance(system).data
+    assert f"{money(funds)} of that is incentive funds: {money(before)} before them" in text

@@ -5,33 +5,40 @@ The frame comes from :func:`casestudy.governance.incentive_linkage`.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import altair as alt
 import pandas as pd
 
-from .style import SERIES_COLOURS, WIDTH, Figure, kind_colour, money, with_kind_label
+if TYPE_CHECKING:
+    from ..governance import Linkage
+
+from ..formats import money
+from .style import SERIES_COLOURS, WIDTH, Figure, kind_colour, with_kind_label
 
 INCENTIVE_AXIS = "Incentive fund (£m)"
 
 
-def incentive_figure(frame: pd.DataFrame, chart_title: str | None = None) -> Figure:
+def incentive_figure(facts: Linkage, chart_title: str | None = None) -> Figure:
     """A pale bar for the fund each NHS organisation could earn, a solid bar (its kind's
     colour) for what it receives, and a note of who missed its own control total.
+
+    ``facts`` is :func:`casestudy.governance.linkage`; the summary quotes its sums.
     """
-    data = with_kind_label(frame[["org_id", "name", "kind", "fund_available_gbp_m",
-                                  "fund_received_gbp_m", "fund_lost_to_linkage_gbp_m",
-                                  "met_control_total"]])
+    data = with_kind_label(facts.table[["org_id", "name", "kind", "fund_available_gbp_m",
+                                        "fund_received_gbp_m", "fund_lost_to_linkage_gbp_m",
+                                        "met_control_total"]])
     data["label"] = [("no fund" if a <= 0 else f"{money(r)} of {money(a)}")
                      + ("" if met else " (missed)")
                      for r, a, met in zip(data.fund_received_gbp_m, data.fund_available_gbp_m,
                                           data.met_control_total)]
     missed = list(data.loc[~data.met_control_total, "name"])
-    lost = data.fund_lost_to_linkage_gbp_m.clip(lower=0).sum()
-    summary = (f"Incentive funds: {money(data.fund_received_gbp_m.sum())} received of "
-               f"{money(data.fund_available_gbp_m.sum())} available; "
+    summary = (f"Incentive funds: {money(facts.received_gbp_m)} received of "
+               f"{money(facts.available_gbp_m)} available; "
                + (f"{', '.join(missed)} missed their own control total" if missed
                   else "every NHS organisation met its own control total")
-               + (f"; partners that met theirs lost {money(lost)} through the system linkage."
-                  if lost > 0.005 else "."))
+               + (f"; partners that met theirs lost {money(facts.lost_gbp_m)} through the "
+                  "system linkage." if facts.lost_gbp_m > 0 else "."))
     shape = (tuple(data.name), tuple(dict.fromkeys(data.kind)))
 
     def draw(data: pd.DataFrame) -> alt.LayerChart:
@@ -54,7 +61,7 @@ def incentive_figure(frame: pd.DataFrame, chart_title: str | None = None) -> Fig
                   "(missed): missed its own control total.")
 
 
-def incentive_chart(frame: pd.DataFrame, chart_title: str | None = None) -> alt.LayerChart:
+def incentive_chart(facts: Linkage, chart_title: str | None = None) -> alt.LayerChart:
     """The chart of :func:`incentive_figure`."""
-    return incentive_figure(frame, chart_title).chart()
+    return incentive_figure(facts, chart_title).chart()
 

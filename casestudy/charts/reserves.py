@@ -6,10 +6,16 @@ The frame comes from :meth:`casestudy.governance.ReserveDraws.reserves`.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import altair as alt
 import pandas as pd
 
-from .style import LABELS, SERIES_COLOURS, WIDTH, Figure, kind_colour, money, with_kind_label
+if TYPE_CHECKING:
+    from ..governance import Reserves
+
+from ..formats import money, percent
+from .style import LABELS, SERIES_COLOURS, WIDTH, Figure, kind_colour, with_kind_label
 
 SUM_COLOUR = SERIES_COLOURS["baseline"]
 POOLED_COLOUR = "#333333"  # near black: no organisation kind's colour, so never mistaken for one
@@ -22,22 +28,23 @@ def reserve_label(value: float) -> str:
     return "<£0.1m" if 0.0005 <= abs(value) < 0.05 else money(value)
 
 
-def reserves_figure(frame: pd.DataFrame, confidence: float, chart_title: str | None = None) -> Figure:
+def reserves_figure(facts: Reserves, chart_title: str | None = None) -> Figure:
     """One bar per NHS organisation (its reserve alone, coloured by kind), then the sum of
-    those bars (grey) and the pooled reserve (blue).
+    those bars (grey) and the pooled reserve (black).
 
-    ``frame`` has ``org_id, name, kind, arrangement ("alone" / "sum" / "pooled"),
-    reserve_gbp_m``; ``confidence`` is the share of years the reserves cover.
+    ``facts`` is :meth:`casestudy.governance.ReserveDraws.facts`: its ``table`` has
+    ``org_id, name, kind, arrangement ("alone" / "sum" / "pooled"), reserve_gbp_m``; the
+    summary quotes its figures (no arithmetic here).
     """
-    data = with_kind_label(frame[["org_id", "name", "kind", "arrangement", "reserve_gbp_m"]])
+    data = with_kind_label(facts.table[["org_id", "name", "kind", "arrangement", "reserve_gbp_m"]])
     data["label"] = data.reserve_gbp_m.map(reserve_label)
-    total = data.loc[data.arrangement == "sum", "reserve_gbp_m"].iloc[0]
-    pooled = data.loc[data.arrangement == "pooled", "reserve_gbp_m"].iloc[0]
     alone = data[data.arrangement == "alone"]
-    share = f" ({(total - pooled) / total:.0%} less)" if total > 0 else ""
-    summary = (f"Contingency reserves to meet the control total in {confidence:.0%} of years: "
-               f"the {len(alone)} NHS organisations alone need {money(total)} between them; "
-               f"pooled, the system needs {money(pooled)}{share}.")
+    share = facts.released_share
+    less = f" ({percent(share)} less)" if share is not None else ""
+    summary = (f"Contingency reserves to meet the control total in {percent(facts.confidence)} "
+               f"of years: the {facts.organisations} NHS organisations alone need "
+               f"{money(facts.sum_alone_gbp_m)} between them; pooled, the system needs "
+               f"{money(facts.pooled_gbp_m)}{less}.")
     kinds = tuple(dict.fromkeys(alone.kind))
     shape = (tuple(data.name), kinds)
 
@@ -70,7 +77,6 @@ def reserves_figure(frame: pd.DataFrame, confidence: float, chart_title: str | N
                   "Black: the same risks pooled.")
 
 
-def reserves_chart(frame: pd.DataFrame, confidence: float,
-                   chart_title: str | None = None) -> alt.LayerChart:
+def reserves_chart(facts: Reserves, chart_title: str | None = None) -> alt.LayerChart:
     """The chart of :func:`reserves_figure`."""
-    return reserves_figure(frame, confidence, chart_title).chart()
+    return reserves_figure(facts, chart_title).chart()

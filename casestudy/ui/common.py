@@ -22,7 +22,7 @@ from IPython.display import Markdown, display
 from ..charts import Figure, LiveSpec, use_offline_renderer
 from ..charts.compiled import VEGA, to_vega
 from ..names import MATHJAX_IGNORE, html_label, html_text
-from ..scenario import PRESET_INFO, PRESET_LABELS, PRESETS, Scenario, field_info
+from ..scenario import PRESET_LABELS, PRESETS, Scenario, field_info
 from ..system import System
 from .default import default_system
 from .scenario_io import ScenarioIO
@@ -106,37 +106,6 @@ class FloatSlider(widgets.FloatSlider):
     def _validate_value(self, proposal: dict) -> float:
         value = min(max(proposal["value"], self.min), self.max)  # as ipywidgets clamps it
         return float(round(value, 10))
-
-
-def era_note(scenario: Scenario) -> str:
-    """A sentence for a rule from after the Bradford years run on this system, else "".
-
-    >>> era_note(Scenario.preset("api_2023")).startswith("Aligned payment")
-    True
-    >>> era_note(Scenario.preset("pbr_mret"))
-    ''
-    """
-    payment = scenario.payment
-    if not isinstance(payment, str) or PRESET_INFO[payment].era != "later":
-        return ""
-    return (f"{PRESET_INFO[payment].label.split(' (')[0]} came after the sustainability funds "
-            "of 2016/17-2019/20 and after the clinical commissioning groups (replaced by "
-            "integrated care boards in July 2022): running it with sustainability-style "
-            "incentive funds (and, for a Bradford-like system, with CCGs) is a thought "
-            "experiment.")
-
-
-def risk_share_note(scenario: Scenario) -> str:
-    """A sentence when a full risk share links every incentive fund to the system, else "".
-
-    >>> risk_share_note(Scenario(risk_share=1.0)).startswith("With every variance pooled")
-    True
-    """
-    if scenario.risk_share < 1.0:
-        return ""
-    return ("With every variance pooled (a risk share of 1), each organisation meets its "
-            "control total only when the system does, so every incentive fund is in effect "
-            "tied to the system, whatever the system linkage says.")
 
 
 def control(name: str, value: Any = None, **overrides: Any) -> widgets.Widget:
@@ -470,3 +439,73 @@ def people_table(frame: pd.DataFrame, decimals: int = 1, percent: Sequence[str] 
 def markdown(text: str) -> Markdown:
     """Prose with figures computed at run time, for a notebook cell."""
     return Markdown(text)
+
+
+# --------------------------------------------------------------------------- the scheme picker
+
+
+class SchemePicker:
+    """One checkbox per scheme, its name shown as the loaded system wrote it (never as
+    markup), and under each, when ``detail`` gives one, a short help line: the one scheme
+    picker of lessons 1 and 5 and the sandbox.
+
+    ``detail(scheme_id) -> (tooltip, line)``; ``boxes`` maps scheme id to its checkbox;
+    ``rows`` are the widgets to lay out, in order.
+    """
+
+    def __init__(self, system: System, scheme_ids: Sequence[str], chosen: Sequence[str],
+                 on_change: Callable[[Any], None],
+                 detail: Callable[[str], tuple[str, str]] | None = None,
+                 width: str = "330px") -> None:
+        self.boxes: dict[str, widgets.Checkbox] = {}
+        self.rows: list[widgets.Widget] = []
+        names = system.schemes["name"]
+        for scheme_id in scheme_ids:
+            tooltip, line = detail(scheme_id) if detail is not None else ("", "")
+            box = name_checkbox(str(names[scheme_id]), value=scheme_id in chosen, indent=False,
+                                tooltip=tooltip or None,
+                                layout=widgets.Layout(width=width, margin="0"))
+            box.observe(on_change, names="value")
+            self.boxes[str(scheme_id)] = box
+            self.rows.append(box)
+            if line:
+                title = f' title="{html.escape(tooltip)}"' if tooltip else ""
+                self.rows.append(widgets.HTML(f'<div class="cs-help"{title}>'
+                                              f'{html.escape(line)}</div>'))
+
+    @property
+    def chosen(self) -> tuple[str, ...]:
+        """The ticked schemes, in the system's order."""
+        return tuple(s for s, box in self.boxes.items() if box.value)
+
+    def unknown(self, schemes: Sequence[str]) -> list[str]:
+        """Those of ``schemes`` this picker does not offer."""
+        return sorted(set(schemes) - set(self.boxes))
+
+    def show(self, schemes: Sequence[str]) -> None:
+        """Tick exactly those of ``schemes`` it offers (a caller pauses its panel first)."""
+        for scheme_id, box in self.boxes.items():
+            box.value = scheme_id in schemes
+
+
+class SchemesPanel(Panel):
+    """A panel with a :class:`SchemePicker` (``self.picker``): ticking from a script."""
+
+    picker: SchemePicker
+    what = "scheme"  # how the refusal of an unknown one names them
+
+    def choose(self, schemes: Sequence[str]) -> None:
+        """Tick exactly these schemes (for scripts and tests), redrawn once."""
+        unknown = self.picker.unknown(schemes)
+        if unknown:
+            raise KeyError(f"no {self.what} {unknown} in this system; they are "
+                           f"{', '.join(self.picker.boxes) or 'none'}")
+        self._paused = True
+        try:
+            self.picker.show(schemes)
+        finally:
+            self._paused = False
+        self.update()
+
+    def load_extras(self, scenario: Scenario) -> None:
+        self.picker.show(scenario.schemes)

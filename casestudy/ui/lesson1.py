@@ -35,7 +35,7 @@ from ..scenario import BRADFORD_ACTIVITY_PRESET as ACTIVITY_RULE
 from ..scenario import Scenario, mid_sentence, preset_phrase
 from ..system import System
 from ..workshop import save_scenario
-from .common import Panel, Prediction, name_checkbox, people_table
+from .common import Panel, Prediction, SchemePicker, SchemesPanel, people_table
 from .default import default_system
 from .scenario_io import default_scenario_folder
 
@@ -78,13 +78,17 @@ def scheme_menu(system: System | None = None) -> Styler:
 # --------------------------------------------------------------------------- saving
 
 
+MEMORANDUM_TEAM = "Memorandum (lesson 1)"  # the team a memorandum is saved as when none is typed
+
+
 def save_memorandum(scenario: Scenario, folder: str | Path | None = None,
-                    name: str = "memorandum", system: System | None = None) -> Path:
+                    name: str = MEMORANDUM_TEAM, system: System | None = None) -> Path:
     """Save the scenario as a workshop file under ``folder``, never overwriting; the path.
 
     The file is ``casestudy.workshop``'s (checksummed, with the kit version and the system's
-    name), so the facilitator's notebook loads it with the other tables' scenarios. The
-    folder defaults to the one every panel saves to (``my_scenarios/`` at the kit's root).
+    name), so the facilitator's notebook loads it with the other tables' scenarios, under
+    the team ``name`` (the table's name when it typed one). The folder defaults to the one
+    every panel saves to (``my_scenarios/`` at the kit's root).
     """
     folder = default_scenario_folder() if folder is None else folder
     return Path(save_scenario(scenario, folder, name, system=system))
@@ -122,7 +126,7 @@ def memorandum_html(memo: Memorandum, path: Path | None = None) -> str:
 # --------------------------------------------------------------------------- the panel
 
 
-class PortfolioPanel(Panel):
+class PortfolioPanel(SchemesPanel):
     """Tick shared schemes under a leadership capacity; see who pays, who gains, and how
     the best portfolio's benefit changes with the number of priorities."""
 
@@ -137,22 +141,21 @@ class PortfolioPanel(Panel):
         schemes = self.system.schemes
         orgs = self.system.organisations
         self.lead_kinds = list(dict.fromkeys(orgs.kind.reindex(schemes.deliverer_id)))
-        self.boxes: dict[str, widgets.Checkbox] = {}
-        rows: list[widgets.Widget] = []
-        for scheme_id, row in schemes.iterrows():
+
+        def detail(scheme_id: str) -> tuple[str, str]:
             # One short line under each box; who pays and who leads are in its tooltip and in
             # lesson1.scheme_menu(), so the column stays short enough for a projector.
+            row = schemes.loc[scheme_id]
             tooltip = (f"{row['name']}: paid by {orgs.loc[row.funder_id, 'name']}, led by "
                        f"{orgs.loc[row.deliverer_id, 'name']}")
-            detail = (f"{money(row.cost_gbp_m)} a year · load {row.leadership_load:g} · "
-                      f"{row.evidence} evidence")
-            box = name_checkbox(row["name"], value=scheme_id in first.schemes,
-                                indent=False, tooltip=tooltip,
-                                layout=widgets.Layout(width="330px", margin="0"))
-            box.observe(self.update, names="value")
-            self.boxes[str(scheme_id)] = box
-            rows += [box, widgets.HTML(f'<div class="cs-help" title="{html.escape(tooltip)}">'
-                                       f'{html.escape(detail)}</div>')]
+            line = (f"{money(row.cost_gbp_m)} a year · load {row.leadership_load:g} · "
+                    f"{row.evidence} evidence")
+            return tooltip, line
+
+        self.picker = SchemePicker(self.system, list(schemes.index), first.schemes, self.update,
+                                   detail)
+        self.boxes = self.picker.boxes
+        rows = self.picker.rows
         self.agree_button = widgets.Button(description="Agree the memorandum", icon="check",
                                            button_style="success",
                                            tooltip="Save the chosen schemes as a scenario file")
@@ -164,27 +167,10 @@ class PortfolioPanel(Panel):
 
     # -- the scenario
     def scenario_extras(self) -> dict[str, Any]:
-        return {"schemes": tuple(s for s, box in self.boxes.items() if box.value)}
+        return {"schemes": self.picker.chosen}
 
     def reset_extras(self) -> None:
         self.load_extras(self.baseline)
-
-    def load_extras(self, scenario: Scenario) -> None:
-        for scheme_id, box in self.boxes.items():
-            box.value = scheme_id in scenario.schemes
-
-    def choose(self, schemes: list[str] | tuple[str, ...]) -> None:
-        """Tick exactly these schemes (for scripts and tests), redrawn once."""
-        unknown = sorted(set(schemes) - set(self.boxes))
-        if unknown:
-            raise KeyError(f"no scheme {unknown} in this system; schemes are {', '.join(self.boxes)}")
-        self._paused = True
-        try:
-            for scheme_id, box in self.boxes.items():
-                box.value = scheme_id in schemes
-        finally:
-            self._paused = False
-        self.update()
 
     def best(self, scenario: Scenario) -> pd.DataFrame:
         """The best portfolio of each size for this capacity.
@@ -271,8 +257,14 @@ class PortfolioPanel(Panel):
         )
 
     # -- the memorandum
-    def agree(self, name: str = "memorandum") -> Path | None:
-        """Save the chosen schemes as a scenario file and show the memorandum; returns the path."""
+    def agree(self, name: str | None = None) -> Path | None:
+        """Save the chosen schemes as a scenario file and show the memorandum; returns the path.
+
+        The file's team is ``name``, else the team name typed in the panel's save box, else
+        :data:`MEMORANDUM_TEAM` (never the bare word "memorandum" of a file name).
+        """
+        typed = self.scenario_io.team.value.strip()
+        name = name or (f"{typed} memorandum" if typed else MEMORANDUM_TEAM)
         scenario = self.scenario()
         memo = memorandum(self.system, scenario)
         self.saved_path = None if memo.schemes.empty else save_memorandum(scenario, self.folder, name,

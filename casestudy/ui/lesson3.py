@@ -13,7 +13,6 @@ True
 from __future__ import annotations
 
 import dataclasses
-import html
 from typing import Any
 
 import ipywidgets as widgets
@@ -24,35 +23,29 @@ from ..charts import Figure, positions_figure
 from ..charts.bridge import bridge_figure
 from ..charts.incentive import incentive_figure
 from ..charts.reserves import reserves_figure
-from ..formats import money
+from ..formats import money, percent
 from ..governance import (
+    CONFIDENCE,
     NHS_SYSTEM_ID,
+    TOLERANCE_GBP_M,
     ReserveDraws,
+    Reserves,
     bridge_entities,
     bridge_of,
     bridge_table,
     first_miss_shock,
     incentive_linkage,
+    linkage,
     reserve_draws,
 )
-from ..names import markdown_list
 from ..scenario import Scenario
 from ..system import System
-from .common import (
-    CONTROL_WIDTH,
-    SLIDER_LABEL_WIDTH,
-    FloatSlider,
-    Panel,
-    Prediction,
-    Quiz,
-    era_note,
-    risk_share_note,
-)
+from ..words import lesson3 as words
+from ..words import to_html
+from .common import CONTROL_WIDTH, Panel, Prediction, Quiz, help_line, knob
 from .default import default_system
 
-DEFAULT = Scenario.preset("fixed_income")  # the panels' baseline, as in every lesson
-CONFIDENCE = 0.9  # the reserve covers nine years in ten unless the learner says otherwise
-TOLERANCE_GBP_M = 0.005  # half of the last digit shown (£0.01m)
+DEFAULT = words.DEFAULT  # the panels' baseline, as in every lesson
 
 
 def _system(system: System | None) -> System:
@@ -66,17 +59,11 @@ def panel_draws(system: System, scenario: Scenario, draws: int | None = None) ->
     return reserve_draws(system, scenario, **kwargs)
 
 
-def panel_reserves(system: System, scenario: Scenario = DEFAULT, confidence: float = CONFIDENCE,
-                   draws: int | None = None) -> pd.DataFrame:
+def panel_reserves(system: System, scenario: Scenario = DEFAULT,
+                   confidence: float = CONFIDENCE["default"], draws: int | None = None) -> pd.DataFrame:
     """The reserves the reserve panel shows for this scenario and confidence; with the
     defaults, what it shows at its starting state (so the prose and checks quote it)."""
     return panel_draws(system, scenario, draws).reserves(confidence)
-
-
-def _step(frame: pd.DataFrame, step: str) -> float:
-    """A step's change (or a total's value) in one entity's bridge; 0 if it is not there."""
-    row = frame[frame.step == step]
-    return float(row.change_gbp_m.iloc[0]) if len(row) else 0.0
 
 
 # --------------------------------------------------------------------------- the bridge
@@ -132,31 +119,7 @@ class BridgePanel(Panel):
 
     @staticmethod
     def _words(frame: pd.DataFrame, before: pd.DataFrame) -> str:
-        # Dictionaries, not pandas look-ups: this runs on every slider move.
-        name = html.escape(str(frame.name.iloc[0]))
-        step = dict(zip(frame.step.tolist(), frame.change_gbp_m.tolist()))
-        was = dict(zip(before.step.tolist(), before.change_gbp_m.tolist()))
-        kinds = dict(zip(frame.step.tolist(), frame.kind.tolist()))
-        last_year, underlying = step["Last year underlying"], step["Underlying plan"]
-        reported, control = step["Reported plan"], float(frame.control_total_gbp_m.iloc[0])
-        moves = sorted((c, s) for s, c in step.items() if kinds[s] != "total")
-        (down_gbp_m, down), (up_gbp_m, up) = moves[0], moves[-1]
-        one_off = reported - underlying
-        was_underlying, was_reported = was["Underlying plan"], was["Reported plan"]
-        meets = "meets" if reported - step["Incentive fund"] >= control - 1e-9 else "misses"
-        return (
-            f"<p><b>{name}</b> starts from last year's underlying position of "
-            f"<b>{money(last_year)}</b>. The largest pressure is {html.escape(down.lower())} "
-            f"({money(down_gbp_m, signed=True)}); the largest help is {html.escape(up.lower())} "
-            f"({money(up_gbp_m, signed=True)}).</p>"
-            f"<p>This year's plan: an <b>underlying</b> position of <b>{money(underlying)}</b> "
-            f"(baseline {money(was_underlying)}) and a <b>reported</b> position of "
-            f"<b>{money(reported)}</b> (baseline {money(was_reported)}), against a control total of "
-            f"{money(control)}, which it {meets} before its incentive fund. "
-            f"<b>{money(abs(one_off))}</b> of the reported position is one-off money "
-            f"(non-recurrent savings, one-off support, incentive fund) that does not recur "
-            f"next year.</p>"
-        )
+        return to_html(words.bridge_words(frame, before))
 
 
 # --------------------------------------------------------------------------- reserves
@@ -170,22 +133,16 @@ class ReservePanel(Panel):
     title = "Contingency reserves: alone or pooled"
 
     def __init__(self, system: System | None = None, baseline: Scenario | None = None,
-                 confidence: float = CONFIDENCE, draws: int | None = None, **start: Any) -> None:
+                 confidence: float = CONFIDENCE["default"], draws: int | None = None,
+                 **start: Any) -> None:
         super().__init__(system, baseline if baseline is not None else DEFAULT, **start)
         self.draws_count = draws
-        self.confidence = FloatSlider(
-            value=confidence, min=0.5, max=0.99, step=0.01, readout_format=".0%",
-            description="Confidence", continuous_update=False,
-            tooltip="Share of years in which the reserve is enough to meet the control total",
-            style={"description_width": SLIDER_LABEL_WIDTH}, layout=widgets.Layout(width=CONTROL_WIDTH))
+        self.confidence = knob(CONFIDENCE, confidence)
         self.confidence.observe(self.update, names="value")
         self.default_confidence = confidence
-        self.extra_controls = [
-            self.confidence,
-            widgets.HTML('<div class="cs-help">Share of years in which the reserve is enough '
-                         'to meet the control total (0.9 = nine years in ten).</div>')]
+        self.extra_controls = [self.confidence, help_line(CONFIDENCE)]
         self._draws: dict[Scenario, ReserveDraws] = {}
-        self._baseline: dict[float, pd.DataFrame] = {}
+        self._baseline: dict[float, Reserves] = {}
 
     def reset_extras(self) -> None:
         self.confidence.value = self.default_confidence
@@ -198,37 +155,12 @@ class ReservePanel(Panel):
 
     def render(self, scenario: Scenario):
         confidence = float(self.confidence.value)
-        frame = self.draws(scenario).reserves(confidence)
+        facts = self.draws(scenario).facts(confidence)
         if confidence not in self._baseline:
-            self._baseline[confidence] = self.draws(self.baseline).reserves(confidence)
-        figure = reserves_figure(frame, confidence)
-        baseline = self._baseline[confidence]
-        return figure, self._words(frame, baseline, scenario, confidence)
-
-    def _words(self, frame: pd.DataFrame, baseline: pd.DataFrame, scenario: Scenario,
-               confidence: float) -> str:
-        # Rows: the organisations alone, then their sum, then the pooled reserve.
-        reserve = frame.reserve_gbp_m.to_numpy()
-        names = frame.name.tolist()[:-2]
-        total, pooled = float(reserve[-2]), float(reserve[-1])
-        largest = int(reserve[:-2].argmax())
-        released = total - pooled
-        share = f" ({released / total:.0%} of it)" if total > 0 else ""
-        before = baseline.reserve_gbp_m.to_numpy()
-        was = float(before[-2] - before[-1])
-        rule = html.escape(scenario.payment_phrase)
-        return (
-            f"<p>To meet their control totals in {confidence:.0%} of years under {rule} contracts, "
-            f"the {len(names)} NHS organisations would each hold a reserve: "
-            f"<b>{money(total)}</b> between them, the largest {html.escape(names[largest])}'s "
-            f"{money(reserve[largest])}. Pooled, the system needs <b>{money(pooled)}</b>: "
-            f"pooling releases <b>{money(released)}</b>{share} for patient care "
-            f"(baseline {html.escape(self.baseline.payment_phrase)}: {money(was)}), "
-            f"because bad years at different organisations partly offset.</p>"
-            "<p>The payment rule moves the risk between commissioners and providers; pooling "
-            "shares whatever risk there is.</p>"
-            + (f"<p>{html.escape(era_note(scenario))}</p>" if era_note(scenario) else "")
-        )
+            self._baseline[confidence] = self.draws(self.baseline).facts(confidence)
+        text = words.reserve_words(self.system, facts, self._baseline[confidence], scenario,
+                                   self.baseline)
+        return reserves_figure(facts), to_html(text)
 
 
 # --------------------------------------------------------------------------- linkage
@@ -253,10 +185,10 @@ class LinkagePanel(Panel):
         self._before = _positions(incentive_linkage(self.system, self.baseline))
 
     def render(self, scenario: Scenario):
-        table = incentive_linkage(self.system, scenario)
-        figures = [incentive_figure(table), linkage_positions_figure(table, self._before)]
+        facts = linkage(self.system, scenario)
+        figures = [incentive_figure(facts), linkage_positions_figure(facts.table, self._before)]
         baseline_funds = float(self._before.incentive_fund_gbp_m.sum())
-        return figures, linkage_words(table, scenario, baseline_funds)
+        return figures, to_html(words.linkage_words(self.system, facts, baseline_funds))
 
 
 def linkage_positions_figure(table: pd.DataFrame, before: pd.DataFrame) -> Figure:
@@ -293,130 +225,17 @@ def _positions(table: pd.DataFrame) -> pd.DataFrame:
     }, index=pd.Index(table.org_id.to_numpy(), name="org_id"))
 
 
-def linkage_words(table: pd.DataFrame, scenario: Scenario, baseline_funds_gbp_m: float) -> str:
-    """The panel's text: who missed, whether the system met, and what the linkage cost."""
-    # Plain lists, not pandas selections: this runs on every slider move.
-    names = table["name"].tolist()
-    met = table.met_control_total.tolist()
-    lost = table.fund_lost_to_linkage_gbp_m.tolist()
-    available = table.fund_available_gbp_m.tolist()
-    tested = table.position_before_fund_gbp_m.tolist()  # what the control total tests
-    control = table.control_total_gbp_m.tolist()
-    short = [c - t for c, t in zip(control, tested)]
-    system_met = bool(table.system_met.iloc[0])
-    missed = [i for i, ok in enumerate(met) if not ok]
-    shock = scenario.demand_shock
-    demand = (f"With demand {abs(shock):.0%} {'above' if shock > 0 else 'below'} plan"
-              if shock else "With demand on plan")
-    if not missed:
-        who = "every NHS organisation meets its own control total"
-    else:
-        gaps = "; ".join(f"{html.escape(names[i])} by {money(short[i], fine=True)}" for i in missed)
-        who = f"<b>{len(missed)}</b> miss their own control total ({gaps})"
-    together = (f" ({money(sum(tested))} before incentive funds, against "
-                f"{money(sum(control))})")
-    system = ("the NHS system still <b>meets</b> its control total" if system_met
-              else "the NHS system <b>misses</b> its control total") + together
-    losers = [i for i, value in enumerate(lost) if value > TOLERANCE_GBP_M]
-    gainers = [i for i, value in enumerate(lost) if value < -TOLERANCE_GBP_M]
-    parts = [f"<p>{demand}, {who}, and {system}.</p>"]
-    linkage = scenario.system_linkage
-    if losers:
-        cost = "; ".join(f"{html.escape(names[i])} {money(lost[i], fine=True)}" for i in losers)
-        parts.append(
-            f"<p>With {linkage:.0%} of each fund tied to the system, the partners that met their "
-            f"own control total lose <b>{money(sum(lost[i] for i in losers))}</b> of "
-            f"incentive fund between them because others missed: {cost}.</p>")
-    elif missed and linkage == 0:
-        parts.append("<p>The fund is paid on each organisation's own control total, so the "
-                     "miss costs only those who missed. Raise the system linkage to see it "
-                     "cost the partners too.</p>")
-    elif missed and not system_met and not any(ok and fund > 0 for ok, fund in zip(met, available)):
-        parts.append("<p>Every organisation with a fund missed its own control total, so "
-                     "tying the fund to the system takes nothing more from anyone: the "
-                     "linkage bites when some partners miss and others do not.</p>")
-    if gainers:
-        parts.append(
-            f"<p>Those that missed but share in the system's success receive "
-            f"{money(-sum(lost[i] for i in gainers))} they would not have had alone.</p>")
-    parts.append(f"<p>Incentive funds received: <b>{money(table.fund_received_gbp_m.sum())}</b> of "
-                 f"{money(sum(available))} (baseline {money(baseline_funds_gbp_m)}). The kit pays "
-                 "each fund all or nothing, once a year, a simplification: the real funds were "
-                 "paid quarterly, 70% for finance and 30% for performance.</p>")
-    if risk_share_note(scenario):
-        parts.append(f"<p>{html.escape(risk_share_note(scenario))}</p>")
-    return "".join(parts)
-
-
 # --------------------------------------------------------------------------- prose
 
 
 def situation(system: System | None = None) -> Markdown:
     """Where the system starts: its underlying position against the reported plan."""
-    system = _system(system)
-    table = bridge_table(system, DEFAULT)
-    nhs = bridge_of(table, NHS_SYSTEM_ID)
-    orgs = system.organisations
-    count = int(orgs.in_nhs_control_total.sum())
-    underlying, reported = _step(nhs, "Underlying plan"), _step(nhs, "Reported plan")
-    control = float(nhs.control_total_gbp_m.iloc[0])
-    in_deficit = [bridge_of(table, org).name.iloc[0] for org in orgs.index[orgs.in_nhs_control_total]
-                  if _step(bridge_of(table, org), "Underlying plan") < -TOLERANCE_GBP_M]
-    return Markdown(
-        f"This system's {count} NHS organisations share a **system control total** of "
-        f"{money(control)}: the sum of their own control totals. Their plans for this year report "
-        f"**{money(reported)}** between them, "
-        + ("inside it" if reported >= control else "short of it")
-        + ". Take away the one-off money "
-        f"(non-recurrent savings, one-off support and incentive funds) and their **underlying** "
-        f"position is **{money(underlying)}**"
-        + (f", with {len(in_deficit)} of them in underlying deficit ({markdown_list(in_deficit)})."
-           if in_deficit else ".")
-        + " Each organisation sees its own accounts; the partners in Bradford built one shared "
-        "picture and pooled risk. How much they held in reserve together, and whether they tied "
-        "any incentive fund to the system, was not published: the reserve and linkage settings "
-        "here are illustrative. (Nationally, some well-developed health economies voluntarily "
-        "linked a small amount of their 2019/20 funds to their system.)"
-    )
+    return Markdown(words.situation(_system(system)))
 
 
 def what_this_means(system: System | None = None) -> Markdown:
     """The lesson for this system, in its own figures."""
-    system = _system(system)
-    nhs = bridge_of(bridge_table(system, DEFAULT), NHS_SYSTEM_ID)
-    one_off = _step(nhs, "Reported plan") - _step(nhs, "Underlying plan")
-    reserves = panel_reserves(system)  # what the reserve panel shows when it opens
-    total = float(reserves.loc[reserves.arrangement == "sum", "reserve_gbp_m"].iloc[0])
-    pooled = float(reserves.loc[reserves.arrangement == "pooled", "reserve_gbp_m"].iloc[0])
-    text = (
-        f"- **The shared picture**: {money(one_off)} of the NHS system's reported plan is one-off "
-        f"money. A bridge that starts from the underlying position shows every partner the gap "
-        f"the plan does not close.\n"
-        f"- **Pooling**: held alone, the NHS organisations need {money(total)} of reserves to meet "
-        f"their control totals in {CONFIDENCE:.0%} of years; pooled, {money(pooled)}. The difference is money "
-        f"that can go to patient care, if partners trust each other's numbers (open books).\n"
-    )
-    shock = first_miss_shock(system, DEFAULT)
-    if shock is not None:
-        linked = incentive_linkage(system, dataclasses.replace(DEFAULT, demand_shock=shock,
-                                                               system_linkage=1.0))
-        lost = linked.fund_lost_to_linkage_gbp_m.clip(lower=0).sum()
-        if lost > TOLERANCE_GBP_M:
-            text += (
-                f"- **The incentive**: with demand {shock:.0%} above plan some partners miss; with "
-                f"the whole fund tied to the system the partners that met their own control total "
-                f"lose {money(lost)} with them. That is the point (every partner has a stake in "
-                f"every other's plan) and the risk (one organisation's miss brings the others down)."
-            )
-        else:
-            text += (
-                f"- **The incentive**: in this system demand {shock:.0%} above plan makes every "
-                f"NHS organisation with a fund miss at once, so tying the fund to the system "
-                f"changes nothing there. Linkage bites when one partner misses and the others do "
-                f"not: then every partner has a stake in every other's plan, and one "
-                f"organisation's miss brings the others down."
-            )
-    return Markdown(text)
+    return Markdown(words.what_this_means(_system(system)))
 
 
 # --------------------------------------------------------------------------- checks
@@ -432,8 +251,8 @@ def checks(system: System | None = None) -> list[Quiz]:
             DEFAULT, non_recurrent_support_gbp_m=DEFAULT.non_recurrent_support_gbp_m + 10)
         with_more = bridge_of(bridge_table(system, more), NHS_SYSTEM_ID)
         now = bridge_of(bridge_table(system, DEFAULT), NHS_SYSTEM_ID)
-        change_u = _step(with_more, "Underlying plan") - _step(now, "Underlying plan")
-        change_r = _step(with_more, "Reported plan") - _step(now, "Reported plan")
+        change_u = words.step(with_more, "Underlying plan") - words.step(now, "Underlying plan")
+        change_r = words.step(with_more, "Reported plan") - words.step(now, "Reported plan")
         answer = 1 if abs(change_u) <= TOLERANCE_GBP_M else 0
         return answer, (
             f"The model says: {money(10)} more one-off support changes the NHS system's reported "
@@ -447,15 +266,11 @@ def checks(system: System | None = None) -> list[Quiz]:
         ["Yes, by the support", "No: only the reported position improves"], support_and_underlying))
 
     def pooling() -> tuple[int, str]:
-        table = panel_reserves(system)  # the reserve panel's starting figures
-        total = float(table.loc[table.arrangement == "sum", "reserve_gbp_m"].iloc[0])
-        pooled = float(table.loc[table.arrangement == "pooled", "reserve_gbp_m"].iloc[0])
+        facts = words.default_reserves(system)  # the reserve panel's starting figures
+        total, pooled = facts.sum_alone_gbp_m, facts.pooled_gbp_m
         answer = (2 if pooled < total - TOLERANCE_GBP_M
                   else 0 if pooled > total + TOLERANCE_GBP_M else 1)
-        return answer, (
-            f"The model says: {money(total)} held alone, {money(pooled)} pooled, to meet the "
-            f"control totals in {CONFIDENCE:.0%} of years. Bad years at different organisations "
-            "partly offset, so the pool needs less than the sum of its parts.")
+        return answer, words.pooling_explanation(facts)
 
     questions.append(Prediction(
         "Will the system need a larger or smaller reserve when the NHS organisations pool their "
@@ -481,13 +296,13 @@ def checks(system: System | None = None) -> list[Quiz]:
                 f"{name} did itself.")
 
         questions.append(Prediction(
-            f"Demand runs {shock:.0%} above plan. {name} meets its own control total, but "
+            f"Demand runs {percent(shock)} above plan. {name} meets its own control total, but "
             f"others do not. With the incentive fund wholly tied to the system, does {name} "
             "receive its fund?",
             ["Yes: it met its own control total", "No: it shares the system's result"], linked))
     else:
         # No partner meets its own control total while others miss: ask about the whole pot.
-        demand = f"Demand runs {shock:.0%} above plan" if shock else "Demand is on plan"
+        demand = f"Demand runs {percent(shock)} above plan" if shock else "Demand is on plan"
         pot = float(table.fund_available_gbp_m.sum())
 
         def pot_paid() -> tuple[int, str]:
@@ -504,7 +319,7 @@ def checks(system: System | None = None) -> list[Quiz]:
 
     nhs = bridge_of(bridge_table(system, DEFAULT), NHS_SYSTEM_ID)
     candidates = ["Price uplift less efficiency factor", "Cost inflation", "Demand growth"]
-    changes = [_step(nhs, s) for s in candidates]
+    changes = [words.step(nhs, s) for s in candidates]
     worst = min(range(len(candidates)), key=lambda i: changes[i])
     figures = "; ".join(f"{s.lower()} {money(c, signed=True)}" for s, c in zip(candidates, changes))
     questions.append(Quiz(

@@ -39,7 +39,8 @@ from ..incentives import (
     elective_shortfall,
 )
 from ..names import markdown_text as md
-from ..projection import project, project_by_preset, system_totals
+from ..projection import Holding, holdings, project, project_by_preset, system_totals
+from ..regimes import era_note
 from ..scenario import BRADFORD_ACTIVITY_PRESET as ACTIVITY_RULE
 from ..scenario import BRADFORD_PRESETS, PRESET_LABELS, Scenario, preset_phrase
 from ..system import System
@@ -50,7 +51,6 @@ from .common import (
     Panel,
     Prediction,
     Quiz,
-    era_note,
 )
 from .default import default_system
 
@@ -329,9 +329,28 @@ class YearsPanel(Panel):
             holders_figure(frames, self.shown,
                            chart_title="Who holds the underlying position in the last year"),
         ]
-        return figures, self._words(scenario, totals)
+        return figures, self._words(scenario, totals, holdings(frames, self.shown))
 
-    def _words(self, scenario: Scenario, totals: pd.DataFrame) -> str:
+    @staticmethod
+    def _holders(held: tuple[Holding, ...]) -> str:
+        """Who holds the underlying position in the last year, and why (issue 15: the
+        year-5 positions were drawn and never explained)."""
+        def between(pair: tuple[float, float]) -> str:
+            return _range(pair).replace(" under every rule", "")
+
+        parts = [f"{html.escape(h.name)} {between(h.last_gbp_m)} (year {h.first_year}: "
+                 f"{between(h.first_gbp_m)}): its income grows by "
+                 f"{money(h.income_growth_gbp_m)} and its cost by {money(h.cost_growth_gbp_m)}"
+                 + (f", its one-off money by {money(h.one_off_growth_gbp_m, signed=True)}"
+                    if abs(h.one_off_growth_gbp_m) >= 0.05 else "")
+                 for h in held]
+        if not parts:
+            return ""
+        return (f"Who holds it in year {held[0].last_year}: " + "; ".join(parts) + ". Whoever's "
+                "cost grows faster than its income drifts into deficit, whatever the rule.")
+
+    def _words(self, scenario: Scenario, totals: pd.DataFrame,
+               held: tuple[Holding, ...] = ()) -> str:
         now = _last_year(totals)
         last = now[0]["year"]
         under = [r["underlying_position_gbp_m"] for r in now]
@@ -355,6 +374,8 @@ class YearsPanel(Panel):
         out.append("The payment rule decides who holds the deficit (second chart), not how big "
                    "it is: only recurrent savings, or allocation growing faster than cost, "
                    "shrink it.")
+        if held:
+            out.append(self._holders(held))
         return "<br>".join(out)
 
 
@@ -425,7 +446,7 @@ class ElectivePanel(Panel):
                        "cost as a share of price) makes doing less planned care a loss to it.")
         out.append(f"The NHS system saves {money(gains[('fixed_income', NHS_ID)]['gain_gbp_m'])} under every "
                    "rule, but patients wait longer: the rule only decides who keeps the money.")
-        out.append(html.escape(era_note(Scenario.preset("api_2023"))))
+        out.append(html.escape(era_note(self.system, "api_2023") or ""))
         return "<br>".join(out)
 
 

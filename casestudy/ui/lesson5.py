@@ -13,7 +13,6 @@ True
 from __future__ import annotations
 
 import dataclasses
-import html
 import math
 from typing import Any
 
@@ -23,7 +22,7 @@ from IPython.display import Markdown
 
 from ..charts.place import boundary_figure, organisation_change_figure, vcs_test_figure
 from ..engine import run_year
-from ..formats import money
+from ..formats import money, percent
 from ..names import markdown_list
 from ..place import (
     BOUNDARY_LABELS,
@@ -42,7 +41,10 @@ from ..scenario import (
     field_info,
 )
 from ..system import System
-from .common import Panel, Prediction, Quiz, name_checkbox
+from ..words import lesson5 as words
+from ..words import to_html
+from ..words.lesson5 import count
+from .common import Panel, Prediction, Quiz, SchemePicker, SchemesPanel
 from .default import default_system
 
 DEFAULT = Scenario.preset("fixed_income")  # the panels' baseline, as in every lesson
@@ -52,11 +54,6 @@ TOLERANCE_GBP_M = 0.005  # half of the last digit shown (£0.01m)
 
 def _system(system: System | None) -> System:
     return system if system is not None else default_system()
-
-
-def _count(value: float) -> str:
-    """A whole count of activity, with a thousands separator: ``_count(1234.4) == '1,234'``."""
-    return f"{abs(value):,.0f}"
 
 
 def _names(system: System, boundary: str) -> list[str]:
@@ -92,66 +89,20 @@ class SocialCarePanel(Panel):
 
 
 def social_care_words(system: System, scenario: Scenario, knock: KnockOn) -> str:
-    """The panel's text: the activity knock-on, the money across the boundary, the place."""
-    change = scenario.social_care_budget_change
-    councils = _names(system, "council")
-    if not councils:
-        return ("<p>This system has no council (no organisation of kind local_authority), so "
-                "there is no social care budget to change.</p>")
-    if change == 0:
-        return ("<p>No change to social care funding (the baseline): nothing moves. Move the "
-                "first slider to cut or raise the council's social care budget.</p>")
-    who = html.escape(" and ".join(councils))
-    fewer = change < 0
-    packages = (f"{_count(knock.packages_change)} {'fewer' if fewer else 'more'} packages of care "
-                f"({money(abs(knock.council_spending_change_gbp_m))} "
-                f"{'less' if fewer else 'more'} spent on them)")
-    admissions = (f"<b>{_count(knock.emergency_admissions_change)} "
-                  f"{'more' if knock.emergency_admissions_change >= 0 else 'fewer'} emergency "
-                  f"admissions</b>")
-    delays = (f"<b>{_count(knock.delayed_bed_days)} "
-              f"{'more' if knock.delayed_bed_days >= 0 else 'fewer'} bed days</b> of delayed "
-              f"discharge, {'costing' if knock.delayed_bed_days >= 0 else 'saving'} the hospitals "
-              f"{money(abs(knock.delayed_discharge_cost_gbp_m))}")
-    opening = (f"<p>A {abs(change):.0%} {'cut' if fewer else 'rise'} in social care funding "
-               f"({money(knock.council_budget_change_gbp_m, signed=True, fine=True)} to the budget of {who}) means "
-               f"{packages}. In hospital: {admissions} and {delays}.</p>")
-    parts = [opening]
-    share = knock.share_reappearing
-    nhs = knock.change("nhs")
-    council = "councils" if len(councils) > 1 else "council"
-    if fewer and not math.isnan(share):
-        parts.append(
-            f"<p><b>Of the {money(knock.council_saving_gbp_m)} the {council} no longer spend"
-            f"{'' if len(councils) > 1 else 's'} on "
-            f"packages, {money(-nhs)} ({share:.0%}) reappears as NHS cost.</b> That is all the "
-            f"NHS control total sees.</p>")
-    else:
-        parts.append(f"<p>The NHS organisations' position changes by <b>{money(nhs, signed=True, fine=True)}</b>: "
-                     f"that is all the NHS control total sees.</p>")
-    rest = [f"{html.escape(r.label.lower())} {money(r.change_gbp_m, signed=True, fine=True)}"
-            for r in knock.changes.itertuples() if r.boundary not in ("nhs", "place")]
-    parts.append(f"<p>Outside it: {'; '.join(rest)}. The whole place changes by "
-                 f"<b>{money(knock.change('place'), signed=True, fine=True)}</b>.</p>")
-    nhs_orgs = knock.organisations[knock.organisations.boundary == "nhs"]
-    if len(nhs_orgs) and nhs_orgs.change_gbp_m.abs().max() > TOLERANCE_GBP_M:
-        worst = nhs_orgs.loc[nhs_orgs.change_gbp_m.idxmin()]
-        parts.append(f"<p>Inside the NHS, under {html.escape(scenario.payment_phrase)}, "
-                     f"{html.escape(worst['name'])} bears most "
-                     f"({money(worst.change_gbp_m, signed=True, fine=True)}). Change the payment rule: the NHS "
-                     f"total stays, who carries it moves.</p>")
-    return "".join(parts)
+    """The panel's text (HTML) from :func:`casestudy.words.lesson5.social_care_words`."""
+    return to_html(words.social_care_words(system, scenario, knock))
 
 
 # --------------------------------------------------------------------------- voluntary sector
 
 
-class VoluntaryPanel(Panel):
+class VoluntaryPanel(SchemesPanel):
     """Choose voluntary-sector schemes and see the NHS organisations' and the place's
     positions move."""
 
     fields = ("payment", "flex")
     title = "Invest in the voluntary sector"
+    what = "voluntary-sector scheme"
 
     def __init__(self, system: System | None = None, baseline: Scenario | None = None,
                  chosen: tuple[str, ...] | None = None, **start: Any) -> None:
@@ -161,19 +112,18 @@ class VoluntaryPanel(Panel):
         orgs = self.system.organisations
         chosen = tuple(self.vcs) if chosen is None else tuple(chosen)
         self.default_chosen = chosen
-        self.boxes: dict[str, widgets.Checkbox] = {}
-        rows: list[widgets.Widget] = [widgets.HTML("<b>Voluntary-sector schemes</b>")]
-        for scheme_id in self.vcs:
+
+        def detail(scheme_id: str) -> tuple[str, str]:
             row = schemes.loc[scheme_id]
-            detail = (f"Paid by {orgs.loc[row.funder_id, 'name']}: {money(row.cost_gbp_m)} a year, "
-                      f"{row.evidence} evidence, {row.delivery_probability:.0%} chance of "
-                      f"delivering")
-            box = name_checkbox(str(row["name"]), value=scheme_id in chosen,
-                                indent=False, tooltip=detail,
-                                layout=widgets.Layout(width="330px", margin="0"))
-            box.observe(self.update, names="value")
-            self.boxes[scheme_id] = box
-            rows += [box, widgets.HTML(f'<div class="cs-help">{html.escape(detail)}</div>')]
+            line = (f"Paid by {orgs.loc[row.funder_id, 'name']}: {money(row.cost_gbp_m)} a year, "
+                    f"{row.evidence} evidence, {percent(row.delivery_probability)} chance of "
+                    "delivering")
+            return line, line
+
+        self.picker = SchemePicker(self.system, self.vcs, chosen, self.update, detail)
+        self.boxes = self.picker.boxes
+        rows: list[widgets.Widget] = [widgets.HTML("<b>Voluntary-sector schemes</b>"),
+                                      *self.picker.rows]
         if not self.vcs:
             rows.append(widgets.HTML('<div class="cs-help">This system has no scheme delivered '
                                      'by the voluntary sector.</div>'))
@@ -187,29 +137,10 @@ class VoluntaryPanel(Panel):
 
     def scenario_extras(self) -> dict[str, Any]:
         others = tuple(s for s in self.context.schemes if s not in self.vcs)
-        return {"schemes": others + tuple(s for s, box in self.boxes.items() if box.value)}
+        return {"schemes": others + self.picker.chosen}
 
     def reset_extras(self) -> None:
-        for scheme_id, box in self.boxes.items():
-            box.value = scheme_id in self.default_chosen
-
-    def load_extras(self, scenario: Scenario) -> None:
-        for scheme_id, box in self.boxes.items():
-            box.value = scheme_id in scenario.schemes
-
-    def choose(self, schemes: tuple[str, ...] | list[str]) -> None:
-        """Tick exactly these voluntary-sector schemes (for scripts and tests), redrawn once."""
-        unknown = sorted(set(schemes) - set(self.boxes))
-        if unknown:
-            raise KeyError(f"no voluntary-sector scheme {unknown} in this system; they are "
-                           f"{', '.join(self.boxes) or 'none'}")
-        self._paused = True
-        try:
-            for scheme_id, box in self.boxes.items():
-                box.value = scheme_id in schemes
-        finally:
-            self._paused = False
-        self.update()
+        self.picker.show(self.default_chosen)
 
     def tests(self, scenario: Scenario) -> pd.DataFrame:
         """Each VCS scheme on its own, for this payment rule and flex (kept)."""
@@ -232,37 +163,8 @@ class VoluntaryPanel(Panel):
 
 def vcs_words(system: System, scenario: Scenario, changes: pd.DataFrame,
               chosen: tuple[str, ...]) -> str:
-    """The panel's text: the schemes chosen, their cost, the NHS and the place."""
-    if not vcs_schemes(system):
-        return ("<p>This system has no scheme delivered by the voluntary sector, so there is "
-                "nothing to test here. Add one to <code>schemes.csv</code> (its deliverer an "
-                "organisation of kind voluntary) to try it.</p>")
-    if not chosen:
-        return ("<p>No voluntary-sector scheme chosen: the baseline. Tick a scheme on the "
-                "left.</p>")
-    schemes = system.schemes.loc[list(chosen)]
-    cost = float(schemes.cost_gbp_m.sum())
-    funders = sorted({system.org_name(f) for f in schemes.funder_id})
-    row = changes.set_index("boundary")
-    nhs, place = float(row.change_gbp_m["nhs"]), float(row.change_gbp_m["place"])
-    one = len(chosen) == 1
-    verdict = (("pays for itself" if one else "pay for themselves") + " across the place in the year"
-               if place > TOLERANCE_GBP_M else
-               ("does not pay for itself" if one else "do not pay for themselves") + " in the year")
-    flex = ("raise it to see more of the cost released" if scenario.flex < 1
-            else "all the semi-fixed cost that can go, goes")
-    return (
-        f"<p>Your {len(chosen)} voluntary-sector scheme{'' if one else 's'} cost"
-        f"{'s' if one else ''} {money(cost)} a year, paid by {html.escape(', '.join(funders))}. "
-        f"{'It changes' if one else 'They change'} the NHS "
-        f"organisations' position by <b>{money(nhs, signed=True, fine=True)}</b> (to {money(row.position_gbp_m['nhs'])}"
-        f", baseline {money(row.baseline_position_gbp_m['nhs'])}) and the whole place's by "
-        f"<b>{money(place, signed=True, fine=True)}</b> (to {money(row.position_gbp_m['place'])}): "
-        f"{'it' if one else 'they'} {verdict}."
-        f"</p><p>Activity avoided in hospital releases only its marginal cost unless capacity "
-        f"is taken out: with capacity flex at {scenario.flex:.0%}, "
-        f"{flex}. Benefits beyond money (people kept well at home) are not in these figures.</p>"
-    )
+    """The panel's text (HTML) from :func:`casestudy.words.lesson5.vcs_words`."""
+    return to_html(words.vcs_words(system, scenario, changes, chosen))
 
 
 # --------------------------------------------------------------------------- prose
@@ -289,7 +191,7 @@ def situation(system: System | None = None) -> Markdown:
             f"The council{'s' if len(councils) > 1 else ''} hold{'' if len(councils) > 1 else 's'} "
             f"a social care budget of {money(councils.allocation_gbp_m.sum())} and "
             f"buy{'' if len(councils) > 1 else 's'} "
-            f"{_count(packages)} packages of care a year from care providers "
+            f"{count(packages)} packages of care a year from care providers "
             f"({money(spend)}). "
         )
     if vcs:

@@ -41,11 +41,11 @@ from .common import (
     PANEL_CSS,
     Prediction,
     Quiz,
+    SchemePicker,
     chart_outputs,
     control,
     controls_and_charts,
     help_line,
-    name_checkbox,
 )
 from .default import default_system
 from .scenario_io import ScenarioIO
@@ -169,12 +169,9 @@ class ScenarioSide:
                 widget = control(name, value)
             widget.observe(self._changed, names="value")
             self.controls[name] = widget
-        self.scheme_boxes: dict[str, widgets.Checkbox] = {}
-        for scheme_id, row in system.schemes.iterrows():
-            box = name_checkbox(row["name"], value=scheme_id in start.schemes,
-                                indent=False, layout=widgets.Layout(width=CONTROL_WIDTH))
-            box.observe(self._changed, names="value")
-            self.scheme_boxes[str(scheme_id)] = box
+        self.picker = SchemePicker(system, list(system.schemes.index), start.schemes,
+                                   self._changed, width=CONTROL_WIDTH)
+        self.scheme_boxes = self.picker.boxes
         self.reset_button = widgets.Button(description="Reset", icon="undo",
                                            tooltip=f"Put every control of {label} back")
         self.reset_button.on_click(lambda _: self.reset())
@@ -188,7 +185,7 @@ class ScenarioSide:
         values = {name: w.value for name, w in self.controls.items()}
         if values["payment"] == CUSTOM:
             values["payment"] = self.context.payment
-        values["schemes"] = tuple(s for s, box in self.scheme_boxes.items() if box.value)
+        values["schemes"] = self.picker.chosen
         return dataclasses.replace(self.context, **values)
 
     def _changed(self, change: Any = None) -> None:
@@ -206,7 +203,7 @@ class ScenarioSide:
     def load(self, scenario: Scenario) -> list[str]:
         """Set every control from ``scenario``; returns the fields it could not show
         (schemes this system does not have)."""
-        unknown = [s for s in scenario.schemes if s not in self.scheme_boxes]
+        unknown = self.picker.unknown(scenario.schemes)
         if unknown:
             raise ScenarioError(f"schemes: {unknown} not in this system; its schemes are "
                                 f"{', '.join(self.scheme_boxes)}")
@@ -219,8 +216,7 @@ class ScenarioSide:
             payment.options = options + ([("Custom rules (loaded)", CUSTOM)] if custom else [])
             for name, widget in self.controls.items():
                 widget.value = CUSTOM if name == "payment" and custom else getattr(scenario, name)
-            for scheme_id, box in self.scheme_boxes.items():
-                box.value = scheme_id in scenario.schemes
+            self.picker.show(scenario.schemes)
         finally:
             self._paused = False
         self._grey_unused_rates()
@@ -241,7 +237,7 @@ class ScenarioSide:
                 for name in names:
                     if name == "schemes":
                         items += [widgets.HTML(f'<div class="cs-help">{html.escape(field_info(name)["help"])}.</div>'),
-                                  *self.scheme_boxes.values()]
+                                  *self.picker.rows]
                     else:
                         items += [self.controls[name], help_line(name)]
                 sections.append(widgets.VBox(items))

@@ -39,6 +39,7 @@ def system_at_a_glance(system: System | None = None) -> Markdown:
     listing = ", ".join(f"{n} {k.lower()}{'s' if n > 1 else ''}" for k, n in counts.items())
     commissioners = orgs[orgs.kind == "commissioner"]
     contracts = year.flows.loc[year.flows.kind == "contract", "amount_gbp_m"].sum()
+    funds = float(nhs.incentive_fund_gbp_m)  # received in the plan: part of what they report
     text = (
         f"**The system: {markdown_text(system.name.replace('_', ' ').title())}.** "
         f"It has {len(orgs)} organisations: {listing}. "
@@ -47,8 +48,11 @@ def system_at_a_glance(system: System | None = None) -> Markdown:
         f"{money(contracts)} of contracts a year. "
         f"In the baseline plan (fixed-income contracts, demand on plan) the NHS organisations together "
         f"report {money(nhs.position_gbp_m)} against a system control total of "
-        f"{money(nhs.control_total_gbp_m)}, but their **underlying** position, without one-off money, "
-        f"is {money(nhs.underlying_position_gbp_m)}."
+        f"{money(nhs.control_total_gbp_m)}"
+        + (f", but {money(funds)} of that is incentive funds: "
+           f"{money(nhs.position_gbp_m - funds)} before them" if abs(funds) >= 0.05 else "")
+        + f". Their **underlying** position, without one-off money (incentive funds, one-off "
+        f"support and non-recurrent savings), is {money(nhs.underlying_position_gbp_m)}."
     )
     return Markdown(text)
 
