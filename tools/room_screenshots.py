@@ -6,7 +6,10 @@ It starts Voila (as ``make workshop`` does) with the room's store in a temporary
 fills a room with bot tables, joins one real table, and walks the session: the join page,
 lesson 2's prediction before and after the reveal, the team round page, and each tab of
 the console. Each page is shot whole, one screen at a time down its scroller
-(``<page>_<width>_<n>.png``), so a person can look at every part of it. Nothing asserts.
+(``<page>_<width>_<n>.png``), so a person can look at every part of it; then axe-core
+(``axe-playwright-python``, its script bundled: no network) checks the page as shown and
+every violation is printed, with its impact and where. Nothing asserts (the browser test
+``tests/browser/test_room.py`` fails on a serious or critical one).
 """
 
 from __future__ import annotations
@@ -55,7 +58,23 @@ def shoot(page, out: Path, name: str) -> int:
             top += view - 60
         page.evaluate("() => { window.__scroller.scrollTop = 0; }")
         taken += number
+    axe_report(page, name)
     return taken
+
+
+def axe_report(page, name: str) -> None:
+    """Print axe-core's violations on the page as it stands."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    if page.url.startswith("file:"):
+        return
+    violations = Axe().run(page).response["violations"]
+    print(f"{name}: {len(violations)} axe violation(s)")
+    for v in violations:
+        print(f"  {v['impact']}: {v['id']}: {v['help']}")
+        for node in v["nodes"][:4]:
+            data = [c.get("data") for c in node.get("any", []) if c.get("data")]
+            print(f"    {node.get('target')} {data[:1] if data else ''}")
 
 
 def main(out: Path) -> None:
@@ -88,7 +107,7 @@ def main(out: Path) -> None:
             shoot(table, out, "join_done")
             shoot(console, out, "console_tables")
 
-            table.locator(".cs-pages a", has_text="Lesson 2").click()
+            table.locator(".cs-pages a", has_text="2. Contract as a group").click()
             kb.wait_for_voila(table)
             kb.wait_for_charts(table, 1)
             console.get_by_role("tab", name="Predictions").click()
@@ -102,7 +121,7 @@ def main(out: Path) -> None:
             shoot(table, out, "lesson2_chosen")
             table.get_by_role("button", name="Commit my prediction").click()
             table.wait_for_selector("text=Sent to the room")
-            console.wait_for_selector("text=1 of 1 tables predicted")
+            console.wait_for_selector("text=1 of 1 table predicted")
             shoot(console, out, "console_predictions_open")
             console.get_by_role("button", name="Reveal the answer").click()
             table.wait_for_selector(".cs-predict .cs-outcome .cs-feedback-wrong, "

@@ -42,7 +42,7 @@ def team_outcomes_figure(system: pd.DataFrame, teams: pd.DataFrame,
                          chart_title: str | None = None, facet_px: int = FACET_PX) -> Figure:
     """Three panels side by side, one row per team: the NHS system's underlying position,
     its position before incentive funds (the regime's test) and after them, each with the
-    NHS control total (black rule) and coloured by whether that value reaches it.
+    NHS control total (black tick) and coloured by whether that value reaches it.
     ``facet_px``: each panel's width (narrower beside a page's controls)."""
     order = team_order(teams)
     labels = _row_label(teams)
@@ -79,7 +79,7 @@ def team_outcomes_figure(system: pd.DataFrame, teams: pd.DataFrame,
             bars = alt.Chart().transform_filter(where).mark_bar(height=16).encode(
                 x=alt.X("value_gbp_m:Q", title="£m", scale=alt.Scale(zero=True)),
                 y=y,
-                color=alt.Color("test:N", title="Against the NHS control total (black rule)",
+                color=alt.Color("test:N", title="Against the NHS control total (black tick)",
                                 scale=alt.Scale(domain=list(MET_COLOURS),
                                                 range=list(MET_COLOURS.values())),
                                 legend=alt.Legend(orient="bottom", titleLimit=400)),
@@ -98,8 +98,8 @@ def team_outcomes_figure(system: pd.DataFrame, teams: pd.DataFrame,
                 width=shape[1], height=height, title=title))
         return alt.hconcat(*parts, data=data, spacing=10).resolve_scale(x="shared", y="shared")
 
-    key = ("The NHS system under each team's deal. Black tick: the NHS control total. "
-           "Colour: the value drawn against it.")
+    # Short enough for the team round's chart column at 1024 px (it was cut off there).
+    key = "The NHS system under each deal. Black tick: its control total."
     return Figure(data, summary, draw, shape, chart_title, key)
 
 

@@ -53,7 +53,10 @@ CONSOLE_CSS = """
 .cs-console h3 { margin: 4px 0; }
 .cs-console .cs-head { display: flex; flex-wrap: wrap; gap: 4px 24px; align-items: baseline;
                        background: #f4f7fb; border-left: 5px solid #0072B2; padding: 6px 12px; }
-.cs-console .cs-head .cs-timer { font-size: 22px; font-weight: bold; }
+.cs-console .cs-head .cs-timer { font-size: 30px; font-weight: bold; }
+/* The code and the timer are what the back of the room reads off the projector. */
+.cs-console .cs-head .cs-bigcode { font-size: 34px; letter-spacing: 4px;
+                                   font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; }
 .cs-dist { border-collapse: collapse; font-size: 17px; margin: 6px 0; }
 .cs-dist td, .cs-dist th { padding: 4px 8px; text-align: left; vertical-align: middle; }
 .cs-dist .bar { display: inline-block; height: 22px; background: #0072B2; vertical-align: middle; }
@@ -399,7 +402,7 @@ class ConsolePanel:
                 f"{': ' + html.escape(state.title) if state.title else ''}</h3>"
                 f"<span>{joined} table{'s' if joined != 1 else ''}"
                 f"{f' and {bots} bots' if bots else ''}</span>"
-                f"<span>Tables join with the code <b>{html.escape(state.code)}</b> on the "
+                f'<span>Tables join with the code <b class="cs-bigcode">{html.escape(state.code)}</b> on the '
                 f'<a href="{html.escape(join)}" target="_blank">join page</a> (its address '
                 f"for the tables is in your terminal)</span>{timer}</div>")
 

@@ -27,6 +27,7 @@ JOIN_CSS = """
 .cs-join { max-width: 820px; font-size: 16px; }
 .cs-join .widget-text input { font-size: 18px; height: 34px; }
 .cs-join .widget-label { font-size: 16px; }
+.cs-join .widget-button { height: 40px; font-size: 17px; }
 .cs-join ul.cs-pages { font-size: 17px; line-height: 1.7; }
 .cs-join ul.cs-pages a { text-decoration: underline; }
 .cs-join .cs-joined { background: #eef5fb; border-left: 5px solid #0072B2; padding: 8px 14px; }

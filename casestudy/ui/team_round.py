@@ -37,7 +37,7 @@ from ..compare import (
     round_baseline,
 )
 from ..room import RoomError, RoomState
-from ..scenario import Scenario, _show, field_info
+from ..scenario import Scenario, _show, field_info, mid_sentence
 from ..system import System
 from .common import CONTROL_WIDTH, Panel, help_line
 from .live import PageRoom, page_room, poller_for
@@ -157,7 +157,7 @@ class TeamRoundPanel(Panel):
     def update(self, change: Any = None) -> None:
         super().update(change)
         if not self._paused and self.scenario() == self.baseline:
-            label = html.escape(self.baseline.payment_label.lower())
+            label = html.escape(mid_sentence(self.baseline.payment_label))
             self.changes.value = ('<div class="cs-changes"><b>No change yet:</b> the baseline, '
                                   f"the contracts as they stand ({label}).</div>")
 

@@ -114,7 +114,8 @@ def test_a_live_session(room_server, browser, screenshots):
         page.get_by_role("button", name="Join the room").click()
         page.wait_for_selector(".cs-pages a")
     _shoot(tables[0], screenshots, "join")
-    assert _axe_serious(tables[0]) == [], "the join page"
+    found = _axe_serious(tables[0])
+    assert found == [], "the join page: " + "\n".join(found)
     start = _timed(phases, "three tables joined", start)
     console.wait_for_selector(".cs-head >> text=3 tables")
 
@@ -196,7 +197,8 @@ def test_a_live_session(room_server, browser, screenshots):
         page.get_by_role("button", name="Send our deal to the room").click()
         page.wait_for_selector("text=Sent for round 1")
     _shoot(tables[0], screenshots, "team_round")
-    assert _axe_serious(tables[0]) == [], "the team round page"
+    found = _axe_serious(tables[0])
+    assert found == [], "the team round page: " + "\n".join(found)
     console.wait_for_selector("text=Sent a deal: 2", timeout=10_000)
     assert "Still to send: Table 3" in console.inner_text(".cs-console")
     console.get_by_role("button", name="Advance the slowest and lock").click()
@@ -216,7 +218,8 @@ def test_a_live_session(room_server, browser, screenshots):
     assert "Pool the risk <so> no one loses." in text  # the reason, as text
     assert "no deal sent before the lock" in text
     _shoot(console, screenshots, "console_team_round")
-    assert _axe_serious(console) == [], "the console's team round tab"
+    found = _axe_serious(console)
+    assert found == [], "the console's team round tab: " + "\n".join(found)
     start = _timed(phases, "team round", start)
 
     # ---------------------------------------------------------------- the record
