@@ -615,8 +615,10 @@ class _Writer:
             scripts.append(script)
         placed = not grid_parts
         for block in blocks:
+            # The grids close the exploring: before the checks (which come before "What
+            # this means", so that it never answers them first).
             if not placed and block.kind == "prose" and re.search(
-                    r"<h2[^>]*>\s*What this means", block.html):
+                    r"<h2[^>]*>\s*(Check your understanding|What this means)", block.html):
                 parts += grid_parts
                 placed = True
             if block.kind == "prose":
