@@ -33,6 +33,7 @@ from .engine import Money, YearInputs, compute_year, inputs_for
 from .errors import ScenarioError
 from .scenario import PRESET_LABELS, PRESETS, Scenario, check_presets
 from .system import System
+from .totals import IS_TOTAL, PLACE_ID, TOTAL_KIND
 
 GBP_PER_M = 1e6
 TOLERANCE_GBP_M = 1e-6  # £1: changes closer to zero than this count as no change
@@ -226,7 +227,7 @@ def shift_changes(system: System, scenario: Scenario, shift: Shift) -> pd.DataFr
     }, index=pd.Index(inputs.org_ids, name="org_id"))
 
 
-SYSTEM_ID = "system"  # the row of shift_by_rule that sums every organisation
+SYSTEM_ID = PLACE_ID  # the row of shift_by_rule that sums every organisation (casestudy.totals)
 SYSTEM_NAME = "Whole system (all partners)"
 
 
@@ -235,8 +236,8 @@ def shift_by_rule(system: System, scenario: Scenario, shift: Shift,
     """:func:`shift_changes` under each payment preset (``presets``, default all), long:
     one row per preset and organisation, with ``payment, payment_label`` and ``chosen``
     (the scenario's preset), plus one row per preset for the whole system
-    (``org_id = "system"``, kind ``system``: every organisation summed, the same under
-    every rule)."""
+    (``org_id = "place"``, kind ``total``, ``is_total``: every organisation summed, the
+    same under every rule)."""
     presets = check_presets(presets)
     # Prices and plans do not depend on the payment rule: one set of inputs serves them all.
     inputs = shift_inputs(system, scenario, shift)
@@ -252,7 +253,8 @@ def shift_by_rule(system: System, scenario: Scenario, shift: Shift,
         "payment_label": np.repeat([PRESET_LABELS[p] for p in presets], count),
         "org_id": [*inputs.org_ids, SYSTEM_ID] * len(presets),
         "name": [*orgs["name"], SYSTEM_NAME] * len(presets),
-        "kind": [*orgs["kind"], SYSTEM_ID] * len(presets),
+        "kind": [*orgs["kind"], TOTAL_KIND] * len(presets),
+        IS_TOTAL: ([False] * len(inputs.org_ids) + [True]) * len(presets),
         "in_nhs_control_total": [*inputs.in_nhs, False] * len(presets),
         **{column: np.concatenate(parts) for column, parts in columns.items()},
         "chosen": np.repeat([scenario.payment == p for p in presets], count),
@@ -277,10 +279,11 @@ def shift_by_rule_shown(frame: pd.DataFrame, keep: tuple[str, ...] = (),
     ...                       "change_gbp_m": [2.0, 0.01, 0.02, 2.03]})
     >>> shown = shift_by_rule_shown(frame)
     >>> shown.org_id.tolist(), round(float(shown.change_gbp_m.iloc[1]), 2)
-    (['x', 'other', 'system'], 0.03)
+    (['x', 'other', 'place'], 0.03)
     """
     org_ids = frame["org_id"].to_numpy()
-    is_system = org_ids == SYSTEM_ID
+    is_system = (frame[IS_TOTAL].to_numpy(dtype=bool) if IS_TOTAL in frame.columns
+                 else org_ids == SYSTEM_ID)
     big = np.abs(frame["change_gbp_m"].to_numpy(dtype=float)) > rounding
     shown_ids = set(keep) | set(org_ids[big & ~is_system])
     own = np.isin(org_ids, list(shown_ids)) | is_system
@@ -300,6 +303,8 @@ def shift_by_rule_shown(frame: pd.DataFrame, keep: tuple[str, ...] = (),
         other["kind"] = OTHER_ID
     if "in_nhs_control_total" in frame.columns:
         other["in_nhs_control_total"] = False
+    if IS_TOTAL in frame.columns:
+        other[IS_TOTAL] = False  # a group of partners, not the total
     for column in columns:
         other[column] = sums[column].to_numpy()
     # Each rule's organisations, then its other partners, then its system row.
@@ -539,10 +544,10 @@ def deal(system: System, scenario: Scenario, shift: Shift) -> Deal:
     shared = gain_share(moves)
     orgs = system.organisations
     table = shared.table.assign(name=orgs["name"].reindex(parties).to_numpy(),
-                                kind=orgs["kind"].reindex(parties).to_numpy(), is_total=False)
+                                kind=orgs["kind"].reindex(parties).to_numpy(), **{IS_TOTAL: False})
     whole = pd.DataFrame({"change_gbp_m": [shared.system_gain_gbp_m], "transfer_gbp_m": [0.0],
                           "after_gbp_m": [shared.system_gain_gbp_m], "name": [SYSTEM_NAME],
-                          "kind": [SYSTEM_ID], "is_total": [True]}, index=[SYSTEM_ID])
+                          "kind": [TOTAL_KIND], IS_TOTAL: [True]}, index=[SYSTEM_ID])
     return Deal(shift=shift, scenario=scenario, changes=changes, parties=parties, share=shared,
                 table=pd.concat([table, whole]), contracting=contracting(moves),
                 stranded=stranded_cost(system, scenario, shift))

@@ -159,7 +159,7 @@ def grid_frame(system: System, grid: Grid) -> pd.DataFrame:
             "underlying_position_gbp_m", "control_total_gbp_m", "met_control_total"]].copy()
         nhs = year.system.loc["nhs"]
         orgs.loc[len(orgs)] = {
-            "org_id": SYSTEM_ROW, "name": "NHS system", "kind": "system",
+            "org_id": SYSTEM_ROW, "name": "NHS system", "kind": "total",
             "in_nhs_control_total": True, "position_gbp_m": nhs.position_gbp_m,
             "underlying_position_gbp_m": nhs.underlying_position_gbp_m,
             "control_total_gbp_m": nhs.control_total_gbp_m,

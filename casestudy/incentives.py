@@ -37,12 +37,13 @@ import pandas as pd
 from .contracts import ActivityBased, Blended, FixedIncome
 from .engine import TOLERANCE_GBP_M, compute_year, inputs_for
 from .errors import ScenarioError
-from .risk import SYSTEM_ID, draws_of_demand
+from .risk import draws_of_demand
 from .scenario import PRESETS, Scenario, check_presets, field_info
 from .system import System
+from .totals import IS_TOTAL, NHS_ID, TOTAL_KIND
 
 ELECTIVE = "elective"
-NHS_ID = "nhs"  # the row of the NHS organisations together in elective_shortfall
+SYSTEM_ID = NHS_ID  # the NHS organisations summed, in PresetDraws.spread
 PAYERS_ID = "payers"  # the row of the commissioners of the provider's electives together
 PAYERS_NAME = "Commissioners of its electives"
 DEFAULT_DRAWS = 3_000
@@ -233,6 +234,7 @@ class PresetDraws:
         return pd.DataFrame({
             "payment": np.repeat(list(positions), width),
             "org_id": [*self.org_ids, SYSTEM_ID] * len(positions),
+            IS_TOTAL: ([False] * len(self.org_ids) + [True]) * len(positions),
             "chance_met": (every >= target - TOLERANCE_GBP_M).mean(axis=1).ravel(),
             "mean_position_gbp_m": every.mean(axis=1).ravel(),
             "sd_position_gbp_m": every.std(axis=1, ddof=1).ravel(),
@@ -326,7 +328,8 @@ def elective_shortfall(system: System, scenario: Scenario, shortfall_share: floa
         "payment": np.repeat(list(presets), width),
         "org_id": [*orgs.index, PAYERS_ID, NHS_ID] * len(presets),
         "name": [*orgs.name, PAYERS_NAME, "NHS organisations together"] * len(presets),
-        "kind": [*orgs.kind, "commissioner", "system"] * len(presets),
+        "kind": [*orgs.kind, "commissioner", TOTAL_KIND] * len(presets),
+        IS_TOTAL: ([False] * (len(orgs) + 1) + [True]) * len(presets),
         "in_nhs_control_total": [*nhs, bool(nhs[payers].all()), True] * len(presets),
         "income_change_gbp_m": np.concatenate(columns["income"]),
         "cost_change_gbp_m": np.concatenate(columns["cost"]),

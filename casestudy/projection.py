@@ -70,6 +70,7 @@ from .engine import (
 from .errors import ScenarioError
 from .scenario import PRESETS, Scenario, check_presets, field_info
 from .system import System
+from .totals import IS_TOTAL, NHS_ID, TOTAL_KIND
 
 PROJECT_COLUMNS = (
     "year", "org_id", "name", "kind", "in_nhs_control_total", "position_gbp_m",
@@ -289,11 +290,11 @@ def system_totals(frame: pd.DataFrame, keys: Sequence[str] = ("payment",)) -> pd
     return pd.DataFrame(out)
 
 
-SYSTEM_ID = "nhs"  # the row of the NHS organisations together in change_by_preset
+SYSTEM_ID = NHS_ID  # the NHS organisations summed, in change_by_preset (casestudy.totals)
 CHANGE_COLUMNS = (
     "payment", "year", "org_id", "name", "kind", "in_nhs_control_total", "rule_differs",
     "position_before_incentive_gbp_m", "incentive_fund_gbp_m", "position_gbp_m",
-    "change_gbp_m", "fund_change_gbp_m",
+    "change_gbp_m", "fund_change_gbp_m", "is_total",
 )
 
 
@@ -318,7 +319,7 @@ def change_by_preset(system: System, scenario: Scenario, presets: Sequence[str] 
     plan and every other setting.
 
     One row per payment x year x organisation, then one row per payment x year for the NHS
-    system (``org_id`` ``"nhs"``, ``kind`` ``"system"``: the sum of the rows in the NHS
+    system (``org_id`` ``"nhs"``, ``kind`` ``"total"``, ``is_total``: the sum of the rows in the NHS
     control total; its own ``in_nhs_control_total`` is False so that summing those rows never
     counts it twice). Presets in the order given, then organisations in the system's order.
     Columns (:data:`CHANGE_COLUMNS`):
@@ -389,7 +390,8 @@ def change_by_preset(system: System, scenario: Scenario, presets: Sequence[str] 
         "year": np.tile(np.repeat(np.arange(1, n_years + 1), orgs + 1), len(presets)),
         "org_id": per_row([*ids, SYSTEM_ID]),
         "name": per_row([*first["name"][:orgs], "NHS system"]),
-        "kind": per_row([*first["kind"][:orgs], "system"]),
+        "kind": per_row([*first["kind"][:orgs], TOTAL_KIND]),
+        IS_TOTAL: per_row([False] * orgs + [True]).astype(bool),
         "in_nhs_control_total": per_row([*in_nhs, False]).astype(bool),
         "rule_differs": per_row([*(o in affected for o in ids), True]).astype(bool),
     }

@@ -43,6 +43,7 @@ from .engine import TOLERANCE_GBP_M, Money, YearInputs, compute_year, inputs_for
 from .errors import ScenarioError
 from .scenario import PRESETS, Scenario, check_presets, field_info
 from .system import System
+from .totals import IS_TOTAL, NHS_ID
 
 # The scenario's own limit (1,000,000): the frame of a million draws is about 0.5 GB.
 MAX_DRAWS = int(field_info("draws")["max"])
@@ -50,7 +51,7 @@ MAX_DRAWS = int(field_info("draws")["max"])
 # frame, 8 in the summaries' arrays): 10,000 draws of the largest system the loader takes
 # (2,000 organisations), or a million draws of one with 20.
 MAX_ROWS = 20_000_000
-SYSTEM_ID = "system"
+SYSTEM_ID = NHS_ID  # the NHS organisations summed (casestudy.totals)
 POOLED_ID = "pooled"
 SIMULATE_COLUMNS = (
     "draw", "org_id", "position_gbp_m", "underlying_position_gbp_m", "met_control_total",
@@ -198,9 +199,9 @@ def risk_by_preset(system: System, scenario: Scenario, draws: int | None = None,
 
     Every preset (``presets``, default all) sees the same draws of demand (the same seed).
     One row per preset x
-    organisation, plus ``org_id = "system"``: the NHS organisations summed against the
+    organisation, plus ``org_id = "nhs"`` (``is_total``): the NHS organisations summed against the
     system control total. Columns ``payment, org_id, chance_met, mean_position_gbp_m,
-    sd_position_gbp_m, control_total_gbp_m``; positions are before incentive funds
+    sd_position_gbp_m, control_total_gbp_m, is_total``; positions are before incentive funds
     (see the module docstring), after the scenario's risk share.
 
     >>> import casestudy as cs
@@ -222,6 +223,7 @@ def risk_by_preset(system: System, scenario: Scenario, draws: int | None = None,
         frames.append(pd.DataFrame({
             "payment": preset,
             "org_id": [*inputs.org_ids, SYSTEM_ID],
+            IS_TOTAL: [False] * len(inputs.org_ids) + [True],
             "chance_met": (every >= target - TOLERANCE_GBP_M).mean(axis=0),
             "mean_position_gbp_m": every.mean(axis=0),
             "sd_position_gbp_m": every.std(axis=0, ddof=1) if draws > 1 else np.zeros(len(target)),

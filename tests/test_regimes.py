@@ -188,7 +188,7 @@ def test_the_nhs_system_row_sums_the_nhs_organisations_and_does_not_move(system,
         # Every contract in both shipped systems is between NHS organisations or unchanged
         # by the rule, so the NHS system neither gains nor loses before incentive funds.
         assert abs(total.change_gbp_m) < 1e-9
-        assert not total.in_nhs_control_total and total.kind == "system"
+        assert not total.in_nhs_control_total and total.kind == "total" and total.is_total
     fixed = frame[frame.payment == "fixed_income"]
     assert np.abs(fixed[["change_gbp_m", "fund_change_gbp_m"]].to_numpy()).max() == 0.0
 

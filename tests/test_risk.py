@@ -161,7 +161,7 @@ def test_under_payment_by_results_commissioners_carry_the_acute_volume_risk(bund
 
 def test_system_risk_is_the_same_under_every_preset(bundled_system):
     table = risk_by_preset(bundled_system, cs.Scenario(), draws=3_000, seed=8)
-    system = table[table.org_id == "system"].set_index("payment")
+    system = table[table.org_id == "nhs"].set_index("payment")
     for column in ("chance_met", "mean_position_gbp_m", "sd_position_gbp_m"):
         np.testing.assert_allclose(system[column], system[column].iloc[0], atol=1e-9)
 
@@ -180,8 +180,8 @@ def test_risk_by_preset_agrees_with_simulate(bundled_system):
     summed = (draws[draws.org_id.astype(str).map(nhs)]
               .groupby("draw").position_before_incentive_gbp_m.sum())
     control = bundled_system.organisations.control_total_gbp_m[nhs].sum()
-    assert blended.loc["system", "chance_met"] == pytest.approx((summed >= control).mean())
-    assert blended.loc["system", "control_total_gbp_m"] == pytest.approx(control)
+    assert blended.loc["nhs", "chance_met"] == pytest.approx((summed >= control).mean())
+    assert blended.loc["nhs", "control_total_gbp_m"] == pytest.approx(control)
 
 
 # --------------------------------------------------------------------------- reserves

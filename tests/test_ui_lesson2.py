@@ -34,6 +34,7 @@ from casestudy.charts.behaviours import (
 )
 from casestudy.charts.style import KIND_LABELS
 from casestudy.scenario import BRADFORD_PRESETS, PRESET_LABELS
+from casestudy.totals import TOTAL_KIND
 from casestudy.ui import lesson2
 
 
@@ -74,10 +75,10 @@ def test_shift_panel_follows_the_size_of_the_shift_and_flex(system):
     assert scenario.flex == 0.8
     data = panel.figures[0].data
     expected = shift_by_rule(system, scenario, shift)
-    system_rows = data[data.kind == SYSTEM_ID]
+    system_rows = data[data.kind == TOTAL_KIND]
     total = expected[expected.org_id == SYSTEM_ID].change_gbp_m.iloc[0]
     np.testing.assert_allclose(system_rows.change_gbp_m, total)
-    assert not np.allclose(before[before.kind == SYSTEM_ID].change_gbp_m, total)
+    assert not np.allclose(before[before.kind == TOTAL_KIND].change_gbp_m, total)
     detail = stranded_cost(system, scenario, shift)
     assert money(detail.stranded_cost_gbp_m) in panel.text
     assert money(detail.cost_released_gbp_m) in panel.text
@@ -131,9 +132,9 @@ def test_shift_panel_bars_add_up_to_the_system_under_every_rule(system, payment)
     drawn = _drawn_rows(panel.specs[0])  # what the page gets, after the slider moved
     assert drawn.rule.nunique() == len(BRADFORD_PRESETS) + (payment not in BRADFORD_PRESETS)
     for rule, rows in drawn.groupby("payment_label"):
-        system_rows = rows[rows.kind == SYSTEM_ID]
+        system_rows = rows[rows.kind == TOTAL_KIND]
         assert len(system_rows) == 1, rule
-        orgs = rows[rows.kind != SYSTEM_ID]
+        orgs = rows[rows.kind != TOTAL_KIND]
         assert orgs.change_gbp_m.sum() == pytest.approx(system_rows.change_gbp_m.iloc[0],
                                                         abs=1e-6), rule
     # Every organisation that moves by more than rounding under some rule has its own bar.

@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 
 from ..scenario import PRESET_INFO
+from ..totals import TOTAL_KIND
 from .style import KIND_COLOURS, KIND_LABELS, LABELS, SERIES_COLOURS, WIDTH, Figure, money
 
-SYSTEM_KIND = "system"
+SYSTEM_KIND = TOTAL_KIND  # a total row's kind (casestudy.totals): drawn black
 SYSTEM_LABEL = "Whole system"
 SYSTEM_COLOUR = "#000000"
 # One bar for the partners not drawn one by one (casestudy.behaviours.shift_by_rule_shown):

@@ -50,7 +50,7 @@ def cell_text(value: float) -> str:
     return money(value, signed=True)
 
 
-COLUMNS = ["payment", "year", "org_id", "name", "kind", "change_gbp_m", "fund_change_gbp_m",
+COLUMNS = ["payment", "year", "org_id", "name", "kind", "is_total", "change_gbp_m", "fund_change_gbp_m",
            "position_before_incentive_gbp_m"]
 
 

@@ -283,7 +283,7 @@ class RegimesPanel(Panel):
         ]
         self.era = era_note(self.system, preset) or ""
         mine = records(frame[frame.payment == preset],
-                       ["year", "org_id", "name", "kind", "change_gbp_m", "fund_change_gbp_m"])
+                       ["year", "org_id", "name", "kind", "is_total", "change_gbp_m", "fund_change_gbp_m"])
         return figures, self._words(scenario, preset, mine, last)
 
     def update(self, change: Any = None) -> None:
@@ -298,7 +298,7 @@ class RegimesPanel(Panel):
         and the incentive funds, for the chosen preset (``rows``: its rows of every year)."""
         info = PRESET_INFO[preset]
         now = [r for r in rows if r["year"] == last]
-        orgs = [r for r in now if r["kind"] != "system"]
+        orgs = [r for r in now if not r["is_total"]]
         out = []
         if self.era:
             lead, rest = lead_and_rest(self.era)
@@ -345,7 +345,7 @@ class RegimesPanel(Panel):
         """How the largest change of the last year moved from year 1."""
         if last < 2:
             return ""
-        final = [r for r in rows if r["year"] == last and r["kind"] != "system"]
+        final = [r for r in rows if r["year"] == last and not r["is_total"]]
         top = max(final, key=lambda r: abs(r["change_gbp_m"]), default=None)
         if top is None or abs(top["change_gbp_m"]) < SAME_GBP_M:
             return ""
