@@ -279,16 +279,24 @@ def test_the_poller_reads_new_events_and_survives_a_failure(workshop, monkeypatc
     poller.tick()
     assert told[-1] == "" and poller.problem == ""  # and the page hears it is over
 
+    count = len(heard)
+
     async def on_a_loop():
         assert poller.start() and poller.running
-        await asyncio.sleep(0.3)
+        for _ in range(400):  # three ticks, every 0.05 s; up to 20 s on a busy machine
+            await asyncio.sleep(0.05)
+            if len(heard) >= count + 3:
+                break
         poller.stop()
         await asyncio.sleep(0.05)
-        return poller.running
+        stopped_at = len(heard)
+        await asyncio.sleep(0.3)
+        return poller.running, stopped_at
 
-    count = len(heard)
-    assert asyncio.run(on_a_loop()) is False
-    assert len(heard) >= count + 3  # it ticked about every 0.05 s, then stopped
+    running, stopped_at = asyncio.run(on_a_loop())
+    assert running is False
+    assert len(heard) >= count + 3  # it ticked on the loop by itself
+    assert len(heard) == stopped_at  # and not once after it stopped
 
 
 # --------------------------------------------------------------------------- the console

@@ -52,7 +52,8 @@ c.KernelProvisionerFactory.default_provisioner_name = "kit-fork-provisioner"
 # beyond it a table is told to wait. `python -m casestudy.serve --max-pages N` overrides it.
 c.KitKernelManager.max_kernels = default_max_kernels()
 
-SECTIONS = {"": "Lessons", "facilitator": "For the facilitator"}  # in the start page's order
+SECTIONS = {"": "Lessons", "facilitator": "For the facilitator",
+            "room": "A live workshop: for the tables"}  # in the start page's order
 
 
 def notebook_title(path: Path) -> str:
