@@ -225,9 +225,24 @@ async def open_lesson(page, url: str, charts: int, started: float) -> float | No
     return time.monotonic() - started
 
 
+async def commit_predictions(page) -> None:
+    """Commit the page's predictions in order (kit_browser.commit_predictions, async): a
+    lesson's panels open once its predictions are in."""
+    for _ in range(10):
+        await page.wait_for_timeout(500)
+        box = await page.query_selector(kb.OPEN_PREDICTION)
+        if box is None:
+            return
+        await (await box.query_selector_all(".widget-radio-box input"))[0].check()
+        await (await box.query_selector("button:has-text('Commit my prediction')")).click()
+        await page.wait_for_function(kb.OUTCOME_SHOWN_JS, arg=box, timeout=60_000)
+
+
 async def first_redrawing_handle(page):
     """The slider the tables move: the first slider of the first panel that redraws a chart
-    (a slider may rightly change nothing), found by moving it once."""
+    (a slider may rightly change nothing), found by moving it once, after the page's
+    predictions are committed."""
+    await commit_predictions(page)
     await page.evaluate(kb.INSTRUMENT_JS)
     handles = await page.query_selector_all(".cs-panel .noUi-handle")
     for handle in handles[:6]:

@@ -403,6 +403,8 @@ def blocks_of(value: Any) -> list[Block]:
         return []
     if isinstance(value, (list, tuple)):
         return [b for item in value for b in blocks_of(item)]
+    if hasattr(value, "handout_parts"):  # a prediction's steps or what they keep hidden
+        return blocks_of(list(value.handout_parts()))
     if isinstance(value, Markdown):
         return [Block("prose", markdown_html(value.data or ""))]
     if isinstance(value, HTML):
@@ -696,8 +698,10 @@ class _Writer:
             scripts.append(script)
         placed = not grid_parts
         for block in blocks:
+            # The grids close the exploring: before the checks (which come before "What
+            # this means", so that it never answers them first).
             if not placed and block.kind == "prose" and re.search(
-                    r"<h2[^>]*>\s*What this means", block.html):
+                    r"<h2[^>]*>\s*(Check your understanding|What this means)", block.html):
                 parts += grid_parts
                 placed = True
             if block.kind == "prose":

@@ -230,6 +230,12 @@ def test_thirty_teams_load_and_the_broken_files_are_listed_with_their_reasons(ro
             nhs.position_gbp_m - nhs.incentive_fund_gbp_m)
         assert row.nhs_underlying_position_gbp_m == pytest.approx(nhs.underlying_position_gbp_m)
         assert row.nhs_met_control_total == bool(nhs.met_control_total)
+        assert row.place_position_gbp_m == pytest.approx(year.system.loc["place"].position_gbp_m)
+        # Schemes by their names, as people read them (not the ids a file stores).
+        names = dict(zip(bundled_system.schemes.index, bundled_system.schemes["name"]))
+        assert row.changes == "; ".join(scenario.changes_from(ROUND, names))
+        in_nhs = year.organisations[year.organisations.in_nhs_control_total]
+        assert row.nhs_orgs_met == int(in_nhs.met_control_total.sum())
         mine = result.positions[result.positions.team == team].set_index("org_id")
         np.testing.assert_allclose(mine.position_gbp_m, year.organisations.position_gbp_m)
         np.testing.assert_allclose(mine.change_gbp_m, year.organisations.position_gbp_m

@@ -327,6 +327,7 @@ def test_the_console_runs_a_moment_and_a_team_round(workshop, rooms, tmp_path, b
     panel.unlock(room.code, key)
     tables = [room.join(f"T{i}") for i in range(3)] + [room.join("Bot", bot=True)]
     moment = panel.moments["lesson2.shift_rule"]
+    panel.moment_pick.value = moment.id  # the list holds every lesson's moments, lesson 1's first
     assert panel.open_moment()
     for table, choice in zip(tables, (moment.answer, moment.answer, 0, moment.answer)):
         table.predict(moment.id, choice)

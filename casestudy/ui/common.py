@@ -427,10 +427,15 @@ class Quiz:
         right = index == self.correct
         css = "cs-feedback-right" if right else "cs-feedback-wrong"
         verdict = "Right." if right else "Not quite."
+        # A wrong answer: its own explanation, then the answer and why, each said once (an
+        # option whose explanation already holds the answer's is not given it twice).
+        own, why = self.explanations[index], self.explanations[self.correct]
+        if not right and why in own:
+            own = own.replace(why, "").strip()
         answer = "" if right else f" The answer is: <b>{html_text(self.options[self.correct])}</b>. " \
-                                  f"{html_text(self.explanations[self.correct])}"
+                                  f"{html_text(why)}"
         self.feedback.value = (f'<div class="{css}"><b>{verdict}</b> '
-                               f"{html_text(self.explanations[index])}{answer}</div>")
+                               f"{html_text(own)}{answer}</div>")
         return right
 
     @property

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -168,6 +169,7 @@ class PredictWidget:
         self._shown: widgets.Widget | None = None  # what the moment reveals, built once
         self._key = f"predict-{moment.id}-{uuid.uuid4().hex[:12]}"  # one key per page: retries
         self._widget: widgets.Widget | None = None
+        self._on_reveal: list[Callable[[], None]] = []  # called once, when the outcome shows
         self.choice.observe(self._chosen, names="value")
         self.button.on_click(lambda _: self.commit())
         self.status.value = self._status_html(self._opening_words())
@@ -189,7 +191,9 @@ class PredictWidget:
 
     @property
     def explanations(self) -> list[str]:
-        return [self.moment.explanation] * len(self.moment.options)
+        # Plain text, as a Quiz's: the handouts escape it (the moment's is HTML).
+        plain = html.unescape(re.sub(r"<[^>]+>", "", self.moment.explanation))
+        return [plain] * len(self.moment.options)
 
     # ------------------------------------------------------------------ the learner
     @property
@@ -306,6 +310,25 @@ class PredictWidget:
         self.outcome.children = [self.feedback, *([shown] if shown is not None else [])]
         self.outcome.layout.display = None
         self.status.value = self._status_html("The answer is out: read it below.")
+        for callback in self._on_reveal:
+            callback()
+
+    @property
+    def shown(self) -> bool:
+        """The outcome is on the page (committed alone, or revealed in the room)."""
+        return self.revealed_answer is not None
+
+    def on_reveal(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once when the outcome shows (at once if it already has)."""
+        if self.shown:
+            callback()
+        else:
+            self._on_reveal.append(callback)
+
+    def then(self, *items: Any) -> Gate:
+        """What the page shows only after this moment's outcome: a panel or chart that
+        would give the answer away. Not on the page at all until then."""
+        return Gate(items, [self])
 
     def _prepare_outcome(self) -> widgets.Widget | None:
         """What the moment reveals, built (once) but not shown."""
@@ -337,10 +360,85 @@ class PredictWidget:
         display(self.widget)
 
 
+class Gate:
+    """Items (panels, charts, words) kept off the page until every moment in ``after`` has
+    shown its outcome: a line says why, and the items are built into the page only then
+    (so neither the eye nor a screen reader meets the answer first)."""
+
+    def __init__(self, items: Sequence[Any], after: Sequence[PredictWidget | Unavailable]) -> None:
+        self.items, self.after = tuple(items), tuple(after)
+        self.note = widgets.HTML(
+            '<p class="cs-gate"><i>This part opens once the answer above is out: commit your '
+            "prediction first.</i></p>")
+        self.box = widgets.VBox([self.note])
+        self.open = False
+        for step in self.after:
+            step.on_reveal(self._check)
+        self._check()  # nothing to wait for: open now
+
+    def handout_parts(self) -> tuple[Any, ...]:
+        """What a printed handout shows in its place: the items themselves (a handout's
+        answers are folded behind their own step)."""
+        return self.items
+
+    def _check(self) -> None:
+        if self.open or not all(step.shown for step in self.after):
+            return
+        self.open = True
+        self.box.children = [w for w in map(_as_widget, self.items) if w is not None]
+
+    @property
+    def widget(self) -> widgets.Widget:
+        return self.box
+
+    def _ipython_display_(self) -> None:
+        display(self.box)
+
+
+class Steps:
+    """Moments one at a time: ``lead`` (what the page shows first), then the first moment;
+    each next moment appears once the one before it has shown its outcome. ``then(...)``
+    keeps items off the page until the last outcome is out."""
+
+    def __init__(self, moments: Sequence[Moment], *, lead: Any = None,
+                 page: PageRoom | None = None) -> None:
+        if not moments:
+            raise ValueError("a sequence of moments needs at least one moment")
+        self.steps = [PredictWidget(m, page=page) for m in moments]
+        self.box = widgets.VBox([w for w in (_as_widget(lead), self.steps[0].widget)
+                                 if w is not None])
+        for before, after in zip(self.steps, self.steps[1:]):
+            before.on_reveal(lambda after=after: self._add(after))
+
+    def _add(self, step: PredictWidget) -> None:
+        if step.widget not in self.box.children:
+            self.box.children = (*self.box.children, step.widget)
+
+    @property
+    def shown(self) -> bool:
+        return all(step.shown for step in self.steps)
+
+    def then(self, *items: Any) -> Gate:
+        return Gate(items, self.steps)
+
+    def handout_parts(self) -> tuple[Any, ...]:
+        """What a printed handout shows: each moment as a question with its answer folded."""
+        return tuple(self.steps)
+
+    @property
+    def widget(self) -> widgets.Widget:
+        return self.box
+
+    def _ipython_display_(self) -> None:
+        display(self.box)
+
+
 def _as_widget(value: Any) -> widgets.Widget | None:
     """What a moment reveals, as a widget: a widget, or HTML / Markdown in an output."""
     if value is None or isinstance(value, widgets.Widget):
         return value
+    if callable(value) and not hasattr(value, "widget"):
+        return _as_widget(value())  # built when shown: nothing computed for a closed gate
     if hasattr(value, "widget") and isinstance(value.widget, widgets.Widget):
         return value.widget
     if isinstance(value, (HTML, Markdown)):
@@ -353,10 +451,47 @@ def _as_widget(value: Any) -> widgets.Widget | None:
     return widgets.HTML(html.escape(str(value)))
 
 
-def predict(moment_id: str, system: System | None = None) -> PredictWidget:
+class Unavailable:
+    """In place of a moment that cannot be built for this system (lesson 5's cut in a
+    system with no council): one line says why, and what it gates opens at once."""
+
+    shown = True
+
+    def __init__(self, reason: str) -> None:
+        self.widget = widgets.HTML(f"<p><i>{html.escape(reason)}</i></p>")
+
+    def then(self, *items: Any) -> Gate:
+        return Gate(items, [])
+
+    def handout_parts(self) -> tuple[Any, ...]:
+        return (HTML(self.widget.value),)
+
+    def _ipython_display_(self) -> None:
+        display(self.widget)
+
+
+def predict(moment_id: str, system: System | None = None) -> PredictWidget | Unavailable:
     """The prediction widget of a registered moment, for a lesson's cell:
-    ``predict.predict("lesson2.shift_rule")``."""
-    return PredictWidget(build(moment_id, system))
+    ``predict.predict("lesson2.shift_rule")``; a line saying why when this system cannot
+    ask it."""
+    try:
+        built = build(moment_id, system)
+    except ValueError as exc:
+        log.warning("moment %s cannot be built: %s", moment_id, exc)
+        return Unavailable(f"This question cannot be asked of this system: {exc}")
+    return PredictWidget(built)
+
+
+def sequence(*moment_ids: str, lead: Any = None,
+             system: System | None = None) -> Steps | Unavailable:
+    """Registered moments one at a time, for a lesson's cell:
+    ``steps = predict.sequence("lesson2.shift_rule", "lesson2.blended", lead=...)``."""
+    try:
+        built = [build(i, system) for i in moment_ids]
+    except ValueError as exc:
+        log.warning("moments %s cannot be built: %s", ", ".join(moment_ids), exc)
+        return Unavailable(f"These questions cannot be asked of this system: {exc}")
+    return Steps(built, lead=lead)
 
 
 def moments_for(system: System, ids: Sequence[str] | None = None) -> list[Moment]:

@@ -670,10 +670,35 @@ def shown_text(page) -> str:
     return page.evaluate(SHOWN_TEXT_JS)
 
 
+OPEN_PREDICTION = ".cs-predict:has(.widget-radio-box input:not([disabled]))"
+OUTCOME_SHOWN_JS = ("(box) => { const o = box.querySelector('.cs-outcome');"
+                    " return !!o && o.offsetParent !== null; }")
+
+
+def commit_predictions(page, timeout_ms: int = 60_000, option: int = 0) -> int:
+    """Commit every open prediction (``.cs-predict``) on a page with no room, with its
+    ``option``, one at a time and in order: a lesson's sequence shows its next question,
+    and a gate its panel, only once the outcome before is out. Returns how many were
+    committed."""
+    done = 0
+    for _ in range(20):
+        page.wait_for_timeout(500)  # the next question of a sequence arrives after a reveal
+        box = page.query_selector(OPEN_PREDICTION)
+        if box is None:
+            break
+        box.scroll_into_view_if_needed()
+        box.query_selector_all(".widget-radio-box input")[option].check()
+        box.query_selector("button:has-text('Commit my prediction')").click()
+        page.wait_for_function(OUTCOME_SHOWN_JS, arg=box, timeout=timeout_ms)
+        done += 1
+    return done
+
+
 def reveal_checks(page, timeout_ms: int = 30_000) -> int:
-    """Answer every check of understanding (``.cs-check``) with its first option and show
-    the feedback; returns how many were answered."""
-    checks = page.query_selector_all(".cs-check")
+    """Answer every check of understanding (``.cs-check``; not the predictions, which
+    :func:`commit_predictions` commits) with its first option and show the feedback;
+    returns how many were answered."""
+    checks = page.query_selector_all(".cs-check:not(.cs-predict)")
     for check in checks:
         check.scroll_into_view_if_needed()
         option = check.query_selector("input[type=radio]")
@@ -682,8 +707,9 @@ def reveal_checks(page, timeout_ms: int = 30_000) -> int:
         check.query_selector(".jupyter-button").click()
     if checks:
         page.wait_for_function(
-            "(n) => document.querySelectorAll('.cs-check .cs-feedback-right, "
-            ".cs-check .cs-feedback-wrong').length >= n", arg=len(checks), timeout=timeout_ms)
+            "(n) => document.querySelectorAll('.cs-check:not(.cs-predict) .cs-feedback-right, "
+            ".cs-check:not(.cs-predict) .cs-feedback-wrong').length >= n", arg=len(checks),
+            timeout=timeout_ms)
     return len(checks)
 
 

@@ -69,6 +69,7 @@ def test_dashboard_runs_no_script_from_a_name(notebook, hostile_voila, browser):
     page, log, watch = kb.open_watched(browser, hostile_voila.url + "voila/render/" + relative)
     try:
         kb.wait_for_voila(page)
+        kb.commit_predictions(page)  # a lesson's panels open once its predictions are in
         kb.wait_for_charts(page, expected_min=1 if LESSON.match(notebook.name) else 0)
         groups = kb.slider_groups(page)
         if LESSON.match(notebook.name):

@@ -76,6 +76,7 @@ def test_dashboard(notebook, voila, browser, screenshots):
     page, log = kb.open_page(browser, voila.url + "voila/render/" + relative)
     try:
         kb.wait_for_voila(page)
+        kb.commit_predictions(page)  # a lesson's panels open once its predictions are in
         charts = kb.wait_for_charts(page, expected_min=1 if LESSON.match(notebook.name) else 0)
         page.screenshot(path=screenshots / f"{name}.png")
         page.screenshot(path=screenshots / f"{name}_full.png", full_page=True)
