@@ -19,6 +19,15 @@ from casestudy.ui.join import JoinPanel, join_table
 from casestudy.ui.predict import ALONE, Moment, PredictWidget, build, registered
 
 
+def on_a_thread_of_its_own(call):
+    """``call()`` on a new thread, where no event loop runs: a browser test earlier in the
+    same worker leaves Playwright's loop running on the main thread for the session."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(call).result()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_pages():
     yield
@@ -120,7 +129,7 @@ def test_a_preheated_page_waits_for_its_request_then_settles(workshop, rooms, mo
             await asyncio.sleep(0.02)
         return page, shown
 
-    page, shown = asyncio.run(page_on_a_loop())
+    page, shown = on_a_thread_of_its_own(lambda: asyncio.run(page_on_a_loop()))
     assert page.in_room and page.table.team_id == table.team_id
     assert "Table 2</b>, room" in shown.children[0].value
 
@@ -260,7 +269,7 @@ def test_the_poller_reads_new_events_and_survives_a_failure(workshop, monkeypatc
     poller = live.Poller(room, interval_s=0.05)
     heard = []
     poller.subscribe(lambda state, changed: heard.append((state.event_count, changed)))
-    assert poller.start() is False  # no loop here: nothing started
+    assert on_a_thread_of_its_own(poller.start) is False  # no loop there: nothing started
     poller.tick()
     room.join("Table 1")
     poller.tick()
@@ -293,7 +302,7 @@ def test_the_poller_reads_new_events_and_survives_a_failure(workshop, monkeypatc
         await asyncio.sleep(0.3)
         return poller.running, stopped_at
 
-    running, stopped_at = asyncio.run(on_a_loop())
+    running, stopped_at = on_a_thread_of_its_own(lambda: asyncio.run(on_a_loop()))
     assert running is False
     assert len(heard) >= count + 3  # it ticked on the loop by itself
     assert len(heard) == stopped_at  # and not once after it stopped

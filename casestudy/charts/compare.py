@@ -126,7 +126,8 @@ def signatures_figure(positions: pd.DataFrame, teams: pd.DataFrame,
     rows = tuple(f"{labels[t]}: {verdict[t]}" for t in order[1:])
     refusing = teams[~teams.is_baseline & ~teams.all_sign]
     if not rows:
-        summary = "No team's deal yet."
+        summary = (f"No team's deal yet: nothing for the {len(names)} organisations to sign or "
+                   "refuse.")
     else:
         counts = (positions[(positions.team != order[0]) & ~positions.signs]
                   .groupby("name").size().sort_values(ascending=False, kind="stable"))

@@ -250,7 +250,9 @@ def lesson5_social_care_cut(system: System) -> Moment:
     if not lesson5._names(system, "council"):  # the check lesson5.checks asks only then
         raise ValueError("this system has no council, so there is no social care budget to cut")
     check = lesson5.checks(system)[0]
-    # Options (lesson5.checks): "Better off" is the misconception that a budget cut is a
-    # saving for the place; "No change" that the cost only moves from one partner to
-    # another, with nothing lost on the way (care providers' stranded cost, hospital days).
+    # Options (lesson5.checks): "Worse off" is the intuition that a cut always costs the
+    # place more than it saves (in money the council's saving can exceed the NHS's and the
+    # care providers' losses; the explanation says the model counts no cost of the care not
+    # given); "No change" that the cost only moves from one partner to another, with nothing
+    # lost or saved on the way.
     return _from_check("lesson5.social_care_cut", "Lesson 5: a social care cut", check)
