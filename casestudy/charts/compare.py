@@ -144,7 +144,10 @@ def signatures_figure(positions: pd.DataFrame, teams: pd.DataFrame,
         x = alt.X("name:N", sort=list(shape[1]), title=None,
                   axis=alt.Axis(orient="top", labelAngle=-35, labelLimit=300))
         limit = shape[2]
-        cells = alt.Chart().mark_rect().encode(
+        # With no deal the grid has no cells: an empty mark container with a role and no
+        # name is what a screen reader (and axe) would meet, so it is left out of their way.
+        marked = bool(shape[0])
+        cells = alt.Chart().mark_rect(aria=marked).encode(
             x=x, y=y,
             color=alt.Color("change_gbp_m:Q", title="Change against the baseline (£m)",
                             scale=alt.Scale(scheme="blueorange", reverse=True, domainMid=0,
@@ -156,7 +159,7 @@ def signatures_figure(positions: pd.DataFrame, teams: pd.DataFrame,
                      alt.Tooltip("change_gbp_m:Q", title="Change (£m)", format=",.1f"),
                      alt.Tooltip("signs_label:N", title="Would it sign?")])
         dark = f"abs(datum.change_gbp_m) >= {WHITE_TEXT_FROM * limit!r}"
-        text = alt.Chart().mark_text(fontSize=CELL_FONT).encode(
+        text = alt.Chart().mark_text(fontSize=CELL_FONT, aria=marked).encode(
             x=x, y=y, text=alt.Text("change_gbp_m:Q", format=",.1f"),
             color=alt.condition(dark, alt.value("white"), alt.value("black")))
         # Room on the right for the last slanted name, which Vega does not count in the size.
