@@ -40,6 +40,7 @@ from .compare import (
     rounds_side_by_side,
     team_order,
 )
+from .folders import write_new
 from .room import RoomState
 from .room.store import Room
 from .system import System
@@ -211,18 +212,6 @@ def debrief_html(state: RoomState, system: System, *,
         "</body></html>\n")
 
 
-def _write_new(folder: Path, stem: str, suffix: str, text: str) -> Path:
-    number = 1
-    while True:
-        path = folder / (f"{stem}.{suffix}" if number == 1 else f"{stem}-{number}.{suffix}")
-        try:
-            with open(path, "x", encoding="utf-8", newline="") as handle:  # never overwrite
-                handle.write(text)
-            return path
-        except FileExistsError:
-            number += 1
-
-
 def export_session(room: Room, system: System, folder: Path | str = EXPORTS, *,
                    moments: Mapping[str, Any] | None = None) -> list[Path]:
     """Write the room's record (CSV, JSON) and its debrief (HTML) into ``folder``, never
@@ -231,7 +220,7 @@ def export_session(room: Room, system: System, folder: Path | str = EXPORTS, *,
     folder.mkdir(parents=True, exist_ok=True)
     state = room.state()
     stem = f"room-{room.code}"
-    return [_write_new(folder, f"{stem}-events", "csv", room.export_csv()),
-            _write_new(folder, f"{stem}-events", "json", room.export_json()),
-            _write_new(folder, f"{stem}-debrief", "html",
+    return [write_new(folder, f"{stem}-events", "csv", room.export_csv()),
+            write_new(folder, f"{stem}-events", "json", room.export_json()),
+            write_new(folder, f"{stem}-debrief", "html",
                        debrief_html(state, system, moments=moments))]

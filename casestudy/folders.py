@@ -120,3 +120,17 @@ def room_to_save(root: str | os.PathLike, size_bytes: int) -> None:
     if free - size_bytes < MIN_FREE_BYTES:
         raise FolderFull(f"the laptop's disk is almost full ({free / 2**20:.0f} MiB free). "
                          f"{kept}")
+
+
+def write_new(folder: Path, stem: str, suffix: str, text: str) -> Path:
+    """Write ``text`` to a new file ``stem.suffix`` in ``folder`` (``stem-2.suffix`` and on
+    when that is taken): an export never overwrites one written before."""
+    number = 1
+    while True:
+        path = Path(folder) / (f"{stem}.{suffix}" if number == 1 else f"{stem}-{number}.{suffix}")
+        try:
+            with open(path, "x", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+            return path
+        except FileExistsError:
+            number += 1

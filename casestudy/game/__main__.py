@@ -20,22 +20,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import DataError, ScenarioError
+from ..room.__main__ import _bounded  # whole numbers read as the room's command line reads them
 from ..room.db import ENV
 from ..room.errors import RoomError
 from .bots import POLICIES
 from .model import CARDS, FIRST_YEAR, MAX_ROUNDS, NATIONAL_RULES, ROUNDS
-
-
-def _bounded(low: int, high: int):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{value} is not allowed; {low} to {high}")
-        return value
-    return parse
 
 
 def _pair(text: str) -> tuple[str, str]:

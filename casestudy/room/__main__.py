@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from ..folders import write_new
 from . import bots as bot_tables
 from .db import ENV, locate
 from .errors import RoomError
@@ -169,22 +170,10 @@ def _export(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for suffix, text in (("csv", room.export_csv()), ("json", room.export_json())):
-        written.append(_write_new(out, f"room-{room.code}-events", suffix, text))
+        written.append(write_new(out, f"room-{room.code}-events", suffix, text))
     count = room.state().event_count
     print(f"Exported {count} events of room {room.code}: " + ", ".join(map(str, written)))
     return 0
-
-
-def _write_new(folder: Path, stem: str, suffix: str, text: str) -> Path:
-    number = 1
-    while True:
-        path = folder / (f"{stem}.{suffix}" if number == 1 else f"{stem}-{number}.{suffix}")
-        try:
-            with open(path, "x", encoding="utf-8", newline="") as handle:  # never overwrite
-                handle.write(text)
-            return path
-        except FileExistsError:
-            number += 1
 
 
 def _bots(args: argparse.Namespace) -> int:

@@ -196,7 +196,9 @@ def _imports(path: Path) -> set[str]:
 
 
 def test_the_room_knows_nothing_of_widgets_charts_or_the_engine():
-    allowed_kit = {"..scenario", "..errors", "..names"}  # names: the CSV cell, as the kit writes it
+    # names: the CSV cell, as the kit writes it; folders: a new file that never overwrites
+    # (both import nothing of the kit but its errors)
+    allowed_kit = {"..scenario", "..errors", "..names", "..folders"}
     for path in ROOM.glob("*.py"):
         for name in _imports(path):
             if name.startswith(".."):
