@@ -13,16 +13,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from tiny import TINY_TABLES, write_tables  # noqa: E402
-
-from casestudy.game import new_game, open_game  # noqa: E402
-from casestudy.game.headless import game_record  # noqa: E402
+from casestudy.game import new_game, open_game
+from casestudy.game.headless import game_record
 
 ROUNDS = 2
 SEED = 11
