@@ -171,7 +171,9 @@ def svg_of(figure: Figure, prefix: str) -> str:
     summary; its ids prefixed so that several charts share a page."""
     import vl_convert as vlc
 
-    svg = vlc.vegalite_to_svg(figure.chart().to_dict(), vl_version=VEGA_LITE_VERSION)
+    # Not validated again: the page draws the same specs, validated once per shape.
+    svg = vlc.vegalite_to_svg(figure.chart().to_dict(validate=False),
+                              vl_version=VEGA_LITE_VERSION)
     svg = re.sub(r"^<\?xml[^>]*>\s*", "", svg)
     for old in sorted(set(re.findall(r'\bid="([^"]+)"', svg)), key=len, reverse=True):
         svg = (svg.replace(f'id="{old}"', f'id="{prefix}-{old}"')
