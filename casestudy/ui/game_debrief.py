@@ -210,7 +210,14 @@ class GameDebriefPage:
             lessons = []
             for title, output, aside, caption in zip(self.titles, self.outputs, self.asides,
                                                      self.captions):
-                lessons += [title, output, caption, aside]
+                # The questions beside the chart where the screen is wide enough (1366),
+                # under it on a 1024 projector.
+                chart = widgets.VBox([output, caption],
+                                     layout=widgets.Layout(flex="0 1 auto", max_width="900px"))
+                aside.layout = widgets.Layout(flex="1 1 260px", min_width="260px")
+                lessons += [title, widgets.Box(
+                    [chart, aside], layout=widgets.Layout(flex_flow="row wrap",
+                                                          align_items="flex-start"))]
             self._widget = widgets.VBox([widgets.HTML(PANEL_CSS + DEBRIEF_CSS), self.form,
                                          self.head, self.tables, *lessons])
             self._widget.add_class("cs-panel")
