@@ -17,6 +17,7 @@ import re
 import pytest
 from tiny import TINY_TABLES, write_tables
 
+from casestudy import load_system
 from casestudy.charts.game_debrief import MAX_WIDTH, TEXT, lesson_figures
 from casestudy.charts.style import money
 from casestudy.errors import DataError
@@ -177,11 +178,22 @@ def test_the_page_opens_only_with_the_key_and_shows_the_room(tiny_game, monkeypa
     assert page.summaries[0].startswith("Priorities. Round 1 (2017/18)")
     assert "Tiny &lt;b&gt;game&lt;/b&gt;" in page.head.value
     assert all(o.outputs for o in page.outputs)
-    # The exported file, uploaded, gives the same page; a bad one is refused with a message.
-    other = game_debrief.GameDebriefPage(rehearse=False)
+    # The exported file, uploaded, gives the same page (with the page's system: the tiny
+    # one here); a bad one is refused with a message.
+    tiny = load_system(game.setup_payload["system"])
+    other = game_debrief.GameDebriefPage(tiny, rehearse=False)
     assert other.open_json(game.export_json())
     assert other.summaries == page.summaries
     assert not other.open_json(b"[]", name="x.json") and "x.json" in other.message.value
+    # A file that names another system (a folder on this machine) is refused: the page
+    # never loads a system from a path the file gives, only its own or the bundled one.
+    named = json.loads(game.export_json())
+    for event in named["room"]["events"]:
+        if event["kind"] == "game_setup":
+            event["payload"]["system"] = "/nowhere/else"
+            event["payload"]["digest"] = "0" * 64
+    assert not other.open_json(json.dumps(named), name="y.json")
+    assert "not the one this game began with" in other.message.value
 
 
 def test_the_emailed_page_draws_the_same_charts_inline(debrief):

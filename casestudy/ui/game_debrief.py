@@ -4,7 +4,7 @@ chart per lesson, each with its figures in words and the guide's questions besid
 Opened with the room's code and the facilitator's key (as the console is: nothing of a room
 shows without the key, and the key is cleared from the form once used), or with the JSON a
 game exported (uploaded from the facilitator's laptop: the page reads no path on the server).
-With neither, it shows a rehearsal: a room of bots it plays itself on the loaded system,
+The room's code may come in the page's address (``?room=CODE``). With neither, it shows a rehearsal: a room of bots it plays itself on the loaded system,
 marked as such. Every figure comes from ``casestudy.game.facts`` (the game's record, played
 again by the model); the charts are ``casestudy.charts.game_debrief``'s.
 """
@@ -31,9 +31,10 @@ from ..game.debrief import (
 from ..game.facts import GameDebrief, debrief_from_json, debrief_of
 from ..game.headless import play_bots_game
 from ..room import RoomError
-from ..system import System
+from ..system import System, load_system
 from .common import PANEL_CSS, chart_outputs
 from .default import default_system
+from .live import PageRoom, page_room
 
 REHEARSAL_POLICY = "selfish"  # each for itself: the debrief has losers, a cut, one-offs
 REHEARSAL_SEED = 1
@@ -101,7 +102,8 @@ class GameDebriefPage:
     """The page: a form (room code and key, or an exported file), then the debrief."""
 
     def __init__(self, system: System | None = None, *, db: Any = None,
-                 code: str = "", key: str = "", rehearse: bool = True) -> None:
+                 code: str = "", key: str = "", rehearse: bool = True,
+                 page: PageRoom | None = None) -> None:
         self.system = system
         self.db = db
         self.debrief: GameDebrief | None = None
@@ -140,6 +142,12 @@ class GameDebriefPage:
             self.open_room()
         elif rehearse:
             self.show(rehearsal(system), is_rehearsal=True)
+        # The room's code from the page's address (?room=CODE), as the console takes it.
+        (page if page is not None else page_room(db)).on_ready(self._page_ready)
+
+    def _page_ready(self, page: PageRoom) -> None:
+        if page.code and not self.code.value:
+            self.code.value = page.code
 
     # ------------------------------------------------------------------ opening
     def open_room(self, code: str | None = None, key: str | None = None) -> bool:
@@ -170,14 +178,24 @@ class GameDebriefPage:
         return self.open_json(content, name=str(item["name"]))
 
     def open_json(self, text: str | bytes, *, name: str = "the file") -> bool:
-        """The debrief of a game's exported JSON."""
-        try:
-            debrief = debrief_from_json(text, self.system)
-        except (DataError, ValueError) as exc:
-            self._refused(f"{name}: {exc}")
-            return False
-        self.show(debrief)
-        return True
+        """The debrief of a game's exported JSON. The game's system is this page's (or the
+        kit's bundled one): never a folder the file names, so an uploaded file makes the
+        page read nothing else on this machine."""
+        candidates = [self.system if self.system is not None else default_system()]
+        candidates.append(load_system())  # the bundled system, read once
+        problem = ""
+        for system in candidates:
+            try:
+                debrief = debrief_from_json(text, system)
+            except (DataError, ValueError) as exc:
+                problem = problem or str(exc)
+                if "game_setup" not in str(exc):
+                    break  # not a question of which system: say so now
+                continue
+            self.show(debrief)
+            return True
+        self._refused(f"{name}: {problem}")
+        return False
 
     def _refused(self, problem: str) -> None:
         self.message.value = (f'<div class="cs-feedback-wrong" role="alert">'
