@@ -26,8 +26,6 @@ from casestudy.game.debrief import debrief_questions, page_html, questions_for_l
 from casestudy.game.facts import debrief_from_json, debrief_of
 from casestudy.game.model import first_round, year_noise
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
 
 @pytest.fixture(scope="module")
 def tiny_game(tmp_path_factory):

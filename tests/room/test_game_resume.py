@@ -16,11 +16,11 @@ from collections import Counter
 from pathlib import Path
 
 import game_script
-import pytest
 from tiny import TINY_TABLES, write_tables
 
 from casestudy.game import open_game
 from casestudy.game.record import DECISION_EVENTS
+from casestudy.room import rooms_in
 
 SCRIPT = Path(game_script.__file__)
 PAUSE_AFTER = 3  # of round 1's eight table decisions
@@ -67,8 +67,6 @@ def test_a_game_killed_mid_round_resumes_in_a_new_process_with_nothing_lost(db, 
 
 
 def _games(db):
-    from casestudy.room import rooms_in
     return [open_game(info.code, db) for info in rooms_in(db)]
 
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
