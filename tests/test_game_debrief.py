@@ -27,9 +27,8 @@ from casestudy.game.facts import debrief_from_json, debrief_of
 from casestudy.game.model import first_round, year_noise
 
 
-@pytest.fixture(scope="module")
-def tiny_game(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("gdebrief")
+def play_round_1(folder):
+    """The tiny game above, in a room of its own, revealed to the end of round 1."""
     system = write_tables(folder / "tiny", TINY_TABLES)
     game, key = new_game(folder / "rooms.sqlite", system=system, seed=7, rounds=2,
                          title="Tiny <b>game</b>")
@@ -45,6 +44,11 @@ def tiny_game(tmp_path_factory):
     console.advance()  # lock
     console.advance()  # reveal
     return game, key
+
+
+@pytest.fixture(scope="module")
+def tiny_game(tmp_path_factory):
+    return play_round_1(tmp_path_factory.mktemp("gdebrief"))
 
 
 @pytest.fixture(scope="module")
@@ -162,10 +166,10 @@ def test_the_guide_questions_go_beside_their_lessons():
     assert all(n == 3 for n, _ in questions_for_lesson(questions, 5))
 
 
-def test_the_page_opens_only_with_the_key_and_shows_the_room(tiny_game, monkeypatch):
+def test_the_page_opens_only_with_the_key_and_shows_the_room(tmp_path):
     from casestudy.ui import game_debrief
 
-    game, key = tiny_game
+    game, key = play_round_1(tmp_path)  # its own: round 2 is played below
     db = game.room.where.target
     page = game_debrief.GameDebriefPage(db=db, rehearse=False)
     assert page.debrief is None
@@ -176,6 +180,12 @@ def test_the_page_opens_only_with_the_key_and_shows_the_room(tiny_game, monkeypa
     assert page.summaries[0].startswith("Priorities. Round 1 (2017/18)")
     assert "Tiny &lt;b&gt;game&lt;/b&gt;" in page.head.value
     assert all(o.outputs for o in page.outputs)
+    # Round 2 revealed: the page reads the room again without the key.
+    console = game.console(key)
+    for _ in range(4):
+        console.advance()  # debrief; round 2: plan, lock, reveal
+    assert page.refresh() and page.debrief.played == 2
+    assert page.summaries[1].count("Round ") == 2
     # The exported file, uploaded, gives the same page (with the page's system: the tiny
     # one here); a bad one is refused with a message.
     tiny = load_system(game.setup_payload["system"])

@@ -106,12 +106,13 @@ def priorities_figure(debrief: GameDebrief, chart_title: str | None = None) -> F
                      "capacity": c.capacity, "note": f"{c.running} of {c.backed} backed ran"})
     names = []
     for s in debrief.schemes:
+        if not (s.funded or s.running):
+            continue  # committed by its deliverer, never funded: not backed
         label = _short(s.name)
         names.append(label)
         year = next(r.year for r in debrief.rounds if r.round == s.round)
         note = (f"{_pct(s.delivered_share)} delivered" if s.running else
-                "backed, not run: its deliverer did not commit" if s.funded else
-                "committed, not funded")
+                "backed, not run: its deliverer did not commit")
         rows.append({"panel": "scheme", "round_label": _round_label(s.round, year), "name": label,
                      "value": s.delivered_share, "capacity": None, "note": note})
     data = pd.DataFrame(rows, columns=["panel", "round_label", "name", "value", "capacity",

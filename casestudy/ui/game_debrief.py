@@ -124,6 +124,11 @@ class GameDebriefPage:
                                          description="Open a game's file",
                                          layout=widgets.Layout(width="260px"))
         self.upload.observe(lambda _: self.open_upload(), names="value")
+        self.game: Any = None  # the room's game, once opened with the key
+        self.again_button = widgets.Button(description="Read the room again", icon="refresh",
+                                           tooltip="After another reveal: the rounds so far",
+                                           layout=widgets.Layout(display="none"))
+        self.again_button.on_click(lambda _: self.refresh())
         self.message = widgets.HTML()
         self.head = widgets.HTML()
         self.tables = widgets.HTML()
@@ -136,8 +141,8 @@ class GameDebriefPage:
             widgets.HTML("<p>Type the room's code and the key <code>make workshop</code> "
                          "printed in your terminal, or open the JSON file a game exported "
                          "(<code>python -m casestudy.game export</code>).</p>"),
-            widgets.HBox([self.code, self.key]), widgets.HBox([self.open_button, self.upload]),
-            self.message])
+            widgets.HBox([self.code, self.key]),
+            widgets.HBox([self.open_button, self.upload, self.again_button]), self.message])
         if code and key:
             self.open_room()
         elif rehearse:
@@ -162,7 +167,21 @@ class GameDebriefPage:
         except (RoomError, DataError, ValueError) as exc:
             self._refused(str(exc))
             return False
+        self.game = game
+        self.again_button.layout.display = None
         self.show(debrief)
+        return True
+
+    def refresh(self) -> bool:
+        """The room's debrief again (after another reveal), without the key again: the page
+        holds the game it opened with the key."""
+        if self.game is None:
+            return False
+        try:
+            self.show(debrief_of(self.game))
+        except (RoomError, DataError, ValueError) as exc:
+            self._refused(str(exc))
+            return False
         return True
 
     def open_upload(self) -> bool:
