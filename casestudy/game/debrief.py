@@ -1,79 +1,42 @@
 """The one-page HTML debrief of a game: the rounds side by side, then one chart per lesson.
 
-Static: inline CSS and SVG, no script, nothing fetched (it opens from an e-mail). Every name
-that came from the system or a table is escaped with ``casestudy.names.html_text``. Built
-from ``headless.game_record``'s plain data, so a game played headless or live gives the
-same page.
+Static: inline CSS and SVG, no script, nothing fetched (it opens from an e-mail). The charts
+are the debrief page's own (``casestudy.charts.game_debrief``, from
+``casestudy.game.facts``), drawn to SVG in the kernel by ``vl_convert`` (as the handouts draw
+theirs), each an image named by its text alternative (its figures), which its caption also
+shows; beside each, the guide's debrief questions for that lesson. Every name that came from
+the system or a table is escaped with ``casestudy.names.html_text``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..lessons import LESSONS
 from ..names import html_text
 
 if TYPE_CHECKING:
+    from ..charts.style import Figure
+    from .facts import GameDebrief
     from .play import Game
 
-ROUND_COLOURS = ("#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#9c755f", "#76b7b2")
-SERIES_COLOURS = ("#4e79a7", "#e15759", "#59a14f", "#f28e2b")
+GUIDE = Path(__file__).resolve().parents[2] / "docs" / "game-guide.md"
+VEGA_LITE_VERSION = "v5.20"  # what altair 5.5 emits (as casestudy.handouts)
+_QUESTION_ROUND = re.compile(r"^\*\*Round (\d+)\*\*\s*(.*)$")
+_LESSON_TAG = re.compile(r"\(lessons? (\d)(?: and (\d))?[^)]*\)")
 
 
 def debrief_html(game: Game) -> str:
-    from .headless import game_record
+    from .facts import debrief_of
 
-    return record_html(game_record(game), title=game.room.title or f"Game {game.code}",
-                       code=game.code)
+    return page_html(debrief_of(game))
 
 
 def _money(value: float) -> str:
     return f"{'+' if value >= 0.05 else '-' if value <= -0.05 else ''}£{abs(value):.1f}m"
-
-
-def _bars(groups: Sequence[str], series: Sequence[tuple[str, Sequence[float]]],
-          colours: Sequence[str], unit: str = "£m", percent: bool = False) -> str:
-    """A grouped bar chart as inline SVG: a group of bars (one per series) for each group
-    label, a zero line, each bar's value written on it. Labels escaped."""
-    width, height, top, bottom = 720, 260, 24, 70
-    left = 90 if len(groups) > 4 else 40  # room for the first tilted label
-    values = [v for _, vs in series for v in vs] or [0.0]
-    high, low = max(0.0, *values), min(0.0, *values)
-    span = (high - low) or 1.0
-    plot_h = height - top - bottom
-    zero = top + plot_h * high / span
-    n_groups, n_series = max(1, len(groups)), max(1, len(series))
-    group_w = (width - left - 8) / n_groups
-    bar_w = max(4.0, min(40.0, (group_w - 12) / n_series))
-    shown = (lambda v: f"{v:.0%}") if percent else (lambda v: f"{v:+.1f}")
-    parts = [(f'<svg role="img" viewBox="0 0 {width} {height}" width="100%" '
-              'xmlns="http://www.w3.org/2000/svg" font-size="11" font-family="sans-serif">'),
-             (f'<line x1="{left}" x2="{width - 4}" y1="{zero:.1f}" y2="{zero:.1f}" '
-              'stroke="#444"/>'),
-             f'<text x="2" y="{top - 8}" fill="#444">{html_text(unit)}</text>']
-    for g, label in enumerate(groups):
-        x0 = left + g * group_w + (group_w - bar_w * n_series) / 2
-        for s, (name, vs) in enumerate(series):
-            v = vs[g]
-            y, h = (zero - plot_h * v / span, plot_h * v / span) if v >= 0 else (
-                zero, -plot_h * v / span)
-            x = x0 + s * bar_w
-            parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w - 2:.1f}" '
-                         f'height="{max(h, 0.5):.1f}" fill="{colours[s % len(colours)]}">'
-                         f'<title>{html_text(name)}, {html_text(label)}: {shown(v)}</title></rect>')
-            ty = y - 3 if v >= 0 else y + h + 11
-            if abs(v) >= (0.005 if percent else 0.05):
-                parts.append(f'<text x="{x + (bar_w - 2) / 2:.1f}" y="{ty:.1f}" '
-                             f'text-anchor="middle" fill="#222" font-size="9">{shown(v)}</text>')
-        cx, cy = left + g * group_w + group_w / 2, height - bottom + 14
-        tilt = f' transform="rotate(-20 {cx:.1f} {cy})"' if n_groups > 4 else ""
-        parts.append(f'<text x="{cx:.1f}" y="{cy}" text-anchor="{"end" if tilt else "middle"}"'
-                     f' fill="#222"{tilt}>{html_text(_short(label))}</text>')
-    parts.append("</svg>")
-    legend = " ".join(f'<span class="key" style="background:{colours[s % len(colours)]}">'
-                      f'</span>{html_text(name)}' for s, (name, _) in enumerate(series))
-    return f'<div class="chart">{"".join(parts)}<p class="legend">{legend}</p></div>'
 
 
 def _short(label: str, limit: int = 22) -> str:
@@ -85,17 +48,16 @@ def _lesson(number: int) -> str:
     return f"Lesson {number}: {lesson.title}"
 
 
-def record_html(record: dict[str, Any], *, title: str = "The system game",
-                code: str = "") -> str:
-    """The debrief page of a game record (``headless.game_record``)."""
+def tables_html(record: dict[str, Any]) -> str:
+    """Who played, the rounds side by side and each organisation round by round, as HTML
+    tables, from a game's record (``headless.game_record``)."""
     rounds = record["rounds"]
     labels = [f"Round {r['round']} ({r['year']})" for r in rounds]
-    colours = ROUND_COLOURS
     names = {o["org_id"]: o["name"] for r in rounds for o in r["organisations"]}
     role_names = {r["role_id"]: r["name"] for r in record["roles"]}
 
     def row(label: str, cells: Sequence[str]) -> str:
-        return (f"<tr><th>{html_text(label)}</th>"
+        return (f'<tr><th scope="row">{html_text(label)}</th>'
                 + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
 
     def who(ids: Sequence[str], table: dict[str, str]) -> str:
@@ -152,79 +114,129 @@ def record_html(record: dict[str, Any], *, title: str = "The system game",
                          f" underlying) against {_money(o['control_total_gbp_m'])}")
         org_rows.append(row(names[org], cells))
 
-    def by_org(field: str, against: str | None = None) -> list[tuple[str, list[float]]]:
-        out = []
-        for label, r in zip(labels, rounds):
-            values = []
-            for org in orgs:
-                o = next(x for x in r["organisations"] if x["org_id"] == org)
-                values.append(o[field] - (o[against] if against else 0.0))
-            out.append((label, values))
-        return out
-
-    schemes = sorted({s for r in rounds for s in r["schemes"]})
-    charts = [
-        (_lesson(1), ("Each scheme backed: the share of its full effect delivered (the shared "
-                      "leadership capacity and the ramp-up set it). Fewer schemes, each "
-                      "better delivered."),
-         _bars(schemes or ["no scheme ran"], [(lab, [r["schemes"].get(s, 0.0) for s in schemes]
-                                               or [0.0]) for lab, r in zip(labels, rounds)],
-               colours, unit="share of full effect", percent=True)),
-        (_lesson(2), ("Each organisation's reported position against its control total: who "
-                      "won and who lost."),
-         _bars([names[o] for o in orgs], by_org("position_gbp_m", "control_total_gbp_m"),
-               colours)),
-        (_lesson(3), "What each organisation received (+) or paid (-) under the risk share.",
-         _bars([names[o] for o in orgs], by_org("risk_share_gbp_m"), colours)),
-        (_lesson(4), ("The NHS system: reported position, underlying position (without "
-                      "one-off support, one-off savings and funds) and control total."),
-         _bars(labels, [("reported", [r["system"]["position_gbp_m"] for r in rounds]),
-                        ("underlying", [r["system"]["underlying_position_gbp_m"]
-                                        for r in rounds]),
-                        ("control total", [r["system"]["control_total_gbp_m"] for r in rounds])],
-               SERIES_COLOURS)),
-        (_lesson(5), ("The NHS system and the whole place (with the council, the care market "
-                      "and the voluntary sector), each against the same year with the deal "
-                      "undone."),
-         _bars(labels, [("NHS system", [r["system"]["position_gbp_m"]
-                                        - r["system"]["fallback_position_gbp_m"] for r in rounds]),
-                        ("whole place", [r["system"]["place_position_gbp_m"]
-                                         - r["system"]["place_fallback_position_gbp_m"]
-                                         for r in rounds])], SERIES_COLOURS)),
-    ]
     players = "".join(
         f"<li>{html_text(r['name'])}: "
         f"{html_text(r['table']) if r['table'] else 'a house bot'}"
         f"{' (a bot)' if r['table'] and r['bot'] else ''}</li>" for r in record["roles"])
-    head = "".join(f"<th>{html_text(label)}</th>" for label in labels)
-    chart_html = "".join(f"<section><h3>{html_text(t)}</h3><p>{html_text(text)}</p>{svg}"
-                         "</section>" for t, text, svg in charts)
-    years = f"{record['years'][0]} to {record['years'][-1]}" if record["years"] else ""
+    head = "".join(f'<th scope="col">{html_text(label)}</th>' for label in labels)
+    return (f"<h2>Who played</h2><ul>{players}</ul>"
+            '<h2>The rounds side by side</h2><div class="wide">'
+            f'<table><tr><td></td>{head}</tr>{"".join(table)}</table></div>'
+            '<h2>Each organisation</h2><div class="wide">'
+            f'<table><tr><td></td>{head}</tr>{"".join(org_rows)}</table></div>')
+
+
+def debrief_questions(guide: Path = GUIDE) -> dict[int, tuple[str, tuple[str, ...]]]:
+    """The facilitator's guide's debrief questions, round by round: ``{round: (what the
+    round is, (question, ...))}``, read from its "Debrief questions" section."""
+    try:
+        text = guide.read_text(encoding="utf-8")
+    except OSError:
+        return {}
+    section = text.split("## Debrief questions", 1)[-1].split("\n## ", 1)[0]
+    out: dict[int, tuple[str, list[str]]] = {}
+    current: int | None = None
+    for line in section.splitlines():
+        match = _QUESTION_ROUND.match(line.strip())
+        if match:
+            current = int(match.group(1))
+            out[current] = (match.group(2).strip().rstrip(":").strip("()"), [])
+        elif current is not None and line.startswith("- "):
+            out[current][1].append(line[2:].strip())
+        elif current is not None and line.startswith("  ") and out[current][1]:
+            out[current][1][-1] += " " + line.strip()
+    return {n: (what, tuple(qs)) for n, (what, qs) in out.items()}
+
+
+def questions_for_lesson(questions: dict[int, tuple[str, tuple[str, ...]]],
+                         lesson: int) -> list[tuple[int, str]]:
+    """The questions that name a lesson ("(lesson 2)", "(lessons 2 and 4)"), with their
+    round."""
+    found = []
+    for number, (_, qs) in sorted(questions.items()):
+        for q in qs:
+            for match in _LESSON_TAG.finditer(q):
+                if str(lesson) in {g for g in match.groups() if g}:
+                    found.append((number, q))
+                    break
+    return found
+
+
+def lesson_title(number: int) -> str:
+    return _lesson(number)
+
+
+def svg_of(figure: Figure, prefix: str) -> str:
+    """A chart as inline SVG (drawn by ``vl_convert``, no script), an image named by its
+    summary; its ids prefixed so that several charts share a page."""
+    import vl_convert as vlc
+
+    # Not validated again: the page draws the same specs, validated once per shape.
+    svg = vlc.vegalite_to_svg(figure.chart().to_dict(validate=False),
+                              vl_version=VEGA_LITE_VERSION)
+    svg = re.sub(r"^<\?xml[^>]*>\s*", "", svg)
+    for old in sorted(set(re.findall(r'\bid="([^"]+)"', svg)), key=len, reverse=True):
+        svg = (svg.replace(f'id="{old}"', f'id="{prefix}-{old}"')
+               .replace(f"url(#{old})", f"url(#{prefix}-{old})")
+               .replace(f'href="#{old}"', f'href="#{prefix}-{old}"'))
+    label = html_text(figure.summary)
+    return re.sub(r"^<svg\b", f'<svg role="img" aria-label="{label}"', svg, count=1)
+
+
+def page_html(debrief: GameDebrief) -> str:
+    """The one-page debrief of a game: its rounds side by side, then a chart per lesson with
+    its text alternative and the guide's questions, then the questions round by round."""
+    from ..charts.game_debrief import lesson_figures
+
+    questions = debrief_questions()
+    sections = []
+    for number, figure in enumerate(lesson_figures(debrief), start=1):
+        asked = questions_for_lesson(questions, number)
+        aside = ("<aside><h4>Debrief questions</h4><ul>" + "".join(
+            f"<li><b>Round {n}.</b> {html_text(q)}</li>" for n, q in asked) + "</ul></aside>"
+            if asked else "")
+        sections.append(
+            f'<section><h3>{html_text(lesson_title(number))}</h3><div class="lesson">'
+            f"<figure>{svg_of(figure, f'c{number}')}"
+            f"<figcaption>{html_text(figure.summary)}</figcaption></figure>{aside}</div>"
+            "</section>")
+    by_round = "".join(
+        f"<h3>Round {n}: {html_text(what)}</h3><ul>"
+        + "".join(f"<li>{html_text(q)}</li>" for q in qs) + "</ul>"
+        for n, (what, qs) in sorted(questions.items()) if n <= max(debrief.played, 1))
+    record = debrief.record
+    years = f"{debrief.years[0]} to {debrief.years[-1]}" if debrief.years else ""
+    title = debrief.title
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang="en-GB"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html_text(title)}: debrief</title>
 <style>
-body {{ font-family: sans-serif; max-width: 1000px; margin: 1em auto; color: #222; }}
-table {{ border-collapse: collapse; width: 100%; font-size: 13px; }}
+body {{ font-family: -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif;
+       max-width: 1000px; margin: 1em auto; padding: 0 12px; color: #222; font-size: 15px; }}
+table {{ border-collapse: collapse; width: 100%; font-size: 14px; }}
 th, td {{ border: 1px solid #ccc; padding: 3px 6px; text-align: left; vertical-align: top; }}
 th {{ background: #f3f3f3; }}
-.key {{ display: inline-block; width: 12px; height: 12px; margin: 0 4px 0 12px; }}
-.legend {{ font-size: 12px; margin: 0; }}
-.note {{ font-size: 12px; color: #555; }}
-section {{ break-inside: avoid; }}
+.wide {{ overflow-x: auto; }}
+.note {{ font-size: 14px; color: #444; }}
+section {{ break-inside: avoid; margin-bottom: 1.5em; }}
+.lesson {{ display: flex; flex-wrap: wrap; gap: 8px 20px; align-items: flex-start; }}
+figure {{ margin: 0; max-width: 100%; }} figure svg {{ max-width: 100%; height: auto; }}
+figcaption {{ font-size: 14px; color: #333; max-width: 900px; }}
+aside {{ flex: 1 1 260px; background: #f4f7fb; border-left: 4px solid #0072B2;
+         padding: 4px 12px; font-size: 14px; }}
+aside h4 {{ margin: 6px 0; }}
 </style></head><body>
 <h1>{html_text(title)}: debrief</h1>
-<p>Room {html_text(code)}; {html_text(years)}; seed {int(record['seed'])}; the system:
-{html_text(record['system'])}.</p>
+<p>Room {html_text(debrief.code)}; {html_text(years)}; seed {int(debrief.seed)}; the system:
+{html_text(record.get("system", ""))}.</p>
 <p class="note">Figures are illustrative: the kit's model of the system, not any
 organisation's accounts. Money in £m. A control total is met or missed before incentive
 funds, as NHS Improvement judged it; the reported position includes the funds.</p>
-<h2>Who played</h2><ul>{players}</ul>
-<h2>The rounds side by side</h2>
-<table><tr><th></th>{head}</tr>{''.join(table)}</table>
-<h2>Each organisation</h2>
-<table><tr><th></th>{head}</tr>{''.join(org_rows)}</table>
+{tables_html(dict(record))}
 <h2>One chart per lesson</h2>
-{chart_html}
+{"".join(sections)}
+<h2>The debrief questions, round by round</h2>
+{by_round}
 </body></html>
 """

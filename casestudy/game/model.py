@@ -698,6 +698,8 @@ class OrgResult:
     fund_lost_gbp_m: float
     risk_share_gbp_m: float  # received (+) or paid (-) under the risk share
     volume_risk_gbp_m: float  # what demand off plan did to its position
+    one_off_savings_gbp_m: float  # non-recurrent savings: in this year's position, not next
+    one_off_support_gbp_m: float  # non-recurrent support: likewise
     fallback_position_gbp_m: float  # the same year with the deal undone (own plans kept)
     would_sign_again: bool  # no worse off than its fallback
 
@@ -857,6 +859,7 @@ def _result(setup: GameSetup, r: int, inputs: YearInputs, scenario: Scenario, mo
     fund = inputs.incentive_fund * scenario.incentive_fund_scale
     met = np.broadcast_to(money.met, position.shape)
     nhs = setup.nhs
+    shape = position.shape
     rows = []
     for i, org in enumerate(setup.org_ids):
         rows.append(OrgResult(
@@ -871,6 +874,8 @@ def _result(setup: GameSetup, r: int, inputs: YearInputs, scenario: Scenario, mo
             fund_lost_gbp_m=float(fund[i] - money.incentive[0, i]),
             risk_share_gbp_m=float(money.risk_share[0, i]),
             volume_risk_gbp_m=float(position[0, i] - position[1, i]),
+            one_off_savings_gbp_m=float(np.broadcast_to(money.non_recurrent_saving, shape)[0, i]),
+            one_off_support_gbp_m=float(np.broadcast_to(money.non_recurrent_support, shape)[0, i]),
             fallback_position_gbp_m=float(position[2, i]),
             would_sign_again=bool(position[0, i] >= position[2, i] - TOLERANCE_GBP_M),
         ))
