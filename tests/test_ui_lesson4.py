@@ -31,6 +31,7 @@ from casestudy.incentives import (
     largest_acute_trust,
     main_commissioner,
 )
+from casestudy.scenario import PRESET_LABELS
 from casestudy.ui import lesson4
 from casestudy.ui.common import Prediction
 
@@ -158,7 +159,7 @@ def test_years_panel_draws_the_projection_of_every_rule(system, years):
         drawn = years.figures[0].data.pivot_table(
             index=["payment_label", "year"], columns="series", values="value_gbp_m")
         for preset in lesson4.SHOWN:
-            label = lesson4.PRESET_LABELS[preset]
+            label = PRESET_LABELS[preset]
             mine = totals[totals.payment == preset].set_index("year")
             np.testing.assert_allclose(drawn.loc[label, "Underlying position"], mine.underlying_position_gbp_m)
             np.testing.assert_allclose(drawn.loc[label, "Reported position"], mine.position_gbp_m)
