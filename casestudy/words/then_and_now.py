@@ -208,7 +208,7 @@ def regimes_words(scenario: Scenario, preset: str, rows: Sequence[Mapping], last
     out = []
     if era:
         lead, rest = lead_and_rest(era)
-        out.append(f"**{md(lead)}**{md(rest)}")
+        out.append(f"**{md(lead)}**" + (f" {md(rest.strip())}" if rest.strip() else ""))
     rules = "; ".join(f"{md(k)}: {md(v)}" for k, v in info.rules.items())
     out.append(f"**{md(info.label)}** ({rules}).")
     if preset == REFERENCE:
