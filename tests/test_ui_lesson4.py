@@ -9,10 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from specs import assert_spec_sound
-from systems import NORTHVALE
 
 from casestudy import (
-    load_system,
     project,
     risk_by_preset,
     run_year,
@@ -36,17 +34,13 @@ from casestudy.ui import lesson4
 from casestudy.ui.common import Prediction
 
 DRAWS = 300  # the certainty panel's draws in tests: the comparisons are exact at any count
+# ``system``: conftest's, each shipped system in turn.
 
 
-def _systems():
-    return [pytest.param("bundled", id="bradford"),
-            pytest.param(NORTHVALE, id="northvale",
-                         marks=pytest.mark.skipif(not NORTHVALE.exists(), reason="no northvale yet"))]
-
-
-@pytest.fixture(scope="module", params=_systems())
-def system(request):
-    return load_system() if request.param == "bundled" else load_system(request.param)
+def opened(panel):
+    """The panel as a page opens it: drawn once."""
+    panel.update()
+    return panel
 
 
 def by_rule(system, scenario, presets=lesson4.SHOWN):
@@ -64,9 +58,7 @@ def by_rule(system, scenario, presets=lesson4.SHOWN):
 
 @pytest.fixture(scope="module")
 def certainty(system):
-    panel = lesson4.CertaintyPanel(system, draws=DRAWS)
-    panel.update()
-    return panel
+    return opened(lesson4.CertaintyPanel(system, draws=DRAWS))
 
 
 def test_certainty_panel_shows_the_trust_and_its_commissioner(system, certainty):
@@ -143,9 +135,7 @@ def test_under_fixed_income_the_commissioner_carries_least(certainty):
 
 @pytest.fixture(scope="module")
 def years(system):
-    panel = lesson4.YearsPanel(system)
-    panel.update()
-    return panel
+    return opened(lesson4.YearsPanel(system))
 
 
 def test_years_panel_draws_the_projection_of_every_rule(system, years):
@@ -222,9 +212,7 @@ def test_holders_chart_splits_the_same_total_differently(system, years):
 
 @pytest.fixture(scope="module")
 def electives(system):
-    panel = lesson4.ElectivePanel(system)
-    panel.update()
-    return panel
+    return opened(lesson4.ElectivePanel(system))
 
 
 def test_elective_panel_draws_elective_shortfall(system, electives):

@@ -245,3 +245,22 @@ def test_the_then_and_now_answers_quote_their_figures(tiny_system):
     text = then_and_now.next_explanation(tiny_system, "acute", 0.5, 0.0)
     assert money(0.5, signed=True) in text and "earn £0.0m against fixed income" in text
     assert then_and_now.amount(0.04) == "nothing" and then_and_now.amount(-0.2) == money(-0.2)
+
+
+# --------------------------------------------------------------------------- lesson 2
+
+
+def test_lesson_2_says_why_without_its_shift_and_follows_it_with_one(tiny_system):
+    from casestudy.behaviours import lesson_shift
+    from casestudy.words import lesson2
+
+    orgs = tiny_system.organisations.copy()
+    orgs.loc[orgs.kind == "acute", "kind"] = "community_mental_health"
+    without = dataclasses.replace(tiny_system, organisations=orgs)
+    shift, problem = lesson_shift(without)
+    assert shift is None
+    for paragraph in (lesson2.situation, lesson2.model_in_one_paragraph, lesson2.what_this_means):
+        assert paragraph(without).endswith(f"{md(problem)}.")
+        assert md(problem) not in paragraph(tiny_system)
+    shift, _ = lesson_shift(tiny_system)
+    assert md(tiny_system.org_name(shift.acute_id)) in lesson2.situation(tiny_system)

@@ -31,7 +31,7 @@ from ..words import lesson1 as words
 from ..words import to_html
 from ..workshop import save_scenario
 from .common import Panel, Prediction, SchemePicker, SchemesPanel, people_table
-from .default import default_system
+from .default import given_or_default
 from .scenario_io import default_scenario_folder
 
 if TYPE_CHECKING:
@@ -43,14 +43,10 @@ TOLERANCE_GBP_M = 1e-6  # benefits closer than this (£1) count as equal
 DEFAULT = words.DEFAULT  # the panels' baseline, as in every lesson
 
 
-def _system(system: System | None) -> System:
-    return system if system is not None else default_system()
-
-
 def scheme_menu(system: System | None = None) -> Styler:
     """The schemes on offer, as a table for people: who pays, who leads, cost, load, evidence
     (the frame is its ``.data``)."""
-    system = _system(system)
+    system = given_or_default(system)
     names = system.organisations["name"]
     schemes = system.schemes
     return people_table(pd.DataFrame({
@@ -218,7 +214,7 @@ class PortfolioPanel(SchemesPanel):
 
 def situation(system: System | None = None) -> Markdown:
     """The choice in front of the partners, with this system's figures."""
-    return Markdown(words.situation(_system(system)))
+    return Markdown(words.situation(given_or_default(system)))
 
 
 def model_in_one_paragraph(system: System | None = None) -> Markdown:
@@ -228,7 +224,7 @@ def model_in_one_paragraph(system: System | None = None) -> Markdown:
 
 def what_this_means(system: System | None = None) -> Markdown:
     """The lesson for this system: the best few against everything at once."""
-    system = _system(system)
+    system = given_or_default(system)
     return Markdown(words.what_this_means(system, words.lesson_facts(system)))
 
 
@@ -237,7 +233,7 @@ def what_this_means(system: System | None = None) -> Markdown:
 
 def checks(system: System | None = None) -> list[Prediction]:
     """Three checks of understanding, each answered by the model at run time."""
-    system = _system(system)
+    system = given_or_default(system)
     facts = words.lesson_facts(system)
 
     def spread() -> tuple[int, str]:

@@ -55,11 +55,7 @@ from ..words.lesson4 import (
     roles,
 )
 from .common import Panel, Prediction, Quiz, help_line, knob
-from .default import default_system
-
-
-def _system(system: System | None) -> System:
-    return system if system is not None else default_system()
+from .default import given_or_default
 
 
 def _shown(system: System) -> list[str]:
@@ -78,17 +74,17 @@ def _project_all(system: System, scenario: Scenario) -> pd.DataFrame:
 def situation(system: System | None = None) -> Markdown:
     """The situation: the largest acute trust, what its main commissioner pays it, and the
     gap between the system's reported and underlying positions."""
-    return Markdown(words.situation(_system(system)))
+    return Markdown(words.situation(given_or_default(system)))
 
 
 def the_model(system: System | None = None) -> Markdown:
     """The model in one paragraph, with the trust's marginal cost as a share of price."""
-    return Markdown(words.the_model(_system(system)))
+    return Markdown(words.the_model(given_or_default(system)))
 
 
 def what_this_means(system: System | None = None) -> Markdown:
     """Three findings, each computed from the model."""
-    return Markdown(words.what_this_means(_system(system)))
+    return Markdown(words.what_this_means(given_or_default(system)))
 
 
 # --------------------------------------------------------------------------- panels
@@ -247,7 +243,7 @@ def _elective_reveal(system: System) -> tuple[int, str]:
 
 def checks(system: System | None = None) -> list[Quiz]:
     """The checks of understanding: three predictions revealed by the model, and a quiz."""
-    system = _system(system)
+    system = given_or_default(system)
     provider, commissioner = roles(system)
     shown = _shown(system)
     trust = name_of(system, provider or shown[0])

@@ -35,15 +35,12 @@ from ..regimes import (
     lead_and_rest,
 )
 from ..scenario import API_2022_ELECTIVE_RATE_ABOVE_PLAN, PRESET_INFO, Scenario
-from ..system import System, load_system
+from ..system import System
 from ..words import then_and_now as words
 from ..words import to_html
 from ..words.then_and_now import DEFAULT, DEMAND_CHECK, NEXT, NOW, REFERENCE, roles
 from .common import Panel, Prediction, Quiz
-
-
-def _system(system: System | None) -> System:
-    return system if system is not None else load_system()
+from .default import given_or_default
 
 
 def _by_org(frame: pd.DataFrame, preset: str, year: int) -> pd.DataFrame:
@@ -66,18 +63,18 @@ def then_and_now_map() -> Markdown:
 
 def the_model(system: System | None = None) -> Markdown:
     """The model in one paragraph, with one worked difference from this system."""
-    return Markdown(words.the_model(_system(system)))
+    return Markdown(words.the_model(given_or_default(system)))
 
 
 def what_happened_next(system: System | None = None) -> Markdown:
     """Bradford after the case study (sourced, R30), beside lesson 4's underlying position of
     this system (computed)."""
-    return Markdown(words.what_happened_next(_system(system)))
+    return Markdown(words.what_happened_next(given_or_default(system)))
 
 
 def what_this_means(system: System | None = None) -> Markdown:
     """Three findings for a system today, each computed from this system."""
-    return Markdown(words.what_this_means(_system(system)))
+    return Markdown(words.what_this_means(given_or_default(system)))
 
 
 # --------------------------------------------------------------------------- the panel
@@ -223,7 +220,7 @@ def _next_reveal(system: System) -> tuple[int, str]:
 def checks(system: System | None = None) -> list[Quiz]:
     """Three predictions revealed by the model, and a question on the duties that replaced
     the system control total."""
-    system = _system(system)
+    system = given_or_default(system)
     trust, payer = roles(system)
     name, payer_name = system.org_name(trust), system.org_name(payer)
     return [
