@@ -628,6 +628,17 @@ class ScriptWatch:
             found += _in_frame(frame, "() => window.__kitDialogs || []")
         return found
 
+    def harmless_text(self, page, wait_ms: int) -> str:
+        """The page's visible text, once an ``<img src=x>`` has had ``wait_ms`` to fail and
+        run its ``onerror``, after the hostile pages' three checks: no name opened a
+        dialog, ran script or became markup."""
+        page.wait_for_timeout(wait_ms)
+        made, calls, text = injected(page), self.calls(page), shown_text(page)
+        assert self.dialogs == [], "a dialog opened"
+        assert calls == [], "script from a name ran"
+        assert made == [], "a name became markup"
+        return text
+
 
 def open_watched(browser, url: str):
     """``open_page`` with every dialog recorded (and dismissed) and ``alert``, ``confirm``
