@@ -4,6 +4,7 @@ is drawn with a direct call of the model."""
 from __future__ import annotations
 
 import dataclasses
+import html
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,7 @@ from casestudy.incentives import (
     DEFAULT_SEED,
     NHS_ID,
     PAYERS_ID,
+    SHORTFALL,
     PresetDraws,
     break_even_elective_rate,
     elective_shortfall,
@@ -232,6 +234,11 @@ def test_elective_panel_draws_elective_shortfall(system, electives):
         electives.reset()
     assert electives.shortfall.value == lesson4.SHORTFALL_SHARE
     assert electives.scenario() == lesson4.DEFAULT
+    # The slider is the knob's metadata (incentives.SHORTFALL), as the scenario's fields are.
+    slider = electives.shortfall
+    assert (slider.description, slider.min, slider.max, slider.step, slider.readout_format) == (
+        SHORTFALL["label"], SHORTFALL["min"], SHORTFALL["max"], SHORTFALL["step"], ".0%")
+    assert html.escape(SHORTFALL["help"]) in electives.extra_controls[1].value
 
 
 def test_fixed_income_rewards_doing_less_and_a_full_variable_rate_does_not(system, electives):
