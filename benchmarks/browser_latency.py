@@ -33,17 +33,6 @@ import kit_browser as kb
 LESSONS = [p for p in kb.notebooks() if p.name[:2].isdigit() and p.name[:2] != "00"]
 
 
-def percentile(values: list[float], q: float) -> float:
-    """The q-th percentile (0-100), linear between the nearest ranks."""
-    ordered = sorted(values)
-    if len(ordered) == 1:
-        return ordered[0]
-    position = (len(ordered) - 1) * q / 100
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
 def kernel_memory(server: kb.Server) -> dict[str, float]:
     """RSS and USS in MiB of the newest kernel the server started (the lesson just opened)."""
     import psutil
@@ -137,14 +126,14 @@ def main(argv: list[str] | None = None) -> int:
         times = [t for p in r["panels"] for t in p["latency_ms"]]
         answers = [t for p in r["panels"] for t in p["answer_ms"]]
         row = (f"{name:32} {len(r['panels']):>6} {len(times):>6} "
-               + (f"{statistics.median(times):>10.0f} {percentile(times, 95):>8.0f} "
+               + (f"{statistics.median(times):>10.0f} {kb.percentile(times, 95):>8.0f} "
                   f"{statistics.median(answers):>17.0f} " if times else f"{'-':>10} {'-':>8} {'-':>17} ")
                + f"{r['first_chart_s']:>14.1f} {r['all_charts_s']:>13.1f} "
                + f"{r['memory'].get('rss_mib', float('nan')):>15.0f} {r['memory'].get('uss_mib', float('nan')):>8.0f}")
         print(row)
         for p in r["panels"]:
             print(f"    {p['label'][:60]:60} median {statistics.median(p['latency_ms']):5.0f} ms, "
-                  f"p95 {percentile(p['latency_ms'], 95):5.0f} ms"
+                  f"p95 {kb.percentile(p['latency_ms'], 95):5.0f} ms"
                   + (f", {p['missed']} moves with no redraw" if p["missed"] else ""))
         if r["problems"]:
             print(f"    problems on the page: {r['problems']}")

@@ -74,21 +74,10 @@ COUNT_CHARTS_JS = """() => { const CHART = '.jp-RenderedVegaCommon5, .vega-embed
     (e) => !(e.parentElement && e.parentElement.closest(CHART))).length; }"""
 
 
-def percentile(values: list[float], q: float) -> float:
-    """The q-th percentile (0-100), linear between the nearest ranks."""
-    ordered = sorted(values)
-    if len(ordered) == 1:
-        return ordered[0]
-    position = (len(ordered) - 1) * q / 100
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
 def summary(values: list[float]) -> dict[str, float | None]:
     if not values:
         return {"median": None, "p95": None, "max": None, "n": 0}
-    return {"median": statistics.median(values), "p95": percentile(values, 95),
+    return {"median": statistics.median(values), "p95": kb.percentile(values, 95),
             "max": max(values), "n": len(values)}
 
 

@@ -24,6 +24,7 @@ import pandas as pd
 
 from .engine import YearInputs, chosen_schemes, compute_year, expected_delivery, inputs_for
 from .errors import ScenarioError
+from .priorities import best_portfolios
 from .scenario import Scenario
 from .system import System
 
@@ -160,3 +161,55 @@ def memorandum(system: System, scenario: Scenario) -> Memorandum:
         capacity=float(scenario.leadership_capacity),
         payment_label=scenario.payment_label,
     )
+
+
+def largest_provider(system: System) -> str:
+    """The acute trust with the largest cost base; in a system without one, the largest
+    provider of any kind (the organisation whose activity the schemes mostly cut)."""
+    return str(system.largest("acute") or system.largest())
+
+
+@dataclass(frozen=True, kw_only=True)
+class BestFew:
+    """Lesson 1's facts at one leadership capacity: the best portfolio against every scheme
+    at once (benefits to the NHS system, before incentive funds), and what the best few do
+    to the largest provider and to the NHS system under each payment rule compared."""
+
+    best_size: int
+    best_names: str  # the best portfolio's scheme names, comma-separated
+    best_schemes: tuple[str, ...]
+    best_gbp_m: float
+    every_size: int
+    every_gbp_m: float
+    provider_id: str
+    provider_gbp_m: dict[str, float]  # the provider's benefit from the best few, by preset
+    nhs_gbp_m: dict[str, float]  # the NHS system's benefit from the best few, by preset
+
+    @property
+    def spread_gbp_m(self) -> float:
+        """Every scheme at once less the best few: negative when spreading costs benefit."""
+        return self.every_gbp_m - self.best_gbp_m
+
+
+def best_few(system: System, scenario: Scenario, presets: tuple[str, ...]) -> BestFew:
+    """The best portfolio at the scenario's capacity, every scheme at once, and the best
+    few under each of ``presets`` (:class:`BestFew`).
+
+    >>> import casestudy as cs
+    >>> facts = best_few(cs.load_system(), cs.Scenario(), ("fixed_income",))
+    >>> facts.best_size < facts.every_size and facts.spread_gbp_m < 0
+    True
+    """
+    best = best_portfolios(system, scenario)
+    top, every = best.loc[best["nhs_benefit_gbp_m"].idxmax()], best.iloc[-1]
+    provider = largest_provider(system)
+    tables = {p: portfolio_by_organisation(system, Scenario.preset(p, schemes=top.schemes))
+              for p in presets}
+    return BestFew(
+        best_size=int(top["size"]), best_names=str(top["names"]),
+        best_schemes=tuple(top.schemes), best_gbp_m=float(top.nhs_benefit_gbp_m),
+        every_size=int(every["size"]), every_gbp_m=float(every.nhs_benefit_gbp_m),
+        provider_id=provider,
+        provider_gbp_m={p: float(t.loc[provider, "benefit_gbp_m"]) for p, t in tables.items()},
+        nhs_gbp_m={p: float(t.loc[t.in_nhs_control_total, "benefit_gbp_m"].sum())
+                   for p, t in tables.items()})

@@ -50,6 +50,16 @@ DEFAULT_DRAWS = 3_000
 DEFAULT_SEED = 4  # any fixed seed: the same numbers on every machine
 HISTOGRAM_BINS = 40
 BREAK_EVEN_PRESET = "api_2023"  # the preset whose elective rate applies both ways
+# Lesson 4's knob (not a scenario field), described as a field is so that its slider is
+# built from it (casestudy.ui.common.knob).
+SHORTFALL = {
+    "name": "shortfall_share",
+    "label": "Electives not done (share of plan)",
+    "unit": "share of plan",
+    "default": 0.05, "min": 0.0, "max": 0.2, "step": 0.01,
+    "help": "Share of the trust's planned elective activity not done this year",
+    "source": "setting (assumption): 5% of plan, a shortfall a trust could run to in a year",
+}
 
 
 # --------------------------------------------------------------------------- roles
@@ -365,3 +375,60 @@ def break_even_elective_rate(system: System, scenario: Scenario, shortfall_share
     if shortfall_share == 0 or at_zero == at_one or at_zero * at_one > 0:
         return None
     return float(at_zero / (at_zero - at_one))
+
+
+@dataclass(frozen=True, kw_only=True)
+class LessPlannedCare:
+    """Lesson 4's facts on doing less planned care: what ``provider_id`` doing
+    ``shortfall_share`` of its planned electives less gives it, the commissioners of its
+    electives and the NHS organisations under each preset (``table``: the rows of
+    :func:`elective_shortfall`), and the elective variable rate that removes its gain."""
+
+    provider_id: str
+    shortfall_share: float
+    table: pd.DataFrame = field(repr=False)
+    electives_not_done: float
+    gain_gbp_m: dict[str, float]  # the provider's gain, by preset
+    income_change_gbp_m: dict[str, float]  # the provider's income, by preset
+    cost_change_gbp_m: dict[str, float]  # the provider's spending, by preset
+    payers_gain_gbp_m: dict[str, float]  # its electives' commissioners together, by preset
+    nhs_gain_gbp_m: dict[str, float]  # the NHS organisations together: the same under every rule
+    break_even_rate: float | None  # break_even_elective_rate, when asked for
+
+    def marginal_cost_share(self, full_price: str) -> float | None:
+        """The cost the provider saves (the same under every rule) as a share of the price
+        of the work not done, as ``full_price`` (a preset paying the full price of electives)
+        takes it away; ``None`` when there is no price."""
+        price = -self.income_change_gbp_m[full_price]
+        return -self.cost_change_gbp_m[full_price] / price if price > 0 else None
+
+
+def less_planned_care(system: System, scenario: Scenario, shortfall_share: float,
+                      provider_id: str | None = None, presets: Sequence[str] = PRESETS,
+                      break_even: bool = False) -> LessPlannedCare:
+    """:class:`LessPlannedCare` from :func:`elective_shortfall` (and, with ``break_even``,
+    :func:`break_even_elective_rate`).
+
+    >>> import casestudy as cs
+    >>> facts = less_planned_care(cs.load_system(), cs.Scenario(), 0.05,
+    ...                           presets=("fixed_income", "payment_by_results"))
+    >>> bool(facts.gain_gbp_m["fixed_income"] > 0 > facts.gain_gbp_m["payment_by_results"])
+    True
+    """
+    provider_id = _provider(system, provider_id)
+    table = elective_shortfall(system, scenario, shortfall_share, provider_id, presets)
+    keys = list(zip(table.payment.tolist(), table.org_id.tolist()))
+
+    def column(name: str, org_id: str) -> dict[str, float]:
+        return {p: float(v) for (p, o), v in zip(keys, table[name].tolist()) if o == org_id}
+
+    rate = (break_even_elective_rate(system, scenario, shortfall_share, provider_id)
+            if break_even else None)
+    return LessPlannedCare(
+        provider_id=provider_id, shortfall_share=float(shortfall_share), table=table,
+        electives_not_done=float(table.electives_not_done.iloc[0]),
+        gain_gbp_m=column("gain_gbp_m", provider_id),
+        income_change_gbp_m=column("income_change_gbp_m", provider_id),
+        cost_change_gbp_m=column("cost_change_gbp_m", provider_id),
+        payers_gain_gbp_m=column("gain_gbp_m", PAYERS_ID),
+        nhs_gain_gbp_m=column("gain_gbp_m", NHS_ID), break_even_rate=rate)

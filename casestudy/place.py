@@ -108,10 +108,16 @@ def boundary_change(system: System, scenario: Scenario, baseline: Scenario) -> p
     baseline_position_gbp_m, change_gbp_m, organisations`` (how many organisations). The
     parts add up to the place. Positions are before incentive funds (module docstring).
     """
+    return boundary_frame(system, *_positions(system, scenario, baseline))
+
+
+def _positions(system: System, scenario: Scenario,
+               baseline: Scenario) -> tuple[np.ndarray, np.ndarray]:
+    """Each organisation's position before incentive funds under ``scenario`` and under
+    ``baseline`` (both checked first)."""
     _check(scenario), _check(baseline, "baseline")
-    now = _before_funds(_money(system, scenario)[1])
-    before = _before_funds(_money(system, baseline)[1])
-    return boundary_frame(system, now, before)
+    return (_before_funds(_money(system, scenario)[1]),
+            _before_funds(_money(system, baseline)[1]))
 
 
 def boundary_frame(system: System, position_gbp_m: np.ndarray,
@@ -237,10 +243,7 @@ def organisation_change(system: System, scenario: Scenario, baseline: Scenario) 
     Columns ``org_id, name, kind, boundary, position_gbp_m, baseline_position_gbp_m,
     change_gbp_m``, one row per organisation in the system's order.
     """
-    _check(scenario), _check(baseline, "baseline")
-    now = _before_funds(_money(system, scenario)[1])
-    before = _before_funds(_money(system, baseline)[1])
-    return organisation_frame(system, now, before)
+    return organisation_frame(system, *_positions(system, scenario, baseline))
 
 
 def organisation_frame(system: System, position_gbp_m: np.ndarray,

@@ -24,11 +24,24 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .formats import percent
+from .formats import money, percent
 from .scenario import API_2022_ELECTIVE_RATE_ABOVE_PLAN, PRESET_INFO, Scenario
 from .system import System
 
 _DEFAULTS = Scenario()
+SAME_GBP_M = 0.05  # a change below this reads as none (figures are shown to £0.1m)
+
+
+def cell_text(value: float) -> str:
+    """A change against fixed income as the charts' cells and the words say it: ``+£3.3m``,
+    ``-£1.4m`` (the minus kept with its figure), ``0`` below :data:`SAME_GBP_M`.
+
+    >>> cell_text(3.26), cell_text(0.04)
+    ('+£3.3m', '0')
+    """
+    if abs(value) < SAME_GBP_M:
+        return "0"
+    return money(value, signed=True)
 
 # --------------------------------------------------------------------------- sourced figures
 

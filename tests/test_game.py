@@ -393,3 +393,24 @@ def test_export_writes_json_csv_and_a_debrief_with_names_escaped(tiny_folder, tm
     assert len(record["rounds"]) == 2 and record["room"]["events"]
     decisions = (tmp_path / "out" / f"game-{game.code}-decisions.csv").read_text()
     assert decisions.splitlines()[0] == "round,year,role,decision,target,value,how,in_force"
+
+
+def test_a_decision_naming_what_the_game_lacks_is_refused_with_what_it_may_name(setup):
+    from casestudy.game.record import decision_of
+
+    chosen = {"contract": next(iter(setup.contract_by_id)), "scheme": next(iter(setup.scheme_by_id)),
+              "role": setup.fund_holders[0], "organisation": setup.providers[0],
+              "council": setup.councils[0]}
+    for kind, field, allowed, payload in [
+            ("game_answer", "contract", list(setup.contract_by_id), {"accept": True}),
+            ("game_fund", "scheme", list(setup.scheme_by_id), {"fund": True}),
+            ("game_commit", "scheme", list(setup.scheme_by_id), {"commit": False}),
+            ("game_vote", "role", list(setup.fund_holders), {"tie": True}),
+            ("game_efficiency", "organisation", list(setup.providers), {"recurrent_share": 0.5}),
+            ("game_care", "council", list(setup.councils), {"change": -0.1})]:
+        key, value, problem = decision_of(kind, {**payload, field: "nowhere"}, setup)
+        assert value is None and problem.startswith(f"{kind}.{field}: 'nowhere' ")
+        assert problem.endswith(", ".join(allowed)) and key[1] == "nowhere"
+        key, value, problem = decision_of(kind, {**payload, field: chosen[field]}, setup)
+        assert problem is None and key[1] == chosen[field]
+        assert value == next(iter(payload.values())) and type(value) is type(next(iter(payload.values())))

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import rule_specs
 
 from casestudy import PRESETS, Scenario, run_year
 from casestudy.engine import GBP_PER_M, compute_year, inputs_for
@@ -43,19 +44,11 @@ def systems(bundled_system, tiny_system):
     return Systems(bundled=bundled_system, tiny=tiny_system)
 
 
-@st.composite
-def rule_specs(draw):
-    kind = draw(st.sampled_from(["activity_based", "fixed_income", "blended", "cap_and_collar"]))
-    if kind == "blended":
-        return {"rule": kind, "rate_above_plan": draw(st.floats(0, 1)),
-                "rate_below_plan": draw(st.floats(0, 1))}
-    if kind == "cap_and_collar":
-        return {"rule": kind, "floor": draw(st.floats(0, 1)), "cap": draw(st.floats(1, 2))}
-    return {"rule": kind}
+KINDS = ("activity_based", "fixed_income", "blended", "cap_and_collar")  # the rules drawn here
 
 
 def mappings(services=SERVICES):
-    return st.fixed_dictionaries({s: rule_specs() for s in services})
+    return st.fixed_dictionaries({s: rule_specs(KINDS) for s in services})
 
 
 payments = st.one_of(st.sampled_from(PRESETS), mappings())
@@ -92,6 +85,15 @@ def year(system, scenario, noise):
     return compute_year(inputs_for(system, scenario), scenario, demand_noise=noise)
 
 
+def case_year(systems, case, seed, **changes):
+    """A drawn case's system and the year's money, its scenario changed by ``changes``, under
+    the case's demand noise."""
+    name, scenario, draws = case
+    system = systems[name]
+    scenario = dataclasses.replace(scenario, **changes)
+    return system, year(system, scenario, noise_for(system, draws, seed))
+
+
 def in_nhs(system) -> np.ndarray:
     return system.organisations.in_nhs_control_total.to_numpy(bool)
 
@@ -110,9 +112,7 @@ def crossing_services(system) -> set[str]:
 @SETTINGS
 @given(cases(), st.integers(0, 2**16))
 def test_what_payers_pay_providers_receive(systems, case, seed):
-    name, scenario, draws = case
-    system = systems[name]
-    money = year(system, scenario, noise_for(system, draws, seed))
+    _, money = case_year(systems, case, seed)
     np.testing.assert_allclose(money.contract_payments.sum(axis=1),
                                money.contract_income.sum(axis=1), rtol=1e-12)
     np.testing.assert_allclose(money.payment.sum(axis=1), money.contract_income.sum(axis=1),
@@ -178,7 +178,7 @@ def test_the_nhs_underlying_position_does_not_depend_on_rules_inside_it(systems,
     system = systems[name]
     keep = crossing_services(system)
     rules = scenario.rules_by_service()
-    other = {s: data.draw(rule_specs()) for s in SERVICES if s not in keep}
+    other = {s: data.draw(rule_specs(KINDS)) for s in SERVICES if s not in keep}
     other.update({s: rules[s] for s in keep})
     noise = noise_for(system, draws, seed)
     one = year(system, scenario, noise)
@@ -292,9 +292,7 @@ def test_each_extra_unit_gains_the_rate_of_price_less_marginal_cost(systems, cas
 @SETTINGS
 @given(cases(), st.integers(0, 2**16))
 def test_risk_share_transfers_sum_to_zero_within_the_nhs(systems, case, seed):
-    name, scenario, draws = case
-    system = systems[name]
-    money = year(system, scenario, noise_for(system, draws, seed))
+    system, money = case_year(systems, case, seed)
     nhs = in_nhs(system)
     np.testing.assert_allclose(money.risk_share.sum(axis=1), 0, atol=1e-9)
     np.testing.assert_allclose(money.risk_share[:, ~nhs], 0, atol=0)
@@ -304,10 +302,7 @@ def test_risk_share_transfers_sum_to_zero_within_the_nhs(systems, case, seed):
 @given(cases(), st.integers(0, 2**16))
 def test_full_risk_share_leaves_each_at_control_total_plus_its_weight_of_the_gap(systems, case,
                                                                                  seed):
-    name, scenario, draws = case
-    system = systems[name]
-    scenario = dataclasses.replace(scenario, risk_share=1.0)
-    money = year(system, scenario, noise_for(system, draws, seed))
+    system, money = case_year(systems, case, seed, risk_share=1.0)
     orgs = system.organisations
     nhs = in_nhs(system)
     size = (orgs.allocation_gbp_m + orgs.cost_base_gbp_m).to_numpy() * nhs
@@ -322,7 +317,5 @@ def test_full_risk_share_leaves_each_at_control_total_plus_its_weight_of_the_gap
 @SETTINGS
 @given(cases(), st.integers(0, 2**16))
 def test_no_risk_share_moves_no_money(systems, case, seed):
-    name, scenario, draws = case
-    system = systems[name]
-    money = year(system, dataclasses.replace(scenario, risk_share=0.0), noise_for(system, draws, seed))
+    _, money = case_year(systems, case, seed, risk_share=0.0)
     assert np.all(money.risk_share == 0)

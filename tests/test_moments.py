@@ -15,7 +15,7 @@ import re
 import pandas as pd
 import pytest
 
-from casestudy import Scenario, behaviours
+from casestudy import Scenario, behaviours, fundamentals
 from casestudy.behaviours import TOLERANCE_GBP_M, shift_changes, shift_for
 from casestudy.engine import run_year
 from casestudy.governance import first_miss_shock, incentive_linkage
@@ -112,7 +112,7 @@ def test_lesson1_answer_follows_the_best_portfolios(system, monkeypatch):
         frame = best_portfolios(*args, **kwargs)
         return frame.assign(nhs_benefit_gbp_m=-frame.nhs_benefit_gbp_m)
 
-    monkeypatch.setattr(lesson1, "best_portfolios", flipped)
+    monkeypatch.setattr(fundamentals, "best_portfolios", flipped)  # the best few's one home
     assert build("lesson1.every_scheme", system).answer != answer
 
 

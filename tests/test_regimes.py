@@ -286,6 +286,7 @@ def test_every_source_key_the_notebook_shows_is_listed_in_the_data_readme_and_gl
     glossary's own sources."""
     listed = _data_readme_sources()
     texts = [(ROOT / "casestudy" / "ui" / "then_and_now.py").read_text(encoding="utf-8"),
+             (ROOT / "casestudy" / "words" / "then_and_now.py").read_text(encoding="utf-8"),
              (ROOT / "casestudy" / "regimes.py").read_text(encoding="utf-8"),
              (ROOT / "notebooks" / "07_then_and_now.ipynb").read_text(encoding="utf-8")]
     cited = {k for text in texts for k in re.findall(r"\[(R\d+[a-z]?)\]", text)}

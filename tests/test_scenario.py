@@ -10,9 +10,10 @@ import re
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import rule_specs
 
 from casestudy import PRESETS, Scenario, ScenarioError, field_info
-from casestudy.contracts import RULES, ActivityBased, Blended, CapAndCollar, FixedIncome
+from casestudy.contracts import ActivityBased, Blended, CapAndCollar, FixedIncome
 from casestudy.schema import SERVICES
 
 NUMERIC = [f for f in dataclasses.fields(Scenario) if "min" in f.metadata]
@@ -240,17 +241,6 @@ def test_replace_validates_too():
 
 
 @st.composite
-def rules(draw):
-    kind = draw(st.sampled_from(sorted(RULES)))
-    if kind == "blended":
-        return {"rule": kind, "rate_above_plan": draw(st.floats(0, 1)),
-                "rate_below_plan": draw(st.floats(0, 1))}
-    if kind == "cap_and_collar":
-        return {"rule": kind, "floor": draw(st.floats(0, 1)), "cap": draw(st.floats(1, 2))}
-    return {"rule": kind}
-
-
-@st.composite
 def scenarios(draw):
     changes = {}
     for f in NUMERIC:
@@ -259,7 +249,7 @@ def scenarios(draw):
             changes[f.name] = (draw(st.integers(low, high)) if is_whole(f)
                                else draw(st.floats(low, high, allow_nan=False)))
     payment = draw(st.one_of(st.sampled_from(PRESETS),
-                             st.dictionaries(st.sampled_from(SERVICES), rules(), min_size=1)))
+                             st.dictionaries(st.sampled_from(SERVICES), rule_specs(), min_size=1)))
     schemes = draw(st.lists(st.sampled_from(["frailty", "falls", "home_first", "mh_crisis"]),
                             unique=True, max_size=4))
     return Scenario(payment=payment, schemes=tuple(schemes),

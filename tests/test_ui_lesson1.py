@@ -15,7 +15,8 @@ from specs import assert_spec_sound
 
 from casestudy import PRESETS, Scenario, ScenarioError
 from casestudy.charts.priorities import leadership_load_chart, portfolio_size_chart, who_gains_chart
-from casestudy.fundamentals import memorandum, portfolio_by_organisation
+from casestudy.formats import money
+from casestudy.fundamentals import largest_provider, memorandum, portfolio_by_organisation
 from casestudy.priorities import best_portfolios, delivery_share, portfolio
 from casestudy.ui import lesson1
 from casestudy.workshop import load_saved
@@ -279,7 +280,7 @@ def test_agreeing_the_memorandum_saves_the_scenario_and_never_overwrites(panel, 
         assert name in panel.memo.value
     for lead in memo.schemes["lead"]:
         assert lead in panel.memo.value
-    assert lesson1.money(memo.nhs_benefit_gbp_m) in panel.memo.value
+    assert money(memo.nhs_benefit_gbp_m) in panel.memo.value
     assert str(second) in panel.memo.value
     json.loads(first.read_text())  # a plain JSON file a facilitator can open
 
@@ -324,7 +325,7 @@ def test_prose_is_computed_for_this_system(system):
     meaning = lesson1.what_this_means(system).data
     best = best_portfolios(system, lesson1.DEFAULT)
     top = best.loc[best.nhs_benefit_gbp_m.idxmax()]
-    assert lesson1.money(top.nhs_benefit_gbp_m) in meaning and top["names"] in meaning
+    assert money(top.nhs_benefit_gbp_m) in meaning and top["names"] in meaning
     for text in (situation, paragraph, meaning):
         assert "nan" not in text
     menu = lesson1.scheme_menu(system).data
@@ -344,7 +345,7 @@ def test_checks_right_answers_come_from_the_model(system):
         assert spread.correct in (0, 2)
     assert spread.choose(spread.correct) is True
 
-    provider = lesson1.largest_provider(system)
+    provider = largest_provider(system)
     by_org = portfolio(system, Scenario.preset("payment_by_results", schemes=top.schemes))
     value = by_org.query("payment == 'payment_by_results' and org_id == @provider").benefit_gbp_m.iloc[0]
     expected = 0 if value > 1e-6 else 1 if value < -1e-6 else 2

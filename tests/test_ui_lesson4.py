@@ -4,15 +4,14 @@ is drawn with a direct call of the model."""
 from __future__ import annotations
 
 import dataclasses
+import html
 
 import numpy as np
 import pandas as pd
 import pytest
 from specs import assert_spec_sound
-from systems import NORTHVALE
 
 from casestudy import (
-    load_system,
     project,
     risk_by_preset,
     run_year,
@@ -25,27 +24,25 @@ from casestudy.incentives import (
     DEFAULT_SEED,
     NHS_ID,
     PAYERS_ID,
+    SHORTFALL,
     PresetDraws,
     break_even_elective_rate,
     elective_shortfall,
     largest_acute_trust,
     main_commissioner,
 )
+from casestudy.scenario import PRESET_LABELS
 from casestudy.ui import lesson4
 from casestudy.ui.common import Prediction
 
 DRAWS = 300  # the certainty panel's draws in tests: the comparisons are exact at any count
+# ``system``: conftest's, each shipped system in turn.
 
 
-def _systems():
-    return [pytest.param("bundled", id="bradford"),
-            pytest.param(NORTHVALE, id="northvale",
-                         marks=pytest.mark.skipif(not NORTHVALE.exists(), reason="no northvale yet"))]
-
-
-@pytest.fixture(scope="module", params=_systems())
-def system(request):
-    return load_system() if request.param == "bundled" else load_system(request.param)
+def opened(panel):
+    """The panel as a page opens it: drawn once."""
+    panel.update()
+    return panel
 
 
 def by_rule(system, scenario, presets=lesson4.SHOWN):
@@ -63,9 +60,7 @@ def by_rule(system, scenario, presets=lesson4.SHOWN):
 
 @pytest.fixture(scope="module")
 def certainty(system):
-    panel = lesson4.CertaintyPanel(system, draws=DRAWS)
-    panel.update()
-    return panel
+    return opened(lesson4.CertaintyPanel(system, draws=DRAWS))
 
 
 def test_certainty_panel_shows_the_trust_and_its_commissioner(system, certainty):
@@ -142,9 +137,7 @@ def test_under_fixed_income_the_commissioner_carries_least(certainty):
 
 @pytest.fixture(scope="module")
 def years(system):
-    panel = lesson4.YearsPanel(system)
-    panel.update()
-    return panel
+    return opened(lesson4.YearsPanel(system))
 
 
 def test_years_panel_draws_the_projection_of_every_rule(system, years):
@@ -158,7 +151,7 @@ def test_years_panel_draws_the_projection_of_every_rule(system, years):
         drawn = years.figures[0].data.pivot_table(
             index=["payment_label", "year"], columns="series", values="value_gbp_m")
         for preset in lesson4.SHOWN:
-            label = lesson4.PRESET_LABELS[preset]
+            label = PRESET_LABELS[preset]
             mine = totals[totals.payment == preset].set_index("year")
             np.testing.assert_allclose(drawn.loc[label, "Underlying position"], mine.underlying_position_gbp_m)
             np.testing.assert_allclose(drawn.loc[label, "Reported position"], mine.position_gbp_m)
@@ -221,9 +214,7 @@ def test_holders_chart_splits_the_same_total_differently(system, years):
 
 @pytest.fixture(scope="module")
 def electives(system):
-    panel = lesson4.ElectivePanel(system)
-    panel.update()
-    return panel
+    return opened(lesson4.ElectivePanel(system))
 
 
 def test_elective_panel_draws_elective_shortfall(system, electives):
@@ -243,6 +234,11 @@ def test_elective_panel_draws_elective_shortfall(system, electives):
         electives.reset()
     assert electives.shortfall.value == lesson4.SHORTFALL_SHARE
     assert electives.scenario() == lesson4.DEFAULT
+    # The slider is the knob's metadata (incentives.SHORTFALL), as the scenario's fields are.
+    slider = electives.shortfall
+    assert (slider.description, slider.min, slider.max, slider.step, slider.readout_format) == (
+        SHORTFALL["label"], SHORTFALL["min"], SHORTFALL["max"], SHORTFALL["step"], ".0%")
+    assert html.escape(SHORTFALL["help"]) in electives.extra_controls[1].value
 
 
 def test_fixed_income_rewards_doing_less_and_a_full_variable_rate_does_not(system, electives):

@@ -23,6 +23,7 @@ from casestudy.charts.regimes import (
 from casestudy.formats import money
 from casestudy.incentives import largest_acute_trust, main_commissioner
 from casestudy.projection import SYSTEM_ID, change_by_preset
+from casestudy.regimes import THEN_AND_NOW, TIMELINE
 from casestudy.scenario import PRESET_INFO, PRESETS
 from casestudy.ui import then_and_now
 from casestudy.ui.common import Prediction, Quiz
@@ -228,9 +229,9 @@ def test_the_prose_is_computed_from_this_system(system):
     assert "£48m" in nextup and "[R30]" in nextup
     assert system.name.replace("_", " ").title() in nextup
     table = then_and_now.timeline().data
-    assert table.count("\n| ") == len(then_and_now.TIMELINE)  # a row for each, under the header
+    assert table.count("\n| ") == len(TIMELINE)  # a row for each, under the header
     assert "1 July 2022" in table and "75%" in table and "£1.5m" in table
-    assert then_and_now.then_and_now_map().data.count("**") >= 2 * len(then_and_now.THEN_AND_NOW)
+    assert then_and_now.then_and_now_map().data.count("**") >= 2 * len(THEN_AND_NOW)
 
 
 def test_checks_are_answered_by_the_model(system):

@@ -11,12 +11,12 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from ..regimes import SAME_GBP_M, cell_text
 from ..scenario import PRESET_INFO
 from .distribution import records
-from .style import FONT, MINUS, SERIES_COLOURS, Figure, money
+from .style import FONT, MINUS, SERIES_COLOURS, Figure
 
 GAIN, LOSS, NONE = SERIES_COLOURS["reported"], SERIES_COLOURS["underlying"], "#F7F7F7"
-SAME_GBP_M = 0.05  # a change below this reads as none (figures are shown to £0.1m)
 LATER_MARK = "*"  # after the header of a later rule run on this system
 LATER_NOTE = (f"{LATER_MARK} A later rule, run here on this system's organisations and funds: "
               "a thought experiment.")
@@ -41,13 +41,6 @@ def header(preset: str) -> str:
     """
     info = PRESET_INFO[preset]
     return info.short + (LATER_MARK if info.era == "later" else "")
-
-
-def cell_text(value: float) -> str:
-    """A cell's figure: ``+£3.3m``, ``-£1.4m`` (the minus kept with its figure), ``0``."""
-    if abs(value) < SAME_GBP_M:
-        return "0"
-    return money(value, signed=True)
 
 
 COLUMNS = ["payment", "year", "org_id", "name", "kind", "is_total", "change_gbp_m", "fund_change_gbp_m",

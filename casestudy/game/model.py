@@ -679,8 +679,15 @@ def expand(overrides: Overrides, rows: int) -> Overrides:
 # --------------------------------------------------------------------------- results
 
 
+class _Fields:
+    """A result of plain fields, written out as they are."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
 @dataclass(frozen=True, kw_only=True)
-class OrgResult:
+class OrgResult(_Fields):
     """One organisation's year, as the reveal shows it (money in £m)."""
 
     org_id: str
@@ -703,12 +710,9 @@ class OrgResult:
     fallback_position_gbp_m: float  # the same year with the deal undone (own plans kept)
     would_sign_again: bool  # no worse off than its fallback
 
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
 
 @dataclass(frozen=True, kw_only=True)
-class SystemResult:
+class SystemResult(_Fields):
     """The NHS system against its control total, and the whole place (money in £m)."""
 
     position_gbp_m: float
@@ -722,9 +726,6 @@ class SystemResult:
     place_underlying_position_gbp_m: float
     fallback_position_gbp_m: float
     place_fallback_position_gbp_m: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -343,15 +343,42 @@ class GameRecord:
         return None
 
 
+# The decisions about one thing the game holds: the payload's field that names it, the
+# decision, the setup's ids it may name (with what a wrong one is not, and how they are
+# listed), and the payload's field of its value, with its type.
+_ONE_OF: dict[str, tuple[str, str, str, str, str, str, type]] = {
+    "game_answer": ("contract", "accept", "contract_by_id", "is not a contract of this game",
+                    "contracts are", "accept", bool),
+    "game_fund": ("scheme", "fund", "scheme_by_id", "is not a scheme of this system",
+                  "schemes are", "fund", bool),
+    "game_commit": ("scheme", "commit", "scheme_by_id", "is not a scheme of this system",
+                    "schemes are", "commit", bool),
+    "game_vote": ("role", "vote", "fund_holders", "holds no incentive fund",
+                  "the roles that vote are", "tie", bool),
+    "game_efficiency": ("organisation", "efficiency", "providers",
+                        "is not an NHS provider of this game", "they are", "recurrent_share",
+                        float),
+    "game_care": ("council", "care", "councils", "is not a council that buys social care here",
+                  "councils:", "change", float),
+}
+
+
+def _not_one_of(kind: str, name: str, value: Any, what: str, listed: str,
+                allowed: Iterable[str]) -> str:
+    """A decision's problem when it names something the game does not have: the field, the
+    value, what it is not, and what it may be (``listed``, then the ids, or "none")."""
+    return f"{kind}.{name}: {value!r} {what}; {listed} {', '.join(allowed) or 'none'}"
+
+
 def decision_of(kind: str, payload: Mapping[str, Any],
                 setup: GameSetup) -> tuple[Key, Any, str | None]:
     """The model's (key, value) of a decision event, or a problem naming the field."""
     if kind == "game_offer":
         contract = payload["contract"]
         if contract not in setup.contract_by_id:
-            return ("offer", contract), None, (
-                f"game_offer.contract: {contract!r} is not a contract of this game; contracts "
-                f"are {', '.join(setup.contract_by_id)}")
+            return ("offer", contract), None, _not_one_of(
+                kind, "contract", contract, "is not a contract of this game", "contracts are",
+                setup.contract_by_id)
         rule = payload["rule"]
         if rule == NO_OFFER:
             return ("offer", contract), None, None
@@ -361,43 +388,15 @@ def decision_of(kind: str, payload: Mapping[str, Any],
                 "of planned income, from 0.8 to 1.2; a preset takes none")
         terms = Terms(rule, payload["share"]) if rule == FIXED_VALUE else Terms(rule)
         return ("offer", contract), terms, None
-    if kind == "game_answer":
-        contract = payload["contract"]
-        if contract not in setup.contract_by_id:
-            return ("accept", contract), None, (
-                f"game_answer.contract: {contract!r} is not a contract of this game; "
-                f"contracts are {', '.join(setup.contract_by_id)}")
-        return ("accept", contract), bool(payload["accept"]), None
-    if kind in ("game_fund", "game_commit"):
-        scheme = payload["scheme"]
-        decision = "fund" if kind == "game_fund" else "commit"
-        if scheme not in setup.scheme_by_id:
-            return (decision, scheme), None, (
-                f"{kind}.scheme: {scheme!r} is not a scheme of this system; schemes are "
-                f"{', '.join(setup.scheme_by_id)}")
-        return (decision, scheme), bool(payload[decision]), None
+    if kind in _ONE_OF:
+        name, decision, among, what, listed, value_field, value_type = _ONE_OF[kind]
+        chosen, allowed = payload[name], getattr(setup, among)
+        if chosen not in allowed:
+            return (decision, chosen), None, _not_one_of(kind, name, chosen, what, listed,
+                                                         allowed)
+        return (decision, chosen), value_type(payload[value_field]), None
     if kind == "game_risk_share":
         return ("join", payload["role"]), float(payload["share"]), None
-    if kind == "game_vote":
-        if payload["role"] not in setup.fund_holders:
-            return ("vote", payload["role"]), None, (
-                f"game_vote.role: {payload['role']!r} holds no incentive fund; the roles that "
-                f"vote are {', '.join(setup.fund_holders) or 'none'}")
-        return ("vote", payload["role"]), bool(payload["tie"]), None
-    if kind == "game_efficiency":
-        org = payload["organisation"]
-        if org not in setup.providers:
-            return ("efficiency", org), None, (
-                f"game_efficiency.organisation: {org!r} is not an NHS provider of this game; "
-                f"they are {', '.join(setup.providers)}")
-        return ("efficiency", org), float(payload["recurrent_share"]), None
-    if kind == "game_care":
-        org = payload["council"]
-        if org not in setup.councils:
-            return ("care", org), None, (
-                f"game_care.council: {org!r} is not a council that buys social care here; "
-                f"councils: {', '.join(setup.councils) or 'none'}")
-        return ("care", org), float(payload["change"]), None
     raise RoomError(f"kind: {kind!r} is not a game decision")  # pragma: no cover
 
 

@@ -42,3 +42,8 @@ def default_system() -> System:
         _read.clear()
         _read[key] = system
     return _read[key]
+
+
+def given_or_default(system: System | None) -> System:
+    """The system a lesson's function was given, else :func:`default_system`'s."""
+    return system if system is not None else default_system()

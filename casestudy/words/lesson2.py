@@ -8,6 +8,9 @@ True
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 from ..behaviours import TOLERANCE_GBP_M, Deal, Shift, deal, lesson_shift, stranded_cost
 from ..formats import money, names, percent
 from ..names import markdown_text as md
@@ -115,12 +118,23 @@ def gain_share_words(system: System, facts: Deal) -> str:
 # --------------------------------------------------------------------------- the notebook
 
 
-def situation(system: System) -> str:
+def _with_shift(missing: Callable[[str], str]) -> Callable:
+    """A paragraph about the lesson's shift, ``words(system, shift)``, read as
+    ``paragraph(system)``: the shift found once, here, and ``missing(problem)`` said when it
+    cannot be built for this system."""
+    def wrap(words: Callable[[System, Shift], str]) -> Callable[[System], str]:
+        @functools.wraps(words)
+        def paragraph(system: System) -> str:
+            shift, problem = lesson_shift(system)
+            return missing(problem) if shift is None else words(system, shift)
+        return paragraph
+    return wrap
+
+
+@_with_shift(lambda problem: "This lesson follows one shift of emergency admissions out of "
+             f"hospital, but it cannot be built for this system: {md(problem)}.")
+def situation(system: System, shift: Shift) -> str:
     """The shift the lesson follows, with this system's organisations and figures."""
-    shift, problem = lesson_shift(system)
-    if shift is None:
-        return (f"This lesson follows one shift of emergency admissions out of hospital, "
-                f"but it cannot be built for this system: {md(problem)}.")
     acute = stranded_cost(system, DEFAULT, shift)
     # The service costs the same for each admission it avoids: cost = that price x admissions.
     each = (f", about £{shift.cost_per_admission_gbp:,.0f} for each of the "
@@ -138,11 +152,9 @@ def situation(system: System) -> str:
         f"{template}.")
 
 
-def model_in_one_paragraph(system: System) -> str:
+@_with_shift(lambda problem: f"The model cannot build this lesson's shift here: {md(problem)}.")
+def model_in_one_paragraph(system: System, shift: Shift) -> str:
     """What moves when admissions leave the hospital, with this system's numbers."""
-    shift, problem = lesson_shift(system)
-    if shift is None:
-        return f"The model cannot build this lesson's shift here: {md(problem)}."
     row = system.organisations.loc[shift.acute_id]
     acute = stranded_cost(system, DEFAULT, shift)
     # The share of its price each admission takes with it under the Bradford years' tariff:
@@ -171,11 +183,9 @@ def rule_deals(system: System, shift: Shift) -> dict[str, Deal]:
     return {p: deal(system, Scenario.preset(p), shift) for p in (ACTIVITY_RULE, "fixed_income")}
 
 
-def what_this_means(system: System) -> str:
+@_with_shift(no_shift)
+def what_this_means(system: System, shift: Shift) -> str:
     """The lesson for this system: who blocks the shift one to one, and what sharing needs."""
-    shift, problem = lesson_shift(system)
-    if shift is None:
-        return no_shift(problem)
     lines = []
     for preset, facts in rule_deals(system, shift).items():
         rule = preset_phrase(preset)

@@ -628,6 +628,17 @@ class ScriptWatch:
             found += _in_frame(frame, "() => window.__kitDialogs || []")
         return found
 
+    def harmless_text(self, page, wait_ms: int) -> str:
+        """The page's visible text, once an ``<img src=x>`` has had ``wait_ms`` to fail and
+        run its ``onerror``, after the hostile pages' three checks: no name opened a
+        dialog, ran script or became markup."""
+        page.wait_for_timeout(wait_ms)
+        made, calls, text = injected(page), self.calls(page), shown_text(page)
+        assert self.dialogs == [], "a dialog opened"
+        assert calls == [], "script from a name ran"
+        assert made == [], "a name became markup"
+        return text
+
 
 def open_watched(browser, url: str):
     """``open_page`` with every dialog recorded (and dismissed) and ``alert``, ``confirm``
@@ -899,3 +910,18 @@ def resize(page, width: int, height: int, settle_ms: int = 400) -> None:
     """The window at ``width`` x ``height``, and the page laid out again."""
     page.set_viewport_size({"width": width, "height": height})
     page.wait_for_timeout(settle_ms)
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0-100), linear between the nearest ranks (the benchmarks' p95).
+
+    >>> percentile([1.0, 2.0, 3.0, 4.0], 50), percentile([5.0], 95)
+    (2.5, 5.0)
+    """
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return ordered[0]
+    position = (len(ordered) - 1) * q / 100
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)

@@ -77,15 +77,9 @@ def test_dashboard_runs_no_script_from_a_name(notebook, hostile_voila, browser):
             moves = kb.move_until_redrawn(page, groups[0])
             assert moves[-1]["redrawn"] >= 1, moves
         answered = kb.reveal_checks(page)
-        page.wait_for_timeout(500)  # an <img src=x> fails, and runs its onerror, by then
-        made = kb.injected(page)
-        calls = watch.calls(page)
-        text = kb.shown_text(page)
+        text = watch.harmless_text(page, 500)
     finally:
         page.context.close()
-    assert watch.dialogs == [], "a dialog opened"
-    assert calls == [], "script from a name ran"
-    assert made == [], "a name became markup"
     assert [n for n in expected(relative) if n not in text] == [], "names not shown as text"
     if LESSON.match(notebook.name):
         assert answered >= 1 and any(n in text for n in HOSTILE_NAMES)
