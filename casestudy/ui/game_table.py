@@ -23,7 +23,7 @@ from __future__ import annotations
 import html
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import ipywidgets as widgets
@@ -184,8 +184,7 @@ def books_html(state: GameState, role: str) -> str:
     for org in shown:
         at = setup.org_index[org]
         mark = ' class="cs-mine"' if org in mine else ""
-        cells = [f"<td{mark}>"
-                 f"{html.escape(str(orgs.name[org]))}</td>",
+        cells = [f"<td{mark}>{html.escape(str(orgs.name[org]))}</td>",
                  f'<td class="num">{money(setup.control_totals[number - 1][at])}</td>',
                  f'<td class="num">{money(setup.plan_positions[number - 1][at])}</td>',
                  f'<td class="num">{money(float(orgs.incentive_fund_gbp_m[org]))}</td>']
@@ -270,6 +269,7 @@ def result_html(view: Mapping[str, Any], setup: GameSetup, role: str) -> str:
             f"of {money(system['control_total_gbp_m'])}: "
             + ('<span class="cs-met">met</span>' if met else '<span class="cs-missed">missed'
                "</span>")
+            + f" (judged before incentive funds: {money(system['position_before_funds_gbp_m'])})"
             + f". Funds won {money(system['funds_won_gbp_m'])}, lost "
             f"{money(system['funds_lost_gbp_m'])}. The whole place (the council and the "
             f"voluntary sector too): {money(system['place_position_gbp_m'])}.</p>")
@@ -644,7 +644,7 @@ class GameTablePanel:
             if not ok:
                 return sent
             sent += 1
-        self.message.value = _said(f"Recorded: {sent} contract{'s' if sent != 1 else ''}'s offer"
+        self.message.value = _said(f"Recorded: the offer on {sent} contract{'s' if sent != 1 else ''}"
                                    if sent else "Nothing new to send: your offers stand.", ok=True)
         self.refresh()
         return sent
