@@ -399,7 +399,10 @@ class GameTablePanel:
         if role is None:
             free = [(r.name, r.role_id) for r in setup.roles if r.role_id not in state.seats]
             if [tuple(o) for o in self.role_pick.options] != free:
+                chosen = self.role_pick.value  # another table took a role: keep ours
                 self.role_pick.options = free
+                if chosen in dict(free).values():
+                    self.role_pick.value = chosen
             self.role_box.layout.display = None
             self.play_box.layout.display = "none"
             self.head.value = head_html({**state.view(None), "role": None}, setup)
@@ -412,8 +415,6 @@ class GameTablePanel:
             self._dirty.clear()
             self._build(state)
         view = state.view(role)
-        self.head.value = head_html(view, setup, timer_words(self.room_state, state.phase,
-                                                             self.clock()))
         self.books.value = books_html(state, role)
         self.offers_text.value = offers_in_html(view, setup, role)
         self.result.value = result_html(view, setup, role)
@@ -431,6 +432,9 @@ class GameTablePanel:
             standing = view["offers"].get(contract)
             accept.disabled = refuse.disabled = not planning or standing is None
         self._capacity()
+        # The phase last: a page that says "locked" has its controls disabled already.
+        self.head.value = head_html(view, setup, timer_words(self.room_state, state.phase,
+                                                             self.clock()))
 
     # ------------------------------------------------------------------ building
     def _build(self, state: GameState) -> None:
