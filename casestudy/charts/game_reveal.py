@@ -2,8 +2,8 @@
 underlying position against its control total, in one chart (no model arithmetic here: the
 figures are the round's result, ``casestudy.game.model.RoundResult``, as a tidy frame).
 
-A bar per organisation for the reported position (its kind's colour), a short dark-orange
-bar inside it for the underlying position (without one-offs: savings that will not
+A bar per organisation for the reported position (its kind's colour), a vermilion diamond
+with a dark edge for the underlying position (without one-offs: savings that will not
 recur, incentive funds, support), and a black tick at the control total of each NHS
 organisation. The summary (the chart's text alternative) names every figure.
 
@@ -63,8 +63,8 @@ def reveal_figure(organisations: pd.DataFrame, system: Mapping[str, Any] | None,
                  f"{'met' if system['met_control_total'] else 'missed'}, judged before "
                  f"incentive funds ({money(system['position_before_funds_gbp_m'])}).")
     summary = head + " " + "; ".join(words) + "."
-    key = ("Bar: reported position. Thin dark-orange bar: underlying position (without "
-           "one-offs). Black tick: control total.")
+    key = ("Bar: reported position. Diamond: underlying position (without one-offs). "
+           "Black tick: control total.")
     shape = (tuple(data["name"]), tuple(dict.fromkeys(data["kind"])))
 
     def draw(data: pd.DataFrame) -> alt.LayerChart:
@@ -80,8 +80,12 @@ def reveal_figure(organisations: pd.DataFrame, system: Mapping[str, Any] | None,
         bars = alt.Chart().mark_bar(height=20).encode(
             y=y, x=alt.X("position_gbp_m:Q", title="Position (£m)"),
             color=kind_colour(kinds=list(shape[1])), tooltip=tooltip)
-        underlying = alt.Chart().mark_bar(height=6, color=SERIES_COLOURS["underlying"]).encode(
-            y=y, x="underlying_position_gbp_m:Q", x2=alt.datum(0), tooltip=tooltip)
+        # A diamond, told from the bars by its shape and dark edge (the acute trusts'
+        # orange is too near the underlying series' vermilion to tell by colour alone).
+        underlying = alt.Chart().mark_point(
+            shape="diamond", filled=True, size=150, color=SERIES_COLOURS["underlying"],
+            stroke="#1a1a1a", strokeWidth=1.5, opacity=1).encode(
+            y=y, x="underlying_position_gbp_m:Q", tooltip=tooltip)
         ticks = alt.Chart().mark_tick(color="black", thickness=3, size=26).encode(
             y=y, x="control_tick_gbp_m:Q")
         zero = alt.Chart().mark_rule(color="#333333").encode(x=alt.datum(0))

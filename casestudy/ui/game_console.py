@@ -58,6 +58,7 @@ GAME_CONSOLE_CSS = """
 .cs-game-console tr.cs-system td { font-weight: bold; border-top: 2px solid #333; }
 .cs-game-console .cs-waiting { color: #8a4b00; }
 .cs-game-console .cs-step .jupyter-button { height: 44px; font-size: 17px; }
+.cs-game-console .cs-verdict { font-size: 21px; line-height: 1.35; margin: 4px 0 8px 0; }
 </style>
 """
 DEFAULT_MINUTES = 15
@@ -191,7 +192,7 @@ def reveal_html(result: Mapping[str, Any], setup: Any) -> str:
         "<th scope='col'>Risk share</th><th scope='col'>Demand off plan did</th>"
         "<th scope='col'>Sign again?</th></tr>"
         f"{''.join(rows)}</table>"
-        f"<p><b>Demand</b> ran {percent(demand)} against plan"
+        f"<p><b>Demand</b> ran {percent(abs(demand))} {'above' if demand >= 0 else 'below'} plan"
         f"{' (cards: ' + html.escape(cards) + ')' if cards else ''}; "
         f"<b>{html.escape(carrier)}</b> carried the volume risk (its position moved most). "
         + (f"<b>Would not sign the same deal again</b>: {html.escape(', '.join(refusers))} "
@@ -203,6 +204,23 @@ def reveal_html(result: Mapping[str, Any], setup: Any) -> str:
         + (f"{html.escape(', '.join(members))} at {percent(result['risk_share'])}"
            if members else "none") + f". <b>Funds tied to the system</b>: "
         f"{'yes' if result['linked'] else 'no'}.</p>")
+
+
+def verdict_html(result: Mapping[str, Any]) -> str:
+    """The reveal in one line the back of the room can read: the system against its
+    control total, who carried the volume risk, how many would not sign again."""
+    system = result["system"]
+    names = {o["org_id"]: o["name"] for o in result["organisations"]}
+    refusers = sum(not o["would_sign_again"] for o in result["organisations"])
+    met = system["met_control_total"]
+    return (
+        '<p class="cs-verdict">The NHS system: '
+        f"<b>{money(system['position_before_funds_gbp_m'])}</b> before incentive funds against "
+        f"a control total of <b>{money(system['control_total_gbp_m'])}</b>: "
+        + ('<span class="cs-met">met</span>' if met else '<span class="cs-missed">missed</span>')
+        + f". Volume risk carried by <b>{html.escape(names.get(result['volume_risk_carried_by'], ''))}"
+        f"</b>. {'Every partner would sign again' if not refusers else f'{refusers} would not sign again'}."
+        "</p>")
 
 
 def _said(text: str, *, ok: bool) -> str:
@@ -280,12 +298,15 @@ class GameConsolePanel:
         step = widgets.VBox([widgets.HBox([self.minutes, self.house_bots]), self.step_button,
                              self.step_message])
         step.add_class("cs-step")
-        self.main = widgets.VBox([
-            self.head, self.trouble, step,
+        self.controls = widgets.VBox([
             widgets.HBox([self.card_pick, self.card_button, self.books_button],
                          layout=widgets.Layout(flex_flow="row wrap")),
-            self.card_text, self.seats, self.reveal_heading, self.reveal_pick, self.chart,
-            self.reveal_table], layout=widgets.Layout(display="none"))
+            self.card_text, self.seats])
+        self.reveal_box = widgets.VBox([self.reveal_heading, self.reveal_pick, self.chart,
+                                        self.reveal_table])
+        self.body = widgets.VBox([self.controls, self.reveal_box])
+        self.main = widgets.VBox([self.head, self.trouble, step, self.body],
+                                 layout=widgets.Layout(display="none"))
         self._card_words()
         self.page.on_ready(self._page_ready)
 
@@ -344,6 +365,11 @@ class GameConsolePanel:
         self.books_button.description = ("Close the books" if state.record.books_open
                                          else "Open the books")
         self.seats.value = seats_html(state)
+        # At the reveal and the debrief the room looks at the result: it comes first.
+        order = ([self.reveal_box, self.controls] if state.phase in ("reveal", "debrief")
+                 else [self.controls, self.reveal_box])
+        if list(self.body.children) != order:
+            self.body.children = order
         revealed = sorted(state.results)
         options = [(f"Round {n}", n) for n in revealed]
         if list(self.reveal_pick.options) != options:
@@ -364,7 +390,8 @@ class GameConsolePanel:
             return
         result = state.results[number].to_dict()
         self.reveal_heading.value = (f"<h3>The reveal: round {number}, "
-                                     f"{html.escape(result['year'])}</h3>")
+                                     f"{html.escape(result['year'])}</h3>"
+                                     + verdict_html(result))
         figure = reveal_figure(reveal_frame(result), result["system"], result["year"])
         # Set, not captured: capturing display() in an Output widget hangs Voila at random.
         self.chart.outputs = chart_outputs([self.live.spec(figure)], [figure])

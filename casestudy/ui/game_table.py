@@ -66,7 +66,12 @@ GAME_CSS = """
                             padding: 6px 14px; margin: 6px 0; }
 .cs-game .cs-note { font-size: 14px; color: #333; }
 .cs-game .widget-dropdown > select { font-size: 15px; }
-.cs-game .widget-dropdown > .widget-label { white-space: normal; height: auto; line-height: 1.2; }
+/* A long label wraps beside its menu, and the row grows with it (nothing overlaps). */
+.cs-game .widget-dropdown { height: auto; min-height: var(--jp-widgets-inline-height, 28px);
+                            align-items: center; margin-bottom: 6px; }
+.cs-game .widget-dropdown > .widget-label { white-space: normal; height: auto; line-height: 1.25;
+                                            overflow: visible; }
+.cs-game .widget-checkbox { margin-bottom: 4px; }
 .cs-game .cs-offer-row { flex-wrap: wrap; align-items: center; gap: 4px 10px; }
 </style>
 """
@@ -241,8 +246,6 @@ def result_html(view: Mapping[str, Any], setup: GameSetup, role: str) -> str:
         met = org["met_control_total"]
         verdict = ('<span class="cs-met">met its control total</span>' if met else
                    '<span class="cs-missed">missed its control total</span>')
-        if not org["in_nhs_control_total"]:
-            verdict = "outside the NHS control total"
         funds = (f"Incentive fund: won {money(org['fund_won_gbp_m'])}, lost "
                  f"{money(org['fund_lost_gbp_m'])}. " if org["fund_available_gbp_m"] else "")
         pooled = org["risk_share_gbp_m"]
@@ -252,11 +255,13 @@ def result_html(view: Mapping[str, Any], setup: GameSetup, role: str) -> str:
                 if org["would_sign_again"] else
                 f"Would not sign the same deal again: with nothing signed it would have "
                 f"reported {money(org['fallback_position_gbp_m'])}.")
+        against = (f", against a control total of {money(org['control_total_gbp_m'])}: "
+                   f"{verdict}" if org["in_nhs_control_total"] else
+                   " (outside the NHS control total: no total to meet)")
         parts.append(
             f'<div class="cs-result-first"><p><b>{html.escape(org["name"])}</b>: reported '
             f"<b>{money(org['position_gbp_m'])}</b>, underlying "
-            f"<b>{money(org['underlying_position_gbp_m'])}</b>, against a control total of "
-            f"{money(org['control_total_gbp_m'])}: {verdict}.</p>"
+            f"<b>{money(org['underlying_position_gbp_m'])}</b>{against}.</p>"
             f"<p>{funds}{risk}Demand off plan moved its position by "
             f"{money(org['volume_risk_gbp_m'], signed=True)}. {sign}</p></div>")
     system = result.get("system")

@@ -49,12 +49,17 @@ def _axe_serious(page) -> list[str]:
             for v in kb.axe_violations(page)]
 
 
-def _shoot(page, screenshots, name: str) -> None:
+def _shoot(page, screenshots, name: str, panel: str = ".cs-game") -> None:
+    """The page's top at each size (what the room sees first), and the whole panel."""
     own = page.viewport_size
     for size in (SMALL, LARGE):
         page.set_viewport_size(size)
         page.wait_for_timeout(300)
-        page.screenshot(path=screenshots / f"game_{name}_{size['width']}.png", full_page=True)
+        page.locator(".cs-room-banner, h1").first.scroll_into_view_if_needed()
+        page.screenshot(path=screenshots / f"game_{name}_{size['width']}.png")
+    page.set_viewport_size({"width": SMALL["width"], "height": 2400})  # the whole panel
+    page.wait_for_timeout(500)
+    page.locator(panel).first.screenshot(path=screenshots / f"game_{name}_1024_whole.png")
     page.set_viewport_size(own)
 
 
@@ -207,7 +212,7 @@ def test_two_rounds_of_the_game(game_server, browser, screenshots):
         console.set_viewport_size(size)
         console.wait_for_timeout(300)
         assert kb.cut_off(console, ".cs-game-console") == {}, size
-    _shoot(console, screenshots, "console_reveal")
+    _shoot(console, screenshots, "console_reveal", ".cs-game-console")
     _shoot(hospital, screenshots, "table_reveal")
     found = _axe_serious(console)
     assert found == [], "the console's game view: " + "\n".join(found)
