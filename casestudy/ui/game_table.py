@@ -110,10 +110,27 @@ def terms_words(terms: Mapping[str, Any] | Terms | None, national: str) -> str:
     return PRESET_INFO[rule].label if rule in PRESET_INFO else str(rule)
 
 
+HELP = {  # one line under each of a table's own decisions: what it does in the model
+    "join": "Members pool this share of their variance: each ends nearer its control total "
+            "plus its share of the members' gap; two members or more (lesson 3).",
+    "vote": "A majority of the fund holders ties every NHS incentive fund to the system's "
+            "control total (lesson 3).",
+    "efficiency": "Recurrent schemes deliver {delivered} and carry into next year; one-off "
+                  "measures deliver in full this year only (lesson 4).",
+    "care": "A cut saves the council money now; some of it comes back to the NHS as emergency "
+            "admissions and delayed discharges (lesson 5).",
+}
+
+
+def _mid(name: str) -> str:
+    """A role's name inside a sentence ("the commissioners", not "The commissioners")."""
+    return "the" + name[3:] if name.startswith("The ") else name
+
+
 def decision_label(setup: GameSetup, key: Key) -> str:
     """What a decision is, in a table's words (names from the system, not yet escaped)."""
     kind, target = key
-    names = {r.role_id: r.name for r in setup.roles}
+    names = {r.role_id: _mid(r.name) for r in setup.roles}
     if kind in ("fund", "commit"):
         scheme = setup.scheme_by_id[target]
         other = scheme.deliverer_role if kind == "fund" else scheme.funder_role
@@ -534,7 +551,9 @@ class GameTablePanel:
             else:
                 continue
             self._watch(key, control)
-            items.append(control)
+            words = HELP[kind].format(
+                delivered=percent(setup.scenario.efficiency_delivered_share))
+            items += [control, widgets.HTML(f'<div class="cs-help">{html.escape(words)}</div>')]
         items += [self.record_button, self.record_message]
         self.decisions_box.children = items
 
