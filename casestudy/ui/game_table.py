@@ -134,9 +134,9 @@ def decision_label(setup: GameSetup, key: Key) -> str:
     if kind in ("fund", "commit"):
         scheme = setup.scheme_by_id[target]
         other = scheme.deliverer_role if kind == "fund" else scheme.funder_role
-        by = (f" (delivered by {names[other]})" if kind == "fund" and other not in (None,) and
+        by = (f", delivered by {names[other]}" if kind == "fund" and other not in (None,) and
               other != scheme.funder_role else
-              f" (funded by {names[other]})" if kind == "commit" and other else "")
+              f", funded by {names[other]}" if kind == "commit" and other else "")
         return f"{KIND_WORDS[kind]}: {scheme.name}{by}"
     if kind in ("offer", "accept"):
         contract = setup.contract_by_id[target]
@@ -466,11 +466,11 @@ class GameTablePanel:
         self.offer_rows, self.answer_rows, self.controls = {}, {}, {}
         offer_widgets: list[widgets.Widget] = [widgets.HTML("<h3>Contract offers</h3>"),
                                                self.offers_text]
-        national = setup.national[number - 1]
         for c in setup.contracts:
             provider = str(setup.system.organisations.name[c.provider])
             if c.payer_role == role:
-                rules = [(f"No offer: the national rule ({PRESET_INFO[national].label})", "none")]
+                # The national rule's name is in the page's head: the menu stays readable.
+                rules = [("No offer: the year's national rule", "none")]
                 rules += [(PRESET_INFO[r].label if r != FIXED_VALUE else
                            "Fixed income at a value (a share of planned income)", r)
                           for r in offer_rules(setup, number)]
@@ -512,7 +512,8 @@ class GameTablePanel:
             items.append(self.capacity)
             loads = dict(zip(setup.system.arrays.scheme_ids, setup.system.arrays.scheme_load))
             for key in schemes:
-                box = name_checkbox(f"{decision_label(setup, key)}; load {loads[key[1]]:g}",
+                box = name_checkbox(f"{decision_label(setup, key)}; leadership load "
+                                    f"{loads[key[1]]:g}",
                                     value=False, indent=False,
                                     layout=widgets.Layout(width="auto"))
                 self._watch(key, box)

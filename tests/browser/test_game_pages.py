@@ -182,6 +182,8 @@ def test_two_rounds_of_the_game(game_server, browser, screenshots):
     for _, role, _ in TABLES:
         seats.locator("tr", has_text=role).locator("text=decided").wait_for(timeout=10_000)
     assert "waiting for" in seats.inner_text()  # the bots' roles, until the lock
+    _shoot(console, screenshots, "console_plan", ".cs-game-console")
+    _shoot(commissioners, screenshots, "table_commissioners_plan")
     _shoot(hospital, screenshots, "table_plan")
     found = _axe_serious(hospital)
     assert found == [], "the table's game page: " + "\n".join(found)
