@@ -92,11 +92,19 @@ def test_menus_step_through_the_range_and_hold_the_bots_menus():
         assert set(menu) <= set(ALLOWED[kind].menu()), kind  # a page can show a bot's choice
 
 
-def test_offer_rules_by_year(game):
-    game, _ = game
+def test_offer_rules_by_year_are_what_the_room_accepts(game):
+    game, key = game
     # 2017/18 and 2018/19: PbR with MRET is the national rule; 2019/20: blended.
     assert offer_rules(game.setup, 1) == ("fixed_income", "blended", "fixed_value")
     assert offer_rules(game.setup, 3) == ("pbr_mret", "fixed_income", "fixed_value")
+    payer = game.join("Payer", role="commissioners")
+    game.console(key).advance()
+    payer.offer("commissioners.bthft", "blended")
+    with pytest.raises(RoomError, match=r"game_offer.rule: 'api_2023' is not offered in "
+                                        r"2017/18; one of fixed_income, blended, fixed_value"):
+        payer.offer("commissioners.bthft", "api_2023")
+    for terms in bots.options(game.setup, ("offer", "commissioners.bthft"), 1):
+        assert terms is None or terms.rule in offer_rules(game.setup, 1)
 
 
 # --------------------------------------------------------------------------- a table's page

@@ -300,8 +300,8 @@ ALLOWED: dict[str, Allowed] = {
 def offer_rules(setup: GameSetup, round: int) -> tuple[str, ...]:
     """The payment rules the commissioners may offer in a round, in the page's order: the
     presets of the year's era other than its national rule (an offer of the national rule
-    changes nothing), then fixed income at a value. Validation accepts any preset; these are
-    the ones a page offers, and the bots' offers are drawn from them too.
+    changes nothing), then fixed income at a value: what the room's validation accepts, what
+    a table's page offers, and what the bots' offers are drawn from.
 
     >>> import casestudy as cs
     >>> offer_rules(setup_game(cs.load_system()), 1)

@@ -62,6 +62,7 @@ from .model import (
     GameSetup,
     Key,
     Terms,
+    offer_rules,
     setup_game,
 )
 
@@ -332,6 +333,12 @@ class GameRecord:
         key, _, problem = decision_of(kind, payload, setup)
         if problem:
             return problem
+        if kind == "game_offer" and payload["rule"] != NO_OFFER:
+            allowed = offer_rules(setup, payload["round"])
+            if payload["rule"] not in allowed:
+                return (f"game_offer.rule: {payload['rule']!r} is not offered in "
+                        f"{setup.years[payload['round'] - 1]}; one of {', '.join(allowed)}, "
+                        f"or {NO_OFFER!r} (the year's national rule)")
         owner = setup.owner(key)
         if owner != role:
             who = f"the role {owner!r}" if owner else "no role"
