@@ -31,11 +31,12 @@ lab: $(STAMP)
 # Every notebook as a dashboard with no code (Voila), on http://$(HOST):8866/; HOST=0.0.0.0
 # lets the tables of a room connect to this laptop. It prints the live room's code, the
 # facilitator's key and the console's and join page's addresses (ROOM=new for a new room,
-# ROOM=CODE for that one, ROOM=none for none; by default the newest of the last 12 hours).
+# ROOM=CODE for that one, ROOM=none for none; by default the newest of the last 12 hours;
+# GAME=1: a room with the system game, and the game console's address instead).
 WORKSHOP_PORT ?= 8866
 ROOM ?=
 workshop: $(STAMP)
-	$(BIN)/python -m casestudy.serve --host $(HOST) --port $(WORKSHOP_PORT) $(if $(ROOM),--room $(ROOM))
+	$(BIN)/python -m casestudy.serve --host $(HOST) --port $(WORKSHOP_PORT) $(if $(ROOM),--room $(ROOM)) $(if $(GAME),--game)
 
 # Every test on the bundled system, then every notebook again on the invented second system
 # (data/examples/northvale), so that no lesson is hard-wired to Bradford.

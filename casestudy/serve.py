@@ -88,6 +88,10 @@ def parser() -> argparse.ArgumentParser:
     parse.add_argument("--room", default="", metavar="CODE",
                        help="the live room: a room's code, 'new' for a new one, 'none' for no "
                             "room (default: the newest made in the last 12 hours, else new)")
+    parse.add_argument("--game", action="store_true",
+                       help="the live room holds the system game: a new game (or the game in "
+                            "--room CODE); prints the game console's and the join page's "
+                            "addresses")
     parse.add_argument("--voila-option", action="append", default=[],
                        help="any other Voila setting, e.g. --voila-option=--debug")
     parse.add_argument("root", nargs="?", type=Path, default=NOTEBOOKS,
@@ -99,7 +103,17 @@ def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
     os.environ.update(voila_env())
     shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
-    if args.room.lower() != "none":  # the live room: its code, key and addresses
+    if args.game:  # the system game's room: its code, key and addresses
+        from .game.session import announce_game, prepare_game
+        from .room import RoomError
+
+        try:
+            code = args.room if args.room.lower() not in ("", "new", "none") else None
+            print(announce_game(prepare_game(code=code), host=args.host, port=args.port),
+                  flush=True)
+        except RoomError as exc:
+            print(f"The game's room could not be made or opened: {exc}", flush=True)
+    elif args.room.lower() != "none":  # the live room: its code, key and addresses
         from .room import RoomError
         from .room.session import announce, prepare
 

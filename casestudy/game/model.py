@@ -74,7 +74,7 @@ from ..errors import ScenarioError
 from ..priorities import delivery_share
 from ..projection import next_year
 from ..risk import demand_noise
-from ..scenario import PRESET_INFO, PRESETS, Scenario
+from ..scenario import BRADFORD_PRESETS, PRESET_INFO, PRESETS, Scenario
 from ..system import System
 
 # --------------------------------------------------------------------------- rules of the game
@@ -91,7 +91,6 @@ FIRST_YEAR = "2017/18"
 ROUNDS = 3
 MAX_ROUNDS = 6
 FIXED_VALUE = "fixed_value"  # Terms.rule of fixed income at a share of planned income
-FIXED_SHARE_RANGE = (0.8, 1.2)
 # Assumption (data/README.md, "The system game"): one-off measures (vacancy control,
 # deferred spending, asset sales) are in a provider's gift and deliver in full in the year;
 # recurrent schemes deliver the scenario's efficiency_delivered_share (90%, R106), and
@@ -238,11 +237,9 @@ class Terms:
         if self.rule not in (*PRESETS, FIXED_VALUE):
             raise ScenarioError(f"rule = {self.rule!r} is not allowed; one of "
                                 f"{', '.join((*PRESETS, FIXED_VALUE))}")
-        low, high = FIXED_SHARE_RANGE
-        if (isinstance(self.share, bool) or not isinstance(self.share, (int, float))
-                or not math.isfinite(self.share) or not low <= self.share <= high):
-            raise ScenarioError(f"share = {self.share!r} is not allowed; a number from {low:g} "
-                                f"to {high:g} (the value as a share of planned income)")
+        problem = ALLOWED["fixed_share"].refusal("share", self.share)
+        if problem:
+            raise ScenarioError(problem)
         if self.rule != FIXED_VALUE and self.share != 1.0:
             raise ScenarioError("share: only fixed income at a value (rule 'fixed_value') "
                                 "takes a share")
@@ -256,6 +253,63 @@ class Terms:
 
     def to_dict(self) -> dict[str, Any]:
         return {"rule": self.rule, **({"share": self.share} if self.rule == FIXED_VALUE else {})}
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """The values a number decision may take: from ``low`` to ``high``; a page's menu
+    steps by ``step`` (any value in the range is recorded; the bots use menus of their own
+    within it)."""
+
+    low: float
+    high: float
+    step: float
+    label: str  # what the number is, for a message or a page
+
+    def menu(self) -> tuple[float, ...]:
+        """The page's choices, ``low`` to ``high`` by ``step`` (rounded: 0.1 + 0.2 is 0.3).
+
+        >>> ALLOWED["join"].menu()
+        (0.0, 0.25, 0.5, 0.75, 1.0)
+        """
+        count = round((self.high - self.low) / self.step)
+        return tuple(round(self.low + i * self.step, 6) for i in range(count + 1))
+
+    def refusal(self, field: str, value: Any) -> str | None:
+        """Why ``value`` is not allowed (None if it is), naming the field and the range."""
+        if (isinstance(value, bool) or not isinstance(value, (int, float))
+                or not math.isfinite(value) or not self.low <= value <= self.high):
+            return (f"{field} = {value!r} is not allowed; a number from {self.low:g} to "
+                    f"{self.high:g} ({self.label})")
+        return None
+
+
+# The one list of what each number decision may take: the room's validation of every event
+# (casestudy.game.record), Terms, and the table's page (casestudy.ui.game_table) read it.
+# "fixed_share": fixed income at a value, as a share of planned income. The ranges are
+# assumptions (data/README.md, "The system game"): wide enough for any deal a table argues
+# for, narrow enough that no figure leaves the model's sense.
+ALLOWED: dict[str, Allowed] = {
+    "fixed_share": Allowed(0.8, 1.2, 0.01, "the contract's value as a share of planned income"),
+    "join": Allowed(0.0, 1.0, 0.25, "the share of its variance a role pools; 0 is out"),
+    "efficiency": Allowed(0.0, 1.0, 0.1, "the share of the savings plan that is recurrent"),
+    "care": Allowed(-0.3, 0.3, 0.05, "the change to the council's social care spending"),
+}
+
+
+def offer_rules(setup: GameSetup, round: int) -> tuple[str, ...]:
+    """The payment rules the commissioners may offer in a round, in the page's order: the
+    presets of the year's era other than its national rule (an offer of the national rule
+    changes nothing), then fixed income at a value: what the room's validation accepts, what
+    a table's page offers, and what the bots' offers are drawn from.
+
+    >>> import casestudy as cs
+    >>> offer_rules(setup_game(cs.load_system()), 1)
+    ('fixed_income', 'blended', 'fixed_value')
+    """
+    national = setup.national[round - 1]
+    era = BRADFORD_PRESETS if PRESET_INFO[national].era == "bradford" else (national,)
+    return (*(p for p in era if p != national), FIXED_VALUE)
 
 
 Key = tuple[str, str]  # (kind, target): ("offer", "commissioners.bthft"), ("fund", "frailty")

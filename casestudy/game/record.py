@@ -53,8 +53,8 @@ from ..room.state import Event
 from ..scenario import PRESETS
 from ..system import System, load_system
 from .model import (
+    ALLOWED,
     CARDS,
-    FIXED_SHARE_RANGE,
     FIXED_VALUE,
     MAX_ROUNDS,
     NATIONAL_RULES,
@@ -62,6 +62,7 @@ from .model import (
     GameSetup,
     Key,
     Terms,
+    offer_rules,
     setup_game,
 )
 
@@ -127,6 +128,12 @@ def _rule(room: Any, events: list[Event], payload: dict[str, Any], team_id: int 
         raise RoomError(problem)
 
 
+def _number(kind: str) -> Any:
+    """The room's check of a number decision: its range from the model's one list."""
+    allowed = ALLOWED[kind]
+    return number(allowed.low, allowed.high)
+
+
 def _register(name: str, spec: Mapping[str, Any], *, by: str, help: str) -> None:
     register_kind(name, spec, by=by, help=help,
                   rule=lambda room, events, payload, team, writer, _k=name: _rule(
@@ -145,7 +152,7 @@ _register("game_phase", {"round": ROUND, "phase": one_of(*PHASES)}, by="console"
 _register("game_offer", {
     "round": ROUND, "role": ROLE, "contract": TARGET, "rule": one_of(*PRESETS, FIXED_VALUE,
                                                                       NO_OFFER),
-    "share": optional(number(*FIXED_SHARE_RANGE)), "how": HOW}, by="either",
+    "share": optional(_number("fixed_share")), "how": HOW}, by="either",
     help="The commissioners' offer on a contract: a preset, fixed income at a share of "
          "planned income, or none")
 _register("game_answer", {
@@ -157,16 +164,16 @@ _register("game_fund", {"round": ROUND, "role": ROLE, "scheme": TARGET, "fund": 
 _register("game_commit", {"round": ROUND, "role": ROLE, "scheme": TARGET, "commit": boolean(),
                           "how": HOW}, by="either",
           help="A deliverer commits to a scheme, or not")
-_register("game_risk_share", {"round": ROUND, "role": ROLE, "share": number(0, 1),
+_register("game_risk_share", {"round": ROUND, "role": ROLE, "share": _number("join"),
                               "how": HOW}, by="either",
           help="The share of its variance a role will pool in the risk share (0: out)")
 _register("game_vote", {"round": ROUND, "role": ROLE, "tie": boolean(), "how": HOW},
           by="either", help="Tie the incentive funds to the NHS system's control total, or not")
 _register("game_efficiency", {"round": ROUND, "role": ROLE, "organisation": TARGET,
-                              "recurrent_share": number(0, 1), "how": HOW}, by="either",
+                              "recurrent_share": _number("efficiency"), "how": HOW}, by="either",
           help="A provider's savings plan: the share of it planned as recurrent schemes")
 _register("game_care", {"round": ROUND, "role": ROLE, "council": TARGET,
-                        "change": number(-0.3, 0.3), "how": HOW}, by="either",
+                        "change": _number("care"), "how": HOW}, by="either",
           help="The council's change to what it spends on social care packages")
 _register("game_defaults", {
     "round": ROUND, "decisions": items(fields({"role": ROLE, "decision": one_of(
@@ -326,6 +333,12 @@ class GameRecord:
         key, _, problem = decision_of(kind, payload, setup)
         if problem:
             return problem
+        if kind == "game_offer" and payload["rule"] != NO_OFFER:
+            allowed = offer_rules(setup, payload["round"])
+            if payload["rule"] not in allowed:
+                return (f"game_offer.rule: {payload['rule']!r} is not offered in "
+                        f"{setup.years[payload['round'] - 1]}; one of {', '.join(allowed)}, "
+                        f"or {NO_OFFER!r} (the year's national rule)")
         owner = setup.owner(key)
         if owner != role:
             who = f"the role {owner!r}" if owner else "no role"
@@ -385,7 +398,8 @@ def decision_of(kind: str, payload: Mapping[str, Any],
         if (rule == FIXED_VALUE) != ("share" in payload):
             return ("offer", contract), None, (
                 "game_offer.share: fixed income at a value (rule 'fixed_value') takes a share "
-                "of planned income, from 0.8 to 1.2; a preset takes none")
+                f"of planned income, from {ALLOWED['fixed_share'].low:g} to "
+                f"{ALLOWED['fixed_share'].high:g}; a preset takes none")
         terms = Terms(rule, payload["share"]) if rule == FIXED_VALUE else Terms(rule)
         return ("offer", contract), terms, None
     if kind in _ONE_OF:

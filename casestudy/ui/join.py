@@ -20,7 +20,7 @@ from IPython.display import display
 
 from ..room import Room, RoomError, Table, open_room
 from .common import PANEL_CSS
-from .live import JOIN_PAGE, PageRoom, page_href, page_room, table_links
+from .live import JOIN_PAGE, PageRoom, has_game, page_href, page_room, table_links
 
 JOIN_CSS = """
 <style>
@@ -53,7 +53,7 @@ def join_table(code: str, name: str, *, db: Any = None, key: str | None = None,
     """Join the room ``code`` as the team ``name``; a ``RoomError`` says what is wrong."""
     room = open_room(code, db)
     table = room.join(name, key=key)
-    return Joined(room, table, table_links(room.code, table.token, base))
+    return Joined(room, table, table_links(room.code, table.token, base, game=has_game(room)))
 
 
 def joined_html(joined: Joined) -> str:
@@ -94,7 +94,8 @@ class JoinPanel:
         if page.code and not self.code.value:
             self.code.value = page.code
         if page.in_room:
-            self._show(Joined(page.room, page.table, table_links(page.code, page.token)))
+            self._show(Joined(page.room, page.table, table_links(
+                page.code, page.token, game=has_game(page.room))))
         elif page.status == "error":
             self.message.value = _said(page.message, ok=False)
 

@@ -71,6 +71,7 @@ def poll_interval(environ: dict[str, str] | None = None) -> float:
 
 JOIN_PAGE = "room/join.ipynb"
 TEAM_ROUND_PAGE = "room/team_round.ipynb"
+GAME_PAGE = "room/game.ipynb"  # a table's page in the system game (a room with a game)
 # The pages a table opens, in the session's order (the lessons from the kit's one list,
 # casestudy.lessons, then the team round), with the short names the banner uses.
 TABLE_PAGES = (
@@ -130,11 +131,23 @@ def notebook_title(page: str) -> str:
     return page
 
 
-def table_links(code: str, token: str, base: str | None = None) -> list[tuple[str, str, str]]:
+def table_links(code: str, token: str, base: str | None = None, *,
+                game: bool = False) -> list[tuple[str, str, str]]:
     """Every page a table opens, as ``(title, short name, address)``, carrying its room and
-    token."""
+    token; in a room with a game (``game``), the game's page first."""
+    pages = ((GAME_PAGE, "Game"), *TABLE_PAGES) if game else TABLE_PAGES
     return [(_page_title(page), short, page_href(page, code, token, base))
-            for page, short in TABLE_PAGES]
+            for page, short in pages]
+
+
+def has_game(room: Room | None) -> bool:
+    """Whether the room holds a system game (its first game event is the setup)."""
+    if room is None:
+        return False
+    try:
+        return bool(room.events(kinds=["game_setup"], limit=1))
+    except RoomError:
+        return False
 
 
 def _page_title(page: str) -> str:
@@ -422,7 +435,7 @@ def banner_html(page: PageRoom, here: str = "") -> str:
         return (BANNER_CSS + f'<div class="cs-room-banner" role="region" aria-label="Room">'
                 f"<span>Room <b>{html.escape(page.code)}</b></span></div>")
     links = []
-    for title, short, href in table_links(page.code, page.token):
+    for title, short, href in table_links(page.code, page.token, game=has_game(page.room)):
         current = ' aria-current="page"' if here and href.split("?")[0].endswith(quote(here)) else ""
         links.append(f'<a href="{html.escape(href)}" title="{html.escape(title)}"{current}>'
                      f"{html.escape(short)}</a>")
