@@ -14,7 +14,14 @@ from casestudy.game import bots, new_game
 from casestudy.game.model import ALLOWED, Allowed, Terms, offer_rules
 from casestudy.room import RoomError
 from casestudy.ui import live
-from casestudy.ui.game_console import GameConsolePanel, reveal_frame, reveal_html, seats_html
+from casestudy.ui.game_console import (
+    DEBRIEF_PAGE,
+    GameConsolePanel,
+    head_html,
+    reveal_frame,
+    reveal_html,
+    seats_html,
+)
 from casestudy.ui.game_table import GameTablePanel, percent
 from casestudy.ui.join import join_table
 
@@ -266,6 +273,13 @@ def test_the_join_page_lists_the_games_page_first_in_a_game_room(game, rooms):
     plain, _ = store.new_room(rooms)
     assert all("game.ipynb" not in h for _, _, h in join_table(plain.code, "Table 1",
                                                                 db=rooms).links)
+
+
+def test_the_game_console_links_the_debrief_page_with_its_room(game):
+    game, _ = game
+    head = head_html(game.state())
+    assert (live.NOTEBOOKS / DEBRIEF_PAGE).is_file()
+    assert f'href="/voila/render/{DEBRIEF_PAGE}?room={game.code}"' in head
 
 
 def test_serve_takes_game():

@@ -36,6 +36,8 @@ from .console import unlock_console
 from .game_table import decision_label, percent, timer_words
 from .live import JOIN_PAGE, PageRoom, page_href, page_room, poller_for
 
+DEBRIEF_PAGE = "facilitator/game_debrief.ipynb"  # the rounds side by side, one chart a lesson
+
 GAME_CONSOLE_CSS = """
 <style>
 .cs-game-console { font-size: 16px; max-width: 1300px; }
@@ -93,6 +95,7 @@ def head_html(state: GameState, timer: str = "") -> str:
     if state.finished:
         now = f"Game over: {state.setup.rounds} rounds played"
     join = page_href(JOIN_PAGE, state.code)
+    debrief = page_href(DEBRIEF_PAGE, state.code)
     clock = f'<span class="cs-timer" role="timer">{html.escape(timer)}</span>' if timer else ""
     rule = (f"<span>National rule: {html.escape(PRESET_INFO[state.setup.national[number - 1]].label)}"
             "</span>" if number >= 1 else "")
@@ -102,7 +105,9 @@ def head_html(state: GameState, timer: str = "") -> str:
             f'<span class="cs-phase-now" role="status">{html.escape(now)}</span>{rule}'
             f"<span>{books}</span>{clock}"
             f'<span>Tables join with the code <b class="cs-bigcode">{html.escape(state.code)}'
-            f'</b> on the <a href="{html.escape(join)}" target="_blank">join page</a></span></div>')
+            f'</b> on the <a href="{html.escape(join)}" target="_blank">join page</a></span>'
+            f'<span><a href="{html.escape(debrief)}" target="_blank">The debrief page</a> '
+            "(every round side by side; it asks for the key)</span></div>")
 
 
 def seats_html(state: GameState) -> str:
