@@ -22,7 +22,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import room_load as rl  # noqa: E402
+import room_load as rl
 
 kb = rl.kb
 
@@ -91,10 +91,10 @@ async def one(playwright, server, lesson: str, profile_path: Path | None) -> dic
         async def on_response(r):
             try:
                 body = await r.body()
-                requests.append((r.request.resource_type, r.url, len(body)))
-                statuses[r.status] += 1
             except Exception:  # noqa: BLE001 - a redirect or websocket has no body
-                pass
+                body = b""
+            requests.append((r.request.resource_type, r.url, len(body)))
+            statuses[r.status] += 1
 
         page.on("response", lambda r: asyncio.ensure_future(on_response(r)))
         errors: list[str] = []
