@@ -464,9 +464,11 @@ def report(results: dict) -> str:
         if r["problems"]:
             lines.append(f"       problems: {r['problems'][:5]}")
         cpu = r["cpu_opening_s"]
+        n = r["tables"]
         lines.append(f"       CPU while opening ({cpu['wall']:.0f} s): server and kernels "
-                     f"{cpu['server']:.0f} s, Chromium "
-                     + (f"{cpu['browser']:.0f} s" if cpu["browser"] is not None else "?"))
+                     f"{cpu['server']:.1f} s ({cpu['server'] / n:.2f} a page), Chromium "
+                     + (f"{cpu['browser']:.1f} s ({cpu['browser'] / n:.2f} a page)"
+                        if cpu["browser"] is not None else "?"))
         lines.append(f"       kernels before the pages opened: {r['memory_before']['kernels']} "
                      f"({r['memory_before']['kernel_rss_mib']:.0f} MiB RSS); server RSS "
                      f"{mem['server_rss_mib']:.0f} MiB"
