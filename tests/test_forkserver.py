@@ -73,6 +73,13 @@ def test_a_forked_kernel_runs_with_the_requests_env_and_folder_and_the_imports_d
             str(tmp_path), "table=3", fork_server.process.pid, "True", "1")
         # The lessons' system came with the fork: read before, not again.
         assert _run(client, "from casestudy.ui import default\nprint(len(default._read))") == "1"
+        # Lesson 2's shift and deals under its three rules came answered with the fork.
+        assert _run(client, "from casestudy import behaviours\n"
+                            "print(sorted({k[0] for k in behaviours._remembered["
+                            "default.default_system()]}))") == \
+            "['cost_per_admission', 'deal', 'template']"
+        assert _run(client, "print(sum(k[0] == 'deal' for k in behaviours._remembered["
+                            "default.default_system()]))") == "3"
         # ipywidgets' comm target, which a dashboard's page opens to fetch every widget.
         assert _run(client, "print('jupyter.widget.control' in "
                             "get_ipython().kernel.comm_manager.targets)") == "True"
