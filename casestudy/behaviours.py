@@ -23,7 +23,9 @@ True
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -85,6 +87,10 @@ class Shift:
 def _template(system: System, acute_id: str) -> str | None:
     """The scheme most like the shift: it cuts the trust's emergency admissions most, run
     by a community provider if any such scheme is."""
+    return _remember(system, ("template", acute_id), lambda: _find_template(system, acute_id))
+
+
+def _find_template(system: System, acute_id: str) -> str | None:
     effects = system.scheme_effects
     cuts = effects[(effects.provider_id == acute_id) & (effects.service == EMERGENCY_SERVICE)
                    & (effects.activity_change < 0)]
@@ -99,6 +105,11 @@ def _template(system: System, acute_id: str) -> str | None:
 
 def _cost_per_admission(system: System, scheme_id: str) -> float:
     """The template's cost over the emergency admissions it avoids at full effect (engine)."""
+    return _remember(system, ("cost_per_admission", scheme_id),
+                     lambda: _price_admission(system, scheme_id))
+
+
+def _price_admission(system: System, scheme_id: str) -> float:
     inputs = inputs_for(system, Scenario())
     k = inputs.scheme_ids.index(scheme_id)
     one = np.zeros((2, len(inputs.scheme_ids)))
@@ -109,6 +120,36 @@ def _cost_per_admission(system: System, scheme_id: str) -> float:
         raise ScenarioError(f"scheme {scheme_id!r} avoids no emergency admissions, so it cannot "
                             "price a shift of them")
     return float(inputs.scheme_cost[k] * GBP_PER_M / avoided)
+
+
+# Results by system and question, kept only where :func:`remember_results` turned it on:
+# the workshop server's fork server (casestudy/serving/forkserver.py) asks lesson 2's
+# questions once, before forking, so every page's kernel starts with them answered (12
+# tables opening lesson 2 compute its deals once, not 12 times). Off elsewhere: a script or
+# a test that changes the model (a mutation test patching the engine) sees its change.
+# A system is never changed once loaded; a Deal is frozen and its frames only read.
+REMEMBERED = 32  # questions kept per system (a slider's moves ask new ones)
+_remembered: weakref.WeakKeyDictionary[System, OrderedDict] | None = None
+
+
+def remember_results(on: bool = True) -> None:
+    """Keep (``on``) or stop keeping this process's results by system and question."""
+    global _remembered
+    _remembered = weakref.WeakKeyDictionary() if on else None
+
+
+def _remember(system: System, key: tuple, compute: Callable[[], object]):
+    if _remembered is None:
+        return compute()
+    table = _remembered.setdefault(system, OrderedDict())
+    if key in table:
+        table.move_to_end(key)
+        return table[key]
+    value = compute()
+    table[key] = value
+    if len(table) > REMEMBERED:
+        table.popitem(last=False)
+    return value
 
 
 def shift_for(system: System, share: float = SHIFT_SHARE["default"],
@@ -530,7 +571,8 @@ def deal_parties(changes: pd.DataFrame, shift: Shift) -> tuple[str, ...]:
 
 
 def deal(system: System, scenario: Scenario, shift: Shift) -> Deal:
-    """Lesson 2's facts for ``shift`` under ``scenario`` (see :class:`Deal`).
+    """Lesson 2's facts for ``shift`` under ``scenario`` (see :class:`Deal`); remembered
+    where :func:`remember_results` is on.
 
     >>> import casestudy as cs
     >>> system = cs.load_system()
@@ -538,6 +580,10 @@ def deal(system: System, scenario: Scenario, shift: Shift) -> Deal:
     >>> facts.parties[:1], round(facts.system_change_gbp_m - facts.share.system_gain_gbp_m, 9)
     (('bd_ccg',), 0.0)
     """
+    return _remember(system, ("deal", scenario, shift), lambda: _deal(system, scenario, shift))
+
+
+def _deal(system: System, scenario: Scenario, shift: Shift) -> Deal:
     changes = shift_changes(system, scenario, shift)
     parties = deal_parties(changes, shift)
     moves = changes.change_gbp_m.loc[list(parties)]

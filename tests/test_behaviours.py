@@ -287,3 +287,31 @@ def test_the_deal_shares_the_gain_when_the_system_gains(tiny_system, plain):
     assert facts.share.share_of_gains == pytest.approx((6 - 0.5 * average) / 4.5)
     assert facts.table.transfer_gbp_m.sum() == pytest.approx(0.0, abs=1e-12)
     assert (facts.table.after_gbp_m > -1e-9).all()
+
+
+def test_results_are_remembered_only_where_turned_on(bundled_system, monkeypatch):
+    """The workshop's fork server keeps lesson 2's results by system and question
+    (``remember_results``); everywhere else, off by default, a change to the model is seen
+    at once (a mutation test patching the engine must meet its mutant)."""
+    from casestudy import behaviours
+
+    fixed = Scenario.preset("fixed_income")
+    shift = behaviours.shift_for(bundled_system)
+    calls: list[int] = []
+    real = behaviours._deal
+    monkeypatch.setattr(behaviours, "_deal", lambda *a: calls.append(1) or real(*a))
+    assert behaviours._remembered is None  # off
+    first = behaviours.deal(bundled_system, fixed, shift)
+    again = behaviours.deal(bundled_system, fixed, shift)
+    assert len(calls) == 2 and first is not again
+    behaviours.remember_results()
+    try:
+        kept = behaviours.deal(bundled_system, fixed, shift)
+        assert behaviours.deal(bundled_system, fixed, shift) is kept and len(calls) == 3
+        other = dataclasses.replace(fixed, flex=fixed.flex / 2)  # another question: computed
+        assert behaviours.deal(bundled_system, other, shift) is not kept and len(calls) == 4
+        assert kept.table.equals(first.table)  # the same facts as computed afresh
+        # Another system object (a system read again) is another set of answers.
+        assert behaviours.deal(load_system(), fixed, shift) is not kept and len(calls) == 5
+    finally:
+        behaviours.remember_results(False)

@@ -296,3 +296,25 @@ def test_the_handouts_show_what_a_gate_keeps_and_each_step(bundled_system):
     assert "&lt;b&gt;" not in blocks[0].html and "&amp;" not in blocks[0].html  # escaped once
     panel = blocks_of(steps.then(lesson2.ShiftPanel(bundled_system)))
     assert [b.kind for b in panel] == ["panel"]
+    # A panel given as its class (the lesson page's lighter first drawing) is built for
+    # the handout all the same.
+    assert [b.kind for b in blocks_of(steps.then(lesson2.GainSharePanel))] == ["panel"]
+
+
+def test_a_gate_builds_a_panel_given_as_its_class_only_when_it_opens(bundled_system):
+    """Lesson 2's page gives its gated panels as classes: before the predictions are in,
+    the page has none of their widgets (sent to the browser, drawn there), only the note."""
+    built: list[object] = []
+
+    class Counted(lesson2.ShiftPanel):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            built.append(self)
+
+    steps = moments.lesson2_rule_by_rule(bundled_system)
+    gate = steps.then(Counted)
+    assert built == [] and gate.box.children == (gate.note,)
+    for step in steps.steps:
+        step.show_outcome(step.moment.answer)
+    assert len(built) == 1 and gate.open
+    assert gate.box.children == (built[0].widget,)

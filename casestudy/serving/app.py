@@ -32,7 +32,7 @@ from voila.app import Voila
 from voila.exporter import VoilaExporter
 from voila.tornado.handler import TornadoVoilaHandler
 
-from .forkserver import ForkServer
+from .forkserver import ForkServer, KernelStartError
 from .kernels import KernelLimitReached
 from .pages import PageCache, page_file
 
@@ -94,18 +94,51 @@ class KitVoilaHandler(TornadoVoilaHandler):
             if self._headers_written:
                 raise
             self.write_limit_page(manager.max_kernels)
+        except KernelStartError:  # logged by the provisioner; the table is told, not left
+            if self._headers_written:  # waiting on a page that will never run
+                raise
+            self.write_page(500, start_failed_page())
         finally:
             if reservation:
                 manager.deactivate(token)
                 reservation.release()
 
     def write_limit_page(self, limit: int) -> None:
+        self.write_page(503, limit_page(limit, RETRY_S))
+
+    def write_page(self, status: int, page: str) -> None:
         self.clear()
-        self.set_status(503)
+        self.set_status(status)
         self.set_header("Retry-After", str(RETRY_S))
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.set_header("Cache-Control", "no-store")
-        self.finish(limit_page(limit, RETRY_S))
+        self.finish(page)
+
+
+def start_failed_page(retry_s: int = RETRY_S) -> str:
+    """The page a table sees when its page's kernel could not start (a port taken three
+    times over, the machine out of processes): what happened and that it tries again.
+
+    >>> page = start_failed_page()
+    >>> "could not start" in page and 'http-equiv="refresh"' in page
+    True
+    """
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="refresh" content="{int(retry_s)}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="icon" href="data:;base64,=">
+<title>This page could not start</title>
+<style>body {{ font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans",
+  sans-serif; max-width: 720px; margin: 48px auto; padding: 0 24px; font-size: 19px;
+  line-height: 1.5; color: #1a1a1a; }} h1 {{ font-size: 30px; font-weight: 600; }}</style>
+</head><body><main>
+<h1>This page could not start</h1>
+<p>The laptop running this workshop could not start this page's copy of the model. This
+page tries again by itself every {int(retry_s)} seconds; nothing you did is lost.</p>
+<p>Facilitator: the server's terminal says why ("A page's kernel did not start").</p>
+</main></body></html>
+"""
 
 
 def limit_page(limit: int, retry_s: int = RETRY_S) -> str:

@@ -20,7 +20,11 @@ a few milliseconds, and shares their memory with every other kernel until it wri
 
 A kernel that comes from a fork is the same IPython kernel, with the same environment
 variables (those Voila passes with the request included), working folder and connection
-file as a fresh one; the only difference is that its imports are done already. Linux only
+file as a fresh one; the differences: its imports are done already, and it keeps no history
+of its cells (``KERNEL_OPTIONS``). It answers the request once its sockets are bound, so a
+kernel that cannot start (a port another program took between the server choosing it and
+the kernel binding it) is known at once: the provisioner chooses new ports and starts it
+again (``PORT_TRIES``), then gives up with ``KernelStartError``, which the page shows. Linux only
 (``app.py`` starts the fork server there); elsewhere every kernel starts as a fresh Python.
 """
 
@@ -50,11 +54,29 @@ PRELOAD = [
     "casestudy.ui.start", "casestudy.ui.lesson1", "casestudy.ui.lesson2", "casestudy.ui.lesson3",
     "casestudy.ui.lesson4", "casestudy.ui.lesson5", "casestudy.ui.sandbox", "casestudy.ui.compare",
     "casestudy.charts.compiled",
+    # What the kernel's own start imports (its debugger, the shell's history, psutil): 0.14 s
+    # of CPU in every kernel when left to it; none of them starts a thread.
+    "ipykernel.debugger", "ipykernel.zmqshell", "IPython.core.history", "psutil", "sqlite3",
+    "tornado.queues",
 ]  # not vl_convert: a chart shape compiled on no machine before loads it (+70 MiB) in the
 #    kernel that needs it; kept out of the fork server, which must run no thread of its own
 ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 KERNEL_MODULE = "ipykernel_launcher"
 CONNECT_TIMEOUT_S = 60  # a kernel asked for while the fork server is still importing waits
+START_TIMEOUT_S = 60  # from the request to the kernel's sockets bound (or its error)
+PORT_TRIES = 3  # a kernel whose ports another process took is started again on new ones
+# A dashboard's kernel keeps no history of the cells it ran (IPython's SQLite file and the
+# thread that writes it): a page never looks back at it, and 12 kernels writing one file
+# at once wait on each other's locks.
+KERNEL_OPTIONS = ["--HistoryManager.enabled=False"]
+
+
+class KernelStartError(RuntimeError):
+    """A forked kernel that did not start; ``ports_taken`` when its ports were in use."""
+
+    def __init__(self, message: str, ports_taken: bool = False) -> None:
+        super().__init__(message)
+        self.ports_taken = ports_taken
 
 
 # --------------------------------------------------------------------------- the fork server
@@ -82,6 +104,25 @@ def preload(modules: list[str] = PRELOAD) -> list[str]:
     return failed
 
 
+def answer_first_questions(system) -> None:
+    """Keep the model's results by system and question in this process and its kernels
+    (``behaviours.remember_results``), and answer here, once, what every kernel's lesson 2
+    asks first: its shift and its deal under each rule on the default scenario. A room
+    opening lesson 2 then computes them once, not once a table (0.1-0.15 s of each kernel's
+    CPU). A system without the shift is left for the lesson to explain."""
+    try:
+        from casestudy import Scenario, behaviours
+        from casestudy.ui.moments import LESSON2_RULES
+
+        behaviours.remember_results()
+        shift, _ = behaviours.lesson_shift(system)
+        for rule in LESSON2_RULES if shift is not None else ():
+            behaviours.deal(system, Scenario.preset(rule), shift)
+    except Exception as exc:  # noqa: BLE001 - each kernel computes them and says what is wrong
+        print(f"[fork server] lesson 2's results were not computed: {exc}", file=sys.stderr,
+              flush=True)
+
+
 def serve(socket_path: str) -> None:
     """Import, then fork a kernel for each request on ``socket_path`` until stopped."""
     _die_with_parent()
@@ -96,6 +137,8 @@ def serve(socket_path: str) -> None:
         default_system().arrays  # noqa: B018 - built here, shared by every fork
     except Exception as exc:  # noqa: BLE001 - each kernel reads it and says what is wrong
         print(f"[fork server] the system was not read: {exc}", file=sys.stderr, flush=True)
+    else:
+        answer_first_questions(default_system())
     threads = _threads()
     if threads > 1:  # forking a process with threads can deadlock its children
         print(f"[fork server] {threads} threads after the imports; not forking kernels",
@@ -118,16 +161,11 @@ def serve(socket_path: str) -> None:
             try:
                 request = json.loads(_read_line(connection))
                 pid = os.fork()
-                if pid == 0:  # the kernel
+                if pid == 0:  # the kernel: it answers, once its sockets are bound
                     listener.close()
-                    connection.close()
-                    _run_kernel(request)  # never returns
-                connection.sendall((json.dumps({"pid": pid}) + "\n").encode())
+                    _run_kernel(request, connection)  # never returns
             except Exception as exc:  # noqa: BLE001 - say so and serve the next request
-                try:
-                    connection.sendall((json.dumps({"error": repr(exc)}) + "\n").encode())
-                except OSError:
-                    pass
+                _answer(connection, {"error": repr(exc)})
 
 
 def _threads() -> int:
@@ -153,8 +191,23 @@ def _read_line(connection: socket.socket) -> str:
     return data.decode()
 
 
-def _run_kernel(request: dict) -> None:
-    """In the forked child: become the kernel the request describes, then exit."""
+def _answer(connection: socket.socket | None, answer: dict) -> None:
+    """Send the requester its answer (once) and hang up."""
+    if connection is None:
+        return
+    try:
+        connection.sendall((json.dumps(answer) + "\n").encode())
+    except OSError:
+        pass
+    finally:
+        connection.close()
+
+
+def _run_kernel(request: dict, connection: socket.socket | None = None) -> None:
+    """In the forked child: become the kernel the request describes, then exit. It answers
+    on ``connection`` with its process id once its sockets are bound, or with the error
+    that stopped it (the requester waits for one or the other: a kernel that cannot bind
+    its ports is reported, not left for a page to wait on)."""
     code = 1
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
@@ -170,15 +223,26 @@ def _run_kernel(request: dict) -> None:
         os.dup2(devnull, 0)
         os.close(devnull)
         parent = os.getppid()  # the fork server: the kernel ends if it goes
-        sys.argv = [KERNEL_MODULE, *request["argv"], f"--IPKernelApp.parent_handle={parent}"]
+        sys.argv = [KERNEL_MODULE, *request["argv"], *KERNEL_OPTIONS,
+                    f"--IPKernelApp.parent_handle={parent}"]
         from ipykernel.kernelapp import IPKernelApp
 
         app = IPKernelApp.instance()
-        app.initialize(sys.argv[1:])
+        try:
+            app.initialize(sys.argv[1:])  # binds the kernel's sockets
+        except Exception as exc:
+            import errno
+
+            taken = getattr(exc, "errno", None) == errno.EADDRINUSE
+            _answer(connection, {"error": f"{type(exc).__name__}: {exc}", "ports_taken": taken})
+            connection = None
+            raise
         # ipywidgets registers its comm target when imported inside a kernel; here it was
         # imported before there was one, so register it now.
         if "ipywidgets" in sys.modules:
             sys.modules["ipywidgets"]._handle_ipython()
+        _answer(connection, {"pid": os.getpid()})
+        connection = None
         app.start()
         code = 0
     except SystemExit as exit_:
@@ -188,6 +252,7 @@ def _run_kernel(request: dict) -> None:
 
         traceback.print_exc()
     finally:
+        _answer(connection, {"error": "the kernel ended before its sockets were bound"})
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
@@ -228,9 +293,12 @@ class ForkServer:
         if ForkServer.current is self:
             ForkServer.current = None
 
-    async def fork(self, argv: list[str], env: dict[str, str], cwd: str | None) -> int:
+    async def fork(self, argv: list[str], env: dict[str, str], cwd: str | None,
+                   timeout_s: float = START_TIMEOUT_S) -> int:
         """A kernel forked with these arguments (after ``-m ipykernel_launcher``),
-        environment and working folder; its process id."""
+        environment and working folder, its sockets bound; its process id. Raises
+        ``KernelStartError`` when the kernel did not start (``ports_taken`` when another
+        process had taken one of its ports) or said nothing within ``timeout_s``."""
         deadline = time.monotonic() + CONNECT_TIMEOUT_S
         while True:
             try:
@@ -243,11 +311,17 @@ class ForkServer:
         try:
             writer.write((json.dumps({"argv": argv, "env": env, "cwd": cwd}) + "\n").encode())
             await writer.drain()
-            answer = json.loads(await reader.readline())
+            line = await asyncio.wait_for(reader.readline(), timeout_s)
+        except asyncio.TimeoutError:
+            raise KernelStartError(f"a forked kernel said nothing within {timeout_s:g} s") \
+                from None
         finally:
             writer.close()
+        answer = json.loads(line) if line.strip() else {
+            "error": "the kernel ended before its sockets were bound"}
         if "pid" not in answer:
-            raise RuntimeError(f"the fork server could not start a kernel: {answer}")
+            raise KernelStartError(f"the kernel could not start: {answer.get('error')}",
+                                   ports_taken=bool(answer.get("ports_taken")))
         return int(answer["pid"])
 
 
@@ -315,15 +389,43 @@ class ForkProvisioner(LocalProvisioner):
             return await super().launch_kernel(cmd, **kwargs)
         env = dict(kwargs.get("env") or os.environ)
         cwd = kwargs.get("cwd")
-        try:
-            pid = await server.fork(argv, env, str(cwd) if cwd else None)
-        except Exception as exc:  # noqa: BLE001 - any failure: start the kernel as Jupyter does
-            self.log.warning("Fork server unavailable (%s); starting a fresh kernel", exc)
-            return await super().launch_kernel(cmd, **kwargs)
+        for attempt in range(1, PORT_TRIES + 1):
+            try:
+                pid = await server.fork(argv, env, str(cwd) if cwd else None)
+                break
+            except KernelStartError as exc:
+                # Its ports were free when the server chose them and taken before the
+                # kernel bound them (another program, a browser's connection): choose new
+                # ones and start it again. Any other failure is the page's error to show.
+                if not exc.ports_taken or attempt == PORT_TRIES:
+                    self.log.error("A page's kernel did not start: %s", exc)
+                    raise
+                self.log.warning("A kernel's ports were taken (%s); new ports, try %d of %d",
+                                 exc, attempt + 1, PORT_TRIES)
+                self._new_ports(env.get("JPY_SESSION_NAME", ""))
+            except Exception as exc:  # noqa: BLE001 - no fork server: start it as Jupyter does
+                self.log.warning("Fork server unavailable (%s); starting a fresh kernel", exc)
+                return await super().launch_kernel(cmd, **kwargs)
         self.process = ForkedProcess(pid)
         self.pid = self.pgid = pid  # the kernel leads a session of its own
         self.cwd = cwd or Path.cwd()
         return self.connection_info
+
+    def _new_ports(self, session: str = "") -> None:
+        """Choose new free ports for the kernel and write its connection file again."""
+        from jupyter_client.connect import LocalPortCache
+
+        manager = self.parent
+        cache = LocalPortCache.instance()
+        names = ("shell_port", "iopub_port", "stdin_port", "hb_port", "control_port")
+        old = [getattr(manager, name) for name in names]
+        for name in names:
+            setattr(manager, name, cache.find_available_port(manager.ip))
+        for port in old:  # free for a later kernel once whoever holds it lets go
+            cache.return_port(port)
+        manager.cleanup_connection_file()
+        manager.write_connection_file(jupyter_session=session)
+        self.connection_info = manager.get_connection_info()
 
 
 def _kernel_argv(cmd: list[str]) -> list[str] | None:

@@ -363,7 +363,9 @@ class PredictWidget:
 class Gate:
     """Items (panels, charts, words) kept off the page until every moment in ``after`` has
     shown its outcome: a line says why, and the items are built into the page only then
-    (so neither the eye nor a screen reader meets the answer first)."""
+    (so neither the eye nor a screen reader meets the answer first). An item given as a
+    panel's class or a function (``steps.then(lesson2.ShiftPanel)``) is built only then
+    too: a page's first drawing then has none of its widgets to make, send and draw."""
 
     def __init__(self, items: Sequence[Any], after: Sequence[PredictWidget | Unavailable]) -> None:
         self.items, self.after = tuple(items), tuple(after)
@@ -377,9 +379,9 @@ class Gate:
         self._check()  # nothing to wait for: open now
 
     def handout_parts(self) -> tuple[Any, ...]:
-        """What a printed handout shows in its place: the items themselves (a handout's
-        answers are folded behind their own step)."""
-        return self.items
+        """What a printed handout shows in its place: the items themselves, a panel given
+        as its class built (a handout's answers are folded behind their own step)."""
+        return tuple(item() if isinstance(item, type) else item for item in self.items)
 
     def _check(self) -> None:
         if self.open or not all(step.shown for step in self.after):
@@ -437,8 +439,10 @@ def _as_widget(value: Any) -> widgets.Widget | None:
     """What a moment reveals, as a widget: a widget, or HTML / Markdown in an output."""
     if value is None or isinstance(value, widgets.Widget):
         return value
-    if callable(value) and not hasattr(value, "widget"):
-        return _as_widget(value())  # built when shown: nothing computed for a closed gate
+    if callable(value) and (isinstance(value, type) or not hasattr(value, "widget")):
+        # built when shown (a function, or a panel's class): nothing computed, and no
+        # widget sent to the page, for a closed gate
+        return _as_widget(value())
     if hasattr(value, "widget") and isinstance(value.widget, widgets.Widget):
         return value.widget
     if isinstance(value, (HTML, Markdown)):

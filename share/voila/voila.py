@@ -32,6 +32,15 @@ c.VoilaConfiguration.progressive_rendering = True
 # showed that cell's panel (12 of 12 pages, one run; 4 of 12 in another). Normally the
 # outputs come within milliseconds, so a long wait costs nothing.
 c.VoilaExecutor.iopub_timeout = 60
+# The JupyterLab extensions a dashboard page loads: only the widgets' (Voila's own widget
+# manager and the controls it draws). Voila loads every extension installed in the
+# environment by default, and the kit's environment has JupyterLab's too: jupytext's (which
+# asks for JupyterLab's document manager, absent from a dashboard, so every page logged
+# "The getter for the shared module is not a function", #RUNTIME-012) and pygments' colours
+# for code a dashboard never shows. An extension a lesson comes to need (a new widget
+# library) goes here, or its widgets are not drawn.
+c.VoilaConfiguration.extension_allowlist = [
+    "@jupyter-widgets/jupyterlab-manager", "@voila-dashboards/widgets-manager8"]
 
 # Kernels: every dashboard page runs one (about 130-150 MiB). A page closed in the browser
 # ends its kernel at once (casestudy/serving/app.py); a kernel no browser has been connected
