@@ -4,9 +4,12 @@
 with the lesson's narrative, its panels' baseline charts (inline SVG, plus a PNG file and a
 CSV of the data beside the page) and their data tables, and its checks of understanding
 with the answers folded. Where a lesson's key knobs can be computed in advance, the page
-stays interactive: the engine runs every combination of a small grid (``grid_frame``), and
-a Vega-Lite chart whose sliders and radio buttons *filter* that grid shows the result; the
-browser computes nothing the engine did not. Vega, Vega-Lite and vega-embed are inlined
+stays interactive: the lesson's own panel draws its key chart for every combination of a
+small grid (``panel_grid``: lesson 2's shift of care through ``behaviours``, as the
+dashboard draws it), and that chart, its sliders and radio buttons *filtering* the grid and
+its axes fixed over it, shows the result with its summary in words; the sandbox's team round
+is every organisation's position, one engine run a combination (``grid_frame``). The
+browser computes nothing the model did not. Vega, Vega-Lite and vega-embed are inlined
 from ``vl_convert.javascript_bundle()``, so a page works from a USB stick with no network.
 Also written: the facilitator's run sheet (``guide.html``), the glossary, the data notes
 and an ``index.html``.
