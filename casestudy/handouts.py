@@ -422,7 +422,7 @@ def lesson_grids(system: System) -> dict[str, list[Grid]]:
             question="Move more or less care out of hospital and change the capacity flex: "
                      "under each payment rule, who gains and who loses, and does the whole "
                      "system's change depend on the rule?",
-            knobs=(Knob(field="shift_share", values=tuple(round(0.01 * k, 2) for k in range(1, 11)),
+            knobs=(Knob(field="shift_share", values=tuple(round(0.01 * k, 2) for k in range(1, 7)),
                         info=SHIFT_SHARE, apply=_set_shift),
                    Knob(field="flex", values=percents)),
             start=(round(100 * SHIFT_SHARE["default"], 6), 25),
