@@ -225,6 +225,7 @@ def test_lesson_chart_spec_filters_the_grid_and_fixes_its_axis(shift_grid):
     # A text alternative for each combination: the panel's own summary at those settings.
     assert len(drawn.summaries) == 30
     assert all("whole system changes by" in text for _, text in drawn.summaries)
+    assert "under payment by results + MRET (2016/17-2018/19)" in drawn.summaries[0][1]
 
 
 def test_fix_domains_keeps_a_chart_s_own_domain():
