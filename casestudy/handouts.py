@@ -4,9 +4,12 @@
 with the lesson's narrative, its panels' baseline charts (inline SVG, plus a PNG file and a
 CSV of the data beside the page) and their data tables, and its checks of understanding
 with the answers folded. Where a lesson's key knobs can be computed in advance, the page
-stays interactive: the engine runs every combination of a small grid (``grid_frame``), and
-a Vega-Lite chart whose sliders and radio buttons *filter* that grid shows the result; the
-browser computes nothing the engine did not. Vega, Vega-Lite and vega-embed are inlined
+stays interactive: the lesson's own panel draws its key chart for every combination of a
+small grid (``panel_grid``: lesson 2's shift of care through ``behaviours``, as the
+dashboard draws it), and that chart, its sliders and radio buttons *filtering* the grid and
+its axes fixed over it, shows the result with its summary in words; the sandbox's team round
+is every organisation's position, one engine run a combination (``grid_frame``). The
+browser computes nothing the model did not. Vega, Vega-Lite and vega-embed are inlined
 from ``vl_convert.javascript_bundle()``, so a page works from a USB stick with no network.
 Also written: the facilitator's run sheet (``guide.html``), the glossary, the data notes
 and an ``index.html``.
@@ -35,10 +38,11 @@ import hashlib
 import html
 import io
 import itertools
+import json
 import math
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +52,7 @@ import mistune
 import nbformat
 import pandas as pd
 
+from .behaviours import SHIFT_SHARE
 from .charts.style import KIND_COLOURS, KIND_LABELS, LABELS, Figure, kind_colour
 from .charts.style import money as _money
 from .engine import run_year
@@ -56,7 +61,6 @@ from .lessons import NOTEBOOK_ORDER, Lesson, by_notebook
 from .names import html_text, script_json, write_csv
 from .priorities import scheme_table
 from .scenario import (
-    BRADFORD_ACTIVITY_PRESET,
     BRADFORD_PRESETS,
     PRESET_LABELS,
     PRESETS,
@@ -95,13 +99,25 @@ class Knob:
     values: tuple[Any, ...]
     shown: tuple[Any, ...] = ()
     label: str = ""
+    # A knob of a lesson's panel that is not a scenario field (lesson 2's shift of care): its
+    # metadata, described as a field's is, and how to set it on the panel.
+    info: dict[str, Any] | None = None
+    apply: Callable[[Any, Any], None] | None = None
 
     def __post_init__(self) -> None:
-        field_info(self.field)  # a KeyError names an unknown field now, not in the loop
+        if (self.info is None) != (self.apply is None):
+            raise ScenarioError(f"knob {self.field}: a knob that is not a scenario field needs "
+                                "both its info and how to apply it")
+        _ = self.meta  # a KeyError names an unknown field now, not in the loop
         if not self.values:
             raise ScenarioError(f"knob {self.field}: needs at least one value")
         if self.shown and len(self.shown) != len(self.values):
             raise ScenarioError(f"knob {self.field}: one shown value per value")
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        """The knob's label, unit and range: the scenario field's, or its own ``info``."""
+        return self.info if self.info is not None else field_info(self.field)
 
     @property
     def column(self) -> str:
@@ -111,7 +127,7 @@ class Knob:
     def percent(self) -> bool:
         """Whether the page shows this knob's values as percentages (a share or a fraction
         with no ``shown`` values of its own), as the dashboards' sliders read them."""
-        unit = field_info(self.field)["unit"]
+        unit = self.meta["unit"]
         return (not self.shown and unit.startswith(("fraction", "share"))
                 and all(isinstance(v, (int, float)) and not isinstance(v, bool)
                         for v in self.values))
@@ -124,7 +140,7 @@ class Knob:
 
     @property
     def title(self) -> str:
-        title = self.label or field_info(self.field)["label"]
+        title = self.label or self.meta["label"]
         return f"{title} (%)" if self.percent else title
 
     @property
@@ -141,7 +157,15 @@ class Knob:
 
 @dataclass(frozen=True, kw_only=True)
 class Grid:
-    """Every combination of a few knobs, each run through the engine for the handout."""
+    """Every combination of a few knobs, each run through the engine for the handout.
+
+    With ``panel`` (a function of the system that builds a lesson's panel), each combination
+    is drawn by that panel's own ``render``, as the dashboard draws it, and the page shows
+    the panel's figure number ``figure``: the lesson's own chart, through the model
+    functions the lesson calls (:func:`panel_grid`). Without it, each combination is one
+    :func:`casestudy.engine.run_year` and the page shows every organisation's position
+    (:func:`grid_frame`, :func:`grid_chart`).
+    """
 
     key: str
     title: str
@@ -149,15 +173,178 @@ class Grid:
     knobs: tuple[Knob, ...]
     base: Scenario = field(default_factory=Scenario)
     start: tuple[Any, ...] = ()  # the shown value each control starts at (default: first)
+    panel: Callable[[System], Any] | None = None
+    figure: int = 0
 
-    def scenarios(self) -> list[tuple[tuple[Any, ...], Scenario]]:
-        """(shown values, scenario) for every combination, in grid order."""
+    def scenarios(self, base: Scenario | None = None) -> list[tuple[tuple[Any, ...], Scenario]]:
+        """(shown values, scenario) for every combination, in grid order (the knobs that are
+        not scenario fields left to :func:`panel_grid`)."""
         out = []
         for combo in itertools.product(*(range(len(k.values)) for k in self.knobs)):
-            changes = {k.field: k.values[i] for k, i in zip(self.knobs, combo)}
+            changes = {k.field: k.values[i] for k, i in zip(self.knobs, combo)
+                       if k.apply is None}
             shown = tuple(k.shown_values[i] for k, i in zip(self.knobs, combo))
-            out.append((shown, dataclasses.replace(self.base, **changes)))
+            out.append((shown, dataclasses.replace(self.base if base is None else base,
+                                                   **changes)))
         return out
+
+    def combinations(self) -> list[tuple[tuple[Any, ...], tuple[Any, ...]]]:
+        """(shown values, values) for every combination, in grid order."""
+        return [(tuple(k.shown_values[i] for k, i in zip(self.knobs, combo)),
+                 tuple(k.values[i] for k, i in zip(self.knobs, combo)))
+                for combo in itertools.product(*(range(len(k.values)) for k in self.knobs))]
+
+
+@dataclass(frozen=True)
+class PanelGrid:
+    """A lesson's chart over a grid: ``frame`` (the figure's data for every combination, with
+    a column per knob and each combination's scenario code), ``spec`` (the figure's
+    Vega-Lite spec over that frame: the controls filter it, its axes fixed over the whole
+    grid) and ``summaries`` (each combination's text alternative, by its shown values)."""
+
+    frame: pd.DataFrame
+    spec: dict
+    summaries: list[tuple[tuple[Any, ...], str]]
+
+
+def combination_key(shown: Sequence[Any]) -> str:
+    """The key of one combination, as the page's script builds it from the controls.
+
+    >>> combination_key((3, 25.0, "Fixed income"))
+    '3|25|Fixed income'
+    """
+    return "|".join(f"{v:g}" if isinstance(v, float) else str(v) for v in shown)
+
+
+def panel_grid(system: System, grid: Grid) -> PanelGrid:
+    """Every combination of ``grid`` drawn by the lesson's own panel (``grid.panel``).
+
+    The panel's controls are set as a learner sets them (a scenario field through the
+    scenario, any other knob through its ``apply``), and its ``render`` called: the figure is
+    what the dashboard draws for those settings, every number the lesson's model's. Raises
+    ``ScenarioError`` when the panel draws no such figure or the combinations' charts cannot
+    share one shape.
+    """
+    if grid.panel is None:
+        raise ScenarioError(f"grid {grid.key}: no panel to draw it")
+    panel = grid.panel(system)
+    panel._paused = True  # the grid sets the controls; the panel draws only when asked
+    base = panel.scenario()
+
+    drawn: list[tuple[tuple[Any, ...], Scenario, Figure]] = []
+    for (shown, values), (_, scenario) in zip(grid.combinations(), grid.scenarios(base)):
+        for knob, value in zip(grid.knobs, values):
+            if knob.apply is not None:
+                knob.apply(panel, value)
+        figures, _text = panel.render(scenario)
+        figures = figures if isinstance(figures, list) else [figures]
+        if len(figures) <= grid.figure:
+            raise ScenarioError(f"grid {grid.key}: the panel draws no chart for "
+                                f"{combination_key(shown)}")
+        drawn.append((shown, scenario, figures[grid.figure]))
+    shapes = {f.shape for *_, f in drawn}
+    if len(shapes) > 1:
+        raise ScenarioError(f"grid {grid.key}: its {len(drawn)} combinations draw "
+                            f"{len(shapes)} different charts (rows or kinds), so one chart "
+                            "cannot show them all")
+    frames, summaries = [], []
+    for shown, scenario, figure in drawn:
+        part = figure.data.copy()
+        for knob, value in zip(grid.knobs, shown):
+            part[knob.column] = value
+        part["code"] = scenario_code(scenario, system=system)
+        frames.append(part)
+        summaries.append((shown, figure.summary))
+    frame = pd.concat(frames, ignore_index=True)
+    start = _start_shown(grid)
+    first = next((f for shown, _, f in drawn if combination_key(shown) == combination_key(start)),
+                 drawn[0][2])
+    spec = first.chart().to_dict()  # validated once, at the starting settings
+    names = list(spec.get("datasets", {}))
+    if len(names) != 1:
+        raise ScenarioError(f"grid {grid.key}: its chart must keep its data in one dataset")
+    spec["datasets"] = {names[0]: json.loads(frame.to_json(orient="records",
+                                                            double_precision=10))}
+    fix_domains(spec, frame)
+    params, chosen = _controls(grid)
+    spec["params"] = [*spec.get("params", []), *params]
+    spec["transform"] = [{"filter": chosen}, *spec.get("transform", [])]
+    knobs = ", ".join(k.title.lower() for k in grid.knobs)
+    spec["description"] = (f"The lesson's chart for the settings chosen ({knobs}), from "
+                           f"{len(drawn)} runs of the model made in advance. At the settings "
+                           f"shown first: {first.summary}")
+    return PanelGrid(frame, spec, summaries)
+
+
+def _start_shown(grid: Grid) -> tuple[Any, ...]:
+    return tuple(grid.start[n] if len(grid.start) > n else k.shown_values[0]
+                 for n, k in enumerate(grid.knobs))
+
+
+_AXES = {"x": "x", "x2": "x", "y": "y", "y2": "y"}
+
+
+def fix_domains(spec: dict, frame: pd.DataFrame) -> None:
+    """Fix each quantitative x and y axis of ``spec`` to the range of its fields over the
+    whole ``frame`` (and zero), so that moving a control moves the marks, not the axis.
+
+    An axis whose chart sets its own domain keeps it.
+
+    >>> spec = {"layer": [{"encoding": {"x": {"field": "a", "type": "quantitative"}}},
+    ...                   {"encoding": {"x": {"field": "b", "type": "quantitative"}}}]}
+    >>> fix_domains(spec, pd.DataFrame({"a": [1.0, 4.0], "b": [-2.0, 3.0]}))
+    >>> spec["layer"][0]["encoding"]["x"]["scale"], spec["layer"][1]["encoding"]["x"]["scale"]
+    ({'domain': [-2.0, 4.0]}, {'domain': [-2.0, 4.0]})
+    """
+    encodings: dict[str, list[dict]] = {"x": [], "y": []}
+    fields: dict[str, set[str]] = {"x": set(), "y": set()}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for channel, axis in _AXES.items():
+                encoding = node.get("encoding", {}).get(channel) if isinstance(
+                    node.get("encoding"), dict) else None
+                if isinstance(encoding, dict) and encoding.get("field") in frame.columns and (
+                        encoding.get("type") == "quantitative" or channel in ("x2", "y2")):
+                    fields[axis].add(encoding["field"])
+                    if channel in ("x", "y"):
+                        encodings[axis].append(encoding)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk({k: v for k, v in spec.items() if k != "datasets"})
+    for axis, found in encodings.items():
+        if not found or any("domain" in e.get("scale", {}) for e in found):
+            continue
+        values = frame[sorted(fields[axis])].apply(pd.to_numeric, errors="coerce")
+        low = min(0.0, float(values.min().min()))
+        high = max(0.0, float(values.max().max()))
+        if not (math.isfinite(low) and math.isfinite(high)) or low == high:
+            continue
+        for encoding in found:
+            encoding["scale"] = {**encoding.get("scale", {}), "domain": [low, high]}
+
+
+def _controls(grid: Grid) -> tuple[list[dict], str]:
+    """The grid's controls as Vega-Lite parameters bound to sliders and radio buttons (in
+    % as the dashboards' sliders read them) and the filter that picks their combination."""
+    params, tests = [], []
+    for number, (knob, start) in enumerate(zip(grid.knobs, _start_shown(grid))):
+        shown = list(knob.shown_values)
+        name = f"knob_{number}"
+        step = knob.slider_step
+        if step is not None:
+            bind = {"input": "range", "min": min(shown), "max": max(shown), "step": step,
+                    "name": f"{knob.title} "}
+            tests.append(f"abs(datum['{knob.column}'] - {name}) < {_TOLERANCE}")
+        else:
+            bind = {"input": "radio", "options": shown, "name": f"{knob.title} "}
+            tests.append(f"datum['{knob.column}'] == {name}")
+        params.append({"name": name, "value": start, "bind": bind})
+    return params, " && ".join(tests)
 
 
 def grid_frame(system: System, grid: Grid) -> pd.DataFrame:
@@ -190,6 +377,21 @@ def grid_frame(system: System, grid: Grid) -> pd.DataFrame:
     return frame
 
 
+def _panel(module: str, name: str) -> Callable[[System], Any]:
+    """A lesson's panel class, built for a system when its grid is drawn (the lesson's
+    module imported then: a page with no grid does not import every lesson)."""
+    def build(system: System) -> Any:
+        import importlib
+        return getattr(importlib.import_module(f"casestudy.ui.{module}"), name)(system)
+    build.__qualname__ = f"{module}.{name}"
+    return build
+
+
+def _set_shift(panel: Any, share: float) -> None:
+    """Lesson 2's size of the shift, set on its panel's own slider."""
+    panel.share.value = share
+
+
 def lesson_grids(system: System) -> dict[str, list[Grid]]:
     """The grids each lesson's handout carries, keyed by its slug (``casestudy.lessons``)."""
     # The rules of the Bradford years, which the lessons compare (the page stays small).
@@ -200,7 +402,11 @@ def lesson_grids(system: System) -> dict[str, list[Grid]]:
     ranked = scheme_table(system, Scenario()).sort_values("nhs_benefit_gbp_m", ascending=False,
                                                           kind="stable").scheme_id.tolist()
     portfolios = tuple(tuple(ranked[:n]) for n in range(len(ranked) + 1))
+    percents = (0.0, 0.25, 0.5, 0.75, 1.0)
+    shocks_up = (0.0, 0.01, 0.02, 0.03, 0.04, 0.05)
     grids = {
+        # Lesson 1: the best portfolio of each size against the leadership capacity, with the
+        # learner's (the best few schemes, as many as the slider says).
         "system_fundamentals": [Grid(
             key="priorities", title="More priorities, or fewer done well?",
             question="Add shared schemes, best first, and change the leadership capacity: "
@@ -208,27 +414,36 @@ def lesson_grids(system: System) -> dict[str, list[Grid]]:
             knobs=(Knob(field="schemes", values=portfolios,
                         shown=tuple(range(len(portfolios))), label="Number of schemes"),
                    Knob(field="leadership_capacity", values=(2.0, 4.0, 6.0, 8.0, 10.0, 12.0))),
-            start=(3, 6.0))],
+            start=(3, 6.0), panel=_panel("lesson1", "PortfolioPanel"), figure=1)],
+        # Lesson 2: the shift of care (not a scenario field: the panel's own knob) under each
+        # payment rule, through behaviours.deal and shift_by_rule as the dashboard draws it.
         "no_winners_and_losers": [Grid(
-            key="rules", title="The same change in demand under each payment rule",
-            question="Move demand below plan (care moved out of hospital) and switch the "
-                     "payment rule: who gains, who loses?",
-            knobs=(payment, Knob(field="demand_shock", values=shocks)),
-            start=(PRESET_LABELS[BRADFORD_ACTIVITY_PRESET], -4))],
+            key="shift", title="Move care out of hospital: who gains, who loses?",
+            question="Move more or less care out of hospital and change the capacity flex: "
+                     "under each payment rule, who gains and who loses, and does the whole "
+                     "system's change depend on the rule?",
+            knobs=(Knob(field="shift_share", values=tuple(round(0.01 * k, 2) for k in range(1, 7)),
+                        info=SHIFT_SHARE, apply=_set_shift),
+                   Knob(field="flex", values=percents)),
+            start=(round(100 * SHIFT_SHARE["default"], 6), 25),
+            panel=_panel("lesson2", "ShiftPanel"))],
+        # Lesson 3: the incentive fund each partner receives, linkage x risk share x demand.
         "shared_governance": [Grid(
             key="linkage", title="Incentive funds tied to the system, and pooled risk",
             question="Push demand above plan until someone misses, then raise the system "
                      "linkage and the risk share: who loses the incentive fund?",
-            knobs=(Knob(field="system_linkage", values=(0.0, 0.25, 0.5, 0.75, 1.0)),
-                   Knob(field="risk_share", values=(0.0, 0.25, 0.5, 0.75, 1.0)),
-                   Knob(field="demand_shock", values=(0.0, 0.01, 0.02, 0.03, 0.04, 0.05))),
-            start=(0, 0, 1))],
+            knobs=(Knob(field="system_linkage", values=percents),
+                   Knob(field="risk_share", values=percents),
+                   Knob(field="demand_shock", values=shocks_up)),
+            start=(0, 0, 1), panel=_panel("lesson3", "LinkagePanel"))],
+        # Lesson 4: the simulated years of the trust and its commissioner under each rule.
         "fixed_income": [Grid(
             key="certainty", title="Who carries the volume risk",
-            question="Move demand above and below plan under each rule: whose position "
-                     "moves, and does the underlying position (the ticks) change?",
-            knobs=(payment, Knob(field="demand_shock", values=shocks)),
-            start=(PRESET_LABELS["fixed_income"], 4))],
+            question="Move demand above and below plan: under each rule, whose simulated "
+                     "positions move, and whose spread stays narrow?",
+            knobs=(Knob(field="demand_shock", values=shocks),),
+            start=(0,), panel=_panel("lesson4", "CertaintyPanel"))],
+        # Lesson 5: a social care budget change, inside and outside the NHS.
         "beyond_the_nhs": [Grid(
             key="social_care", title="A social care budget change, followed into hospital",
             question="Cut the council's social care budget: what happens to the council, "
@@ -236,7 +451,7 @@ def lesson_grids(system: System) -> dict[str, list[Grid]]:
             knobs=(Knob(field="social_care_budget_change",
                         values=tuple(round(-0.3 + 0.05 * k, 2) for k in range(13))),
                    Knob(field="social_care_knock_on", values=(0.0, 0.1, 0.2, 0.5))),
-            start=(-10, 0.1))],
+            start=(-10, 0.1), panel=_panel("lesson5", "SocialCarePanel"))],
         # The team round (the facilitator's guide): each table's deal, payment rule x risk
         # share x system linkage, in the demand the facilitator announces; each combination's
         # scenario code is on the chart, to paste in the chat as the sandbox's Save shows it.
@@ -250,15 +465,16 @@ def lesson_grids(system: System) -> dict[str, list[Grid]]:
                    Knob(field="demand_shock", values=(-0.03, 0.0, 0.03))),
             start=(PRESET_LABELS["fixed_income"], 0, 0, 3))],
         "then_and_now": [Grid(
-            key="regimes", title="The same system under every payment rule, 2016 to 2026",
+            key="regimes", title="Who wins and who loses under each rule",
             question="Move demand above and below plan and switch the rule: who gains and who "
-                     "loses, and does the NHS system? The aligned payment and incentive and NHS "
+                     "loses against fixed income? The aligned payment and incentive and NHS "
                      "Payment Scheme rules came after the Bradford years: run on this system's "
                      "CCGs and incentive funds, they are a thought experiment.",
-            knobs=(Knob(field="payment", values=PRESETS,
-                        shown=tuple(PRESET_LABELS[p] for p in PRESETS)),
-                   Knob(field="demand_shock", values=shocks)),
-            start=(PRESET_LABELS["api_2023"], 4))],
+            # Demand first: the panel projects each demand once for every rule (its cache).
+            knobs=(Knob(field="demand_shock", values=shocks),
+                   Knob(field="payment", values=PRESETS,
+                        shown=tuple(PRESET_LABELS[p] for p in PRESETS))),
+            start=(4, PRESET_LABELS["api_2023"]), panel=_panel("then_and_now", "RegimesPanel"))],
     }
     return grids
 
@@ -476,6 +692,28 @@ def _quiz_block(quiz: Any) -> Block:
     return Block("quiz", body)
 
 
+# A lesson's chart over a grid says in words what it shows at the settings chosen: the
+# summary the model's figure carries for that combination, found by the controls' values.
+SAY_JS = r"""<script>
+function saySettings(view, id, knobs, summaries) {
+  var line = document.getElementById(id);
+  function same(a, b) {
+    return typeof a === 'number' ? Math.abs(a - Number(b)) < 1e-6 : String(a) === String(b);
+  }
+  function say() {
+    var values = knobs.map(function (k) { return view.signal(k); });
+    var found = summaries.find(function (s) {
+      return s[0].every(function (v, i) { return same(v, values[i]); });
+    });
+    line.textContent = found ? found[1] : '';
+  }
+  knobs.forEach(function (k) { view.addSignalListener(k, say); });
+  say();
+}
+</script>
+"""
+
+
 # The handouts' checks: the answer's fold opens once an answer is chosen, and the choice
 # is then kept (the radio buttons locked), as a prediction committed before the reveal.
 QUIZ_JS = r"""<script>
@@ -660,16 +898,31 @@ class _Writer:
                 f"{table_html(figure.data)}</details>")
 
     def grid_html(self, grid: Grid, folder: Path, number: int) -> tuple[str, str]:
-        frame = grid_frame(self.system, grid)
+        div = f"grid-{number}"
+        said = ""
+        if grid.panel is not None:
+            try:
+                drawn = panel_grid(self.system, grid)
+            except ScenarioError as exc:  # this system cannot draw it: say so, keep the page
+                print(f"handouts: grid {grid.key}: {exc}", file=sys.stderr)
+                words = f"(The interactive chart could not be prepared for this system: {exc})"
+                return f'<p class="note">{html.escape(words)}</p>', ""
+            frame, spec = drawn.frame, drawn.spec
+            # What the chart shows at the settings chosen, in words (its summary, computed
+            # from the data it draws), read out as the controls move.
+            said = (f'<p class="muted grid-said" id="{div}-said" role="status" '
+                    f'aria-live="polite"></p>')
+            summaries = script_json([[list(shown), text] for shown, text in drawn.summaries])
+        else:
+            frame = grid_frame(self.system, grid)
+            spec = grid_chart(frame, grid).to_dict()
         folder.mkdir(parents=True, exist_ok=True)
         csv_path = folder / f"grid-{grid.key}.csv"
-        write_csv(frame.drop(columns=["kind_label"]), csv_path, index=False)
-        spec = grid_chart(frame, grid).to_dict()
-        div = f"grid-{number}"
+        write_csv(frame.drop(columns=["kind_label"], errors="ignore"), csv_path, index=False)
         combos = math.prod(len(k.values) for k in grid.knobs)
         body = (f'<div class="grid-box"><h3>Try it: {html.escape(grid.title)}</h3>'
                 f"<p>{html.escape(grid.question)}</p>"
-                f'<div id="{div}" class="grid-chart"></div>'
+                f'<div id="{div}" class="grid-chart"></div>{said}'
                 f'<noscript><p class="note">This chart needs JavaScript; the CSV file below holds '
                 f"every value.</p></noscript>"
                 f'<p class="muted">The model was run for all {combos} combinations of these '
@@ -677,8 +930,13 @@ class _Writer:
                 f'<a href="{folder.name}/{csv_path.name}">{csv_path.name}</a>. The '
                 f"<code>code</code> column holds each combination's scenario code, to load in "
                 f"the kit.</p></div>")
+        then = ""
+        if said:
+            knobs = [f"knob_{n}" for n in range(len(grid.knobs))]
+            then = (".then(function (r) { saySettings(r.view, " + json.dumps(f"{div}-said")
+                    + ", " + json.dumps(knobs) + ", " + summaries + "); })")
         script = (f"<script>vegaEmbed('#{div}', {script_json(spec)}, "
-                  "{actions: false, renderer: 'svg'}).catch(function (e) { "
+                  "{actions: false, renderer: 'svg'})" + then + ".catch(function (e) { "
                   f"document.getElementById('{div}').textContent = "
                   "'The chart could not be drawn: ' + e; });</script>\n")
         return body, script
@@ -730,7 +988,7 @@ class _Writer:
                  '(see <a href="data.html">the data notes</a>).</p>')
         script = ""
         if scripts:
-            script = f"<script>{self._bundle()}</script>\n" + "".join(scripts)
+            script = f"<script>{self._bundle()}</script>\n{SAY_JS}" + "".join(scripts)
         target = self.out / f"{key}.html"
         target.write_text(page(title, intro + "\n".join(parts), script=script), encoding="utf-8")
         self.written.append(target)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import itertools
 import os
 import shutil
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import nbformat
 import numpy as np
+import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
@@ -21,10 +23,12 @@ from casestudy.handouts import (
     Grid,
     Knob,
     anchor,
+    fix_domains,
     grid_chart,
     grid_frame,
     lesson_grids,
     markdown_html,
+    panel_grid,
     write_handouts,
 )
 from casestudy.scenario import PRESET_LABELS
@@ -51,12 +55,11 @@ def test_knob_checks_and_slider_steps():
     assert payment.slider_step is None and payment.shown_values == ("Fixed income", "Blended")
 
 
-@pytest.mark.parametrize("lesson", ["system_fundamentals", "no_winners_and_losers",
-                                    "shared_governance", "fixed_income", "beyond_the_nhs",
-                                    "sandbox", "then_and_now"])
-def test_each_lesson_grid_covers_every_combination_and_each_cell_is_run_year(lesson,
-                                                                             bundled_system):
-    for grid in lesson_grids(bundled_system)[lesson]:
+def test_the_team_round_grid_covers_every_combination_and_each_cell_is_run_year(bundled_system):
+    """The sandbox's team round: every organisation's position, one run_year a combination
+    (the lessons' grids draw the lessons' own charts: the tests below)."""
+    for grid in lesson_grids(bundled_system)["sandbox"]:
+        assert grid.panel is None
         frame = grid_frame(bundled_system, grid)
         columns = [k.column for k in grid.knobs]
         combos = list(itertools.product(*(k.shown_values for k in grid.knobs)))
@@ -84,7 +87,7 @@ def test_each_lesson_grid_covers_every_combination_and_each_cell_is_run_year(les
 
 
 def test_grid_chart_filters_the_grid_with_bound_parameters(bundled_system):
-    grid = lesson_grids(bundled_system)["no_winners_and_losers"][0]
+    grid = lesson_grids(bundled_system)["sandbox"][0]
     frame = grid_frame(bundled_system, grid)
     spec = grid_chart(frame, grid).to_dict()  # validates against the Vega-Lite schema
     params = {p["name"]: p for p in spec["params"]}
@@ -92,14 +95,13 @@ def test_grid_chart_filters_the_grid_with_bound_parameters(bundled_system):
     # The rules of the Bradford years, which the lessons compare.
     assert params["knob_0"]["bind"]["options"] == [PRESET_LABELS[p] for p in
                                                    ("pbr_mret", "fixed_income", "blended")]
-    shocks = grid.knobs[1].shown_values  # in %: -10 to 10 for -0.1 to 0.1
-    assert shocks == tuple(round(100 * v, 6) for v in grid.knobs[1].values)
-    assert params["knob_1"]["bind"]["input"] == "range"
-    assert (params["knob_1"]["bind"]["min"], params["knob_1"]["bind"]["max"]) == (min(shocks),
-                                                                                  max(shocks))
-    assert params["knob_1"]["bind"]["step"] == pytest.approx(2)
+    shocks = grid.knobs[3].shown_values  # in %: -3 to 3 for -0.03 to 0.03
+    assert shocks == tuple(round(100 * v, 6) for v in grid.knobs[3].values) == (-3, 0, 3)
+    assert params["knob_3"]["bind"]["input"] == "range"
+    assert (params["knob_3"]["bind"]["min"], params["knob_3"]["bind"]["max"]) == (-3, 3)
+    assert params["knob_3"]["bind"]["step"] == pytest.approx(3)
     filters = [t["filter"] for t in spec.get("transform", []) if "filter" in t]
-    assert any("knob_0" in f and "knob_1" in f for f in filters)
+    assert any("knob_0" in f and "knob_3" in f for f in filters)
     # Filtering, not computing: the only calculation formats the system's row as words.
     (data,) = spec["datasets"].values()
     assert len(data) == len(frame)
@@ -121,6 +123,118 @@ def test_grid_of_custom_knobs(bundled_system):
     full = frame[(frame.risk_share == 100) & (frame.flex == 90) & (frame.org_id != SYSTEM_ROW)]
     year = run_year(bundled_system, Scenario.preset("blended", risk_share=1.0, flex=0.9))
     np.testing.assert_array_equal(full.position_gbp_m, year.organisations.position_gbp_m)
+
+
+# --------------------------------------------------------------------------- lessons' own charts
+
+
+@pytest.fixture(scope="module")
+def shift_grid(bundled_system):
+    grid = lesson_grids(bundled_system)["no_winners_and_losers"][0]
+    return grid, panel_grid(bundled_system, grid)
+
+
+def test_each_lesson_handout_draws_the_chart_its_dashboard_draws(bundled_system):
+    """Every lesson's interactive is its own key panel's chart (not every organisation's
+    position, as before for all of them); the sandbox keeps the team round's grid."""
+    from casestudy.ui import lesson1, lesson2, lesson3, lesson4, lesson5, then_and_now
+
+    grids = lesson_grids(bundled_system)
+    panels = {"system_fundamentals": lesson1.PortfolioPanel,
+              "no_winners_and_losers": lesson2.ShiftPanel,
+              "shared_governance": lesson3.LinkagePanel, "fixed_income": lesson4.CertaintyPanel,
+              "beyond_the_nhs": lesson5.SocialCarePanel, "then_and_now": then_and_now.RegimesPanel}
+    for slug, panel_class in panels.items():
+        (grid,) = grids[slug]
+        assert type(grid.panel(bundled_system)) is panel_class, slug
+        # Every knob is one of the panel's controls: a field it shows, or its own knob.
+        panel = grid.panel(bundled_system)
+        for knob in grid.knobs:
+            assert knob.field in panel.fields or knob.apply is not None or (
+                knob.field == "schemes" and hasattr(panel, "picker")), (slug, knob.field)
+    assert grids["sandbox"][0].panel is None
+
+
+def test_lesson2_handout_explores_the_shift_of_care_through_the_lesson_s_model(bundled_system,
+                                                                                shift_grid):
+    """The shift of care is not a scenario field: the grid sets the panel's own slider, and
+    its figures are behaviours.shift_by_rule's, checked here for two settings by hand."""
+    from casestudy.behaviours import SYSTEM_ID, lesson_shift, shift_by_rule
+
+    grid, drawn = shift_grid
+    assert [k.field for k in grid.knobs] == ["shift_share", "flex"]
+    assert grid.knobs[0].shown_values == tuple(float(n) for n in range(1, 7))  # 1% to 6%
+    assert grid.knobs[0].title == "Admissions moved out (%)"
+    assert grid.knobs[1].shown_values == (0, 25, 50, 75, 100)
+    frame = drawn.frame
+    assert len(frame.groupby(["shift_share", "flex"])) == 30
+    base, _ = lesson_shift(bundled_system)
+    for share, flex in ((0.03, 0.25), (0.06, 1.0)):
+        scenario = Scenario.preset("fixed_income", flex=flex)
+        shift = dataclasses.replace(base, share=share)
+        expected = shift_by_rule(bundled_system, scenario, shift,
+                                 presets=("pbr_mret", "fixed_income", "blended"))
+        rows = frame[(frame.shift_share == round(100 * share, 6)) & (frame.flex == 100 * flex)]
+        for org in (shift.acute_id, SYSTEM_ID):
+            name = expected.loc[expected.org_id == org, "name"].iloc[0]
+            np.testing.assert_allclose(
+                rows.loc[rows.name == name, "change_gbp_m"].to_numpy(),
+                expected.loc[expected.org_id == org, "change_gbp_m"].to_numpy(), atol=1e-9)
+        # The whole system's change is the same under every rule (a rule moves money).
+        system_rows = rows[rows.kind == "total"].change_gbp_m
+        assert system_rows.max() - system_rows.min() < 1e-9
+        assert from_code(rows.code.iloc[0]) == scenario
+    # The same rows at every setting (the chart keeps its rows as the sliders move).
+    rows_per = frame.groupby(["shift_share", "flex"]).name.apply(tuple)
+    assert rows_per.nunique() == 1
+    assert "NHS Bradford City CCG" in rows_per.iloc[0]
+
+
+def test_a_grid_whose_settings_draw_different_charts_becomes_a_note(bundled_system, tmp_path):
+    """No shift at all draws no bar and no legend: one chart cannot hold both, so the grid is
+    refused by name, and the page says so and keeps the rest of the lesson."""
+    from casestudy.handouts import _Writer
+
+    grid = lesson_grids(bundled_system)["no_winners_and_losers"][0]
+    shares = dataclasses.replace(grid.knobs[0], values=(0.0, 0.05))
+    bad = dataclasses.replace(grid, knobs=(shares, dataclasses.replace(grid.knobs[1],
+                                                                        values=(0.25,))), start=())
+    with pytest.raises(ScenarioError, match="grid shift: its 2 combinations draw 2 different"):
+        panel_grid(bundled_system, bad)
+    body, script = _Writer(out=tmp_path, system=bundled_system).grid_html(bad, tmp_path, 1)
+    assert "could not be prepared for this system" in body and script == ""
+
+
+def test_lesson_chart_spec_filters_the_grid_and_fixes_its_axis(shift_grid):
+    _grid, drawn = shift_grid
+    spec = drawn.spec
+    params = {p["name"]: p for p in spec["params"]}
+    # In % as the dashboard's sliders read them, starting where the dashboard starts.
+    assert params["knob_0"]["bind"] | {"name": ""} == {"input": "range", "min": 1, "max": 6,
+                                                       "step": 1, "name": ""}
+    assert (params["knob_0"]["value"], params["knob_1"]["value"]) == (3, 25)
+    assert spec["transform"][0]["filter"].count("knob_") == 2
+    (data,) = spec["datasets"].values()
+    assert len(data) == len(drawn.frame)
+    # The change axis is fixed over the whole grid (and zero): a move of a slider reads as a
+    # move of the bars, not of the axis.
+    bars = spec["spec"]["layer"][0]["encoding"]["x"]
+    change = drawn.frame.change_gbp_m
+    assert bars["scale"]["domain"] == [min(0.0, change.min()), max(0.0, change.max())]
+    assert change.max() - change.min() > 5  # the grid spans a range the axis must hold
+    # A text alternative for each combination: the panel's own summary at those settings.
+    assert len(drawn.summaries) == 30
+    assert all("whole system changes by" in text for _, text in drawn.summaries)
+    assert "under payment by results + MRET (2016/17-2018/19)" in drawn.summaries[0][1]
+
+
+def test_fix_domains_keeps_a_chart_s_own_domain():
+    spec = {"encoding": {"x": {"field": "a", "type": "quantitative",
+                               "scale": {"domain": [0, 12]}},
+                         "y": {"field": "b", "type": "nominal"}}}
+    fix_domains(spec, pd.DataFrame({"a": [1.0, 40.0], "b": ["p", "q"]}))
+    assert spec["encoding"]["x"]["scale"] == {"domain": [0, 12]}
+    assert "scale" not in spec["encoding"]["y"]
 
 
 # --------------------------------------------------------------------------- Markdown
@@ -200,6 +314,12 @@ def checks():
 '''
 
 
+def _risk_panel(system):
+    import importlib
+
+    return importlib.import_module("handout_lesson").RiskPanel(system)
+
+
 @pytest.fixture(scope="module")
 def written(tmp_path_factory, bundled_system):
     """Handouts from two small notebooks: one lesson with a panel, a grid and a quiz."""
@@ -228,7 +348,13 @@ def written(tmp_path_factory, bundled_system):
     grids = {"shared_governance": [Grid(key="pool", title="Pool", question="Who gains?",
                          knobs=(Knob(field="risk_share", values=(0.0, 0.5, 1.0)),
                                 Knob(field="payment", values=("fixed_income", "blended"),
-                                     shown=("Fixed income", "Blended"))))]}
+                                     shown=("Fixed income", "Blended")))),
+                                   # The lesson's own panel's chart over a grid.
+                                   Grid(key="panel", title="Pool, as the panel draws it",
+                                        question="Who gains?", panel=_risk_panel,
+                                        knobs=(Knob(field="demand_shock",
+                                                    values=(0.0, 0.05, 0.1)),),
+                                        start=(5,))]}
     import sys
     sys.path.insert(0, str(base / "pkg"))
     try:
@@ -328,6 +454,17 @@ def _drive_grid(playwright, browser_path: str, out: Path) -> tuple[list[str], li
         page.wait_for_function(f"b => {drawn} !== b", arg=before, timeout=10_000)
         page.locator(".grid-chart input[type=radio]").nth(1).check()
         page.wait_for_timeout(300)
+        # The panel's own chart: its words say what it shows at the settings chosen, and
+        # change with them (the summary of that combination, computed when it was made).
+        page.wait_for_selector("#grid-2 svg.marks", timeout=20_000)
+        said = page.locator("#grid-2-said")
+        first = said.inner_text()
+        page.locator("#grid-2 input[type=range]").focus()
+        page.keyboard.press("ArrowRight")  # demand 5% -> 10% above plan
+        page.wait_for_function("t => document.querySelector('#grid-2-said').textContent !== t",
+                               arg=first, timeout=10_000)
+        if not (first and said.inner_text()):
+            errors.append(f"no words for the chart: {first!r}, {said.inner_text()!r}")
         browser.close()
     return remote, errors
 

@@ -71,7 +71,7 @@ def test_the_start_page_and_the_handouts_read_the_registry():
 
     grids = lesson_grids(load_system())
     assert set(grids) <= {lesson.slug for lesson in LESSONS}
-    assert grids["then_and_now"][0].knobs[0].field == "payment"
+    assert "payment" in [k.field for k in grids["then_and_now"][0].knobs]
 
 
 def test_voila_lists_the_registry_s_lessons_by_their_names(tmp_path):

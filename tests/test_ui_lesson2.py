@@ -358,3 +358,44 @@ def test_checks_right_answers_come_from_the_model(system):
                                     (False, False): 3}[tuple(ahead)]
     for question in questions:
         assert question.choose(question.correct) is True
+
+
+def test_a_partner_outside_the_shift_says_why_it_moves(bundled_system):
+    """The review's question: why does NHS Bradford City CCG gain under payment by results?
+    It buys some of the trust's emergency admissions: it pays the trust less for those the
+    shift avoids, and pays nothing for the service, so its change is its payments' fall."""
+    from casestudy.behaviours import deal
+    from casestudy.words import lesson2 as words
+
+    shift = shift_for(bundled_system)
+    facts = deal(bundled_system, Scenario.preset("pbr_mret"), shift)
+    assert facts.others_moved == ["city_ccg"]
+    row = facts.changes.loc["city_ccg"]
+    # A commissioner's change is what it stops paying: +£0.8m gain = -£0.8m of payments.
+    assert row.change_gbp_m == pytest.approx(-row.contract_payments_gbp_m)
+    assert 0.05 < row.change_gbp_m < 5
+    text = words.shift_words(bundled_system, facts)
+    assert (f"NHS Bradford City CCG, by **{money(row.change_gbp_m)}** (it buys some of "
+            f"Bradford Teaching Hospitals NHS FT's emergency admissions too: under this rule it "
+            f"pays {money(-row.contract_payments_gbp_m)} less for them, and it pays nothing "
+            "towards the service)") in text
+    # Under fixed income nobody's contract payments move: no other partner, no reason.
+    fixed = deal(bundled_system, Scenario.preset("fixed_income"), shift)
+    assert fixed.others_moved == [] and "buys some of" not in words.shift_words(bundled_system,
+                                                                                  fixed)
+
+
+@pytest.mark.parametrize("flex", [0.25, 1.0])
+def test_capacity_flex_is_never_advised_once_it_is_at_its_most(bundled_system, flex):
+    from casestudy.behaviours import deal
+    from casestudy.words import lesson2 as words
+
+    # A service dear enough that the system loses, so the words say what would help.
+    shift = dataclasses.replace(shift_for(bundled_system), cost_per_admission_gbp=20_000)
+    facts = deal(bundled_system, Scenario.preset("pbr_mret", flex=flex), shift)
+    assert not facts.share.possible
+    text = (words.shift_words(bundled_system, facts)
+            + words.gain_share_words(bundled_system, facts)).lower()
+    assert ("raise capacity flex" in text) == (flex < 1.0)
+    if flex == 1.0:
+        assert "capacity flex is already at its most" in text

@@ -152,8 +152,10 @@ def test_linkage_panel_draws_the_models_funds_and_positions(system):
 
 
 def test_linkage_positions_bars_are_the_position_before_incentive_funds(system):
-    # The control total is tested before incentive funds: the bars show that position, the
-    # fund a thin bar beyond it, and the words' system total is the bars' sum.
+    # The control total is tested before incentive funds: the bars show that position
+    # against a black tick, two marks (the review counted four: the fund and the baseline
+    # were drawn too; the chart above draws the funds), and the words' system total is the
+    # bars' sum.
     panel = lesson3.LinkagePanel(system)
     panel.update()
     for share in (0.0, 1.0):
@@ -162,15 +164,14 @@ def test_linkage_positions_bars_are_the_position_before_incentive_funds(system):
         orgs = run_year(system, scenario).organisations
         nhs = orgs[orgs.in_nhs_control_total]
         spec = panel.specs[1]
-        bars, fund = spec["layer"][0], spec["layer"][1]
-        assert bars["mark"]["type"] == "bar" and bars["encoding"]["x"]["field"] == "before_gbp_m"
-        assert (fund["encoding"]["x"]["field"], fund["encoding"]["x2"]["field"]) == (
-            "before_gbp_m", "value_gbp_m")
+        marks = [layer["mark"]["type"] for layer in spec["layer"]]
+        assert marks == ["bar", "tick", "rule"]  # the position, the control total, zero
+        bars, ticks = spec["layer"][0], spec["layer"][1]
+        assert bars["encoding"]["x"]["field"] == "before_gbp_m"
+        assert ticks["encoding"]["x"]["field"] == "control_total_gbp_m"
         (records,) = spec["datasets"].values()
         drawn = np.array([row["before_gbp_m"] for row in records])
         np.testing.assert_allclose(drawn, nhs.position_before_incentive_gbp_m, atol=1e-9)
-        np.testing.assert_allclose([row["value_gbp_m"] for row in records], nhs.position_gbp_m,
-                                   atol=1e-9)
         control = nhs.control_total_gbp_m.sum()
         met = bool(incentive_linkage(system, scenario).system_met.iloc[0])
         assert met == (drawn.sum() >= control - 1e-6)
@@ -321,3 +322,30 @@ def test_a_later_rule_is_called_a_thought_experiment_and_a_full_risk_share_a_lin
     tied.controls["risk_share"].value = 1.0
     assert "in effect tied to the system" in tied.text
     assert "a simplification" in tied.text  # funds all or nothing, once a year
+
+
+def test_linkage_position_axis_stays_put_as_the_sliders_move(bundled_system):
+    """The review: the axes rescaled on every move. The axis now holds demand 10% either
+    side of plan, pooled or not, so moving any slider in that range leaves it where it is,
+    and every bar it draws lies inside it; past that range it widens, never narrows."""
+    panel = lesson3.LinkagePanel(bundled_system)
+    panel.update()
+
+    def axis() -> list[float]:
+        return panel.specs[1]["layer"][0]["encoding"]["x"]["scale"]["domain"]
+
+    first = axis()
+    for name, value in (("system_linkage", 1.0), ("risk_share", 1.0), ("demand_shock", 0.1),
+                        ("risk_share", 0.0), ("demand_shock", -0.1), ("risk_share", 0.5)):
+        panel.controls[name].value = value
+        assert axis() == first, (name, value)
+        (records,) = panel.specs[1]["datasets"].values()
+        drawn = [r["before_gbp_m"] for r in records] + [r["control_total_gbp_m"] for r in records]
+        assert first[0] <= min(drawn) and max(drawn) <= first[1]
+    panel.controls["demand_shock"].value = 0.3  # past the range: the axis grows to hold it
+    (records,) = panel.specs[1]["datasets"].values()
+    lowest = min(r["before_gbp_m"] for r in records)
+    assert lowest < first[0] and axis()[0] <= lowest
+    widened = axis()
+    panel.controls["demand_shock"].value = 0.0
+    assert axis() == widened  # never narrows

@@ -103,6 +103,11 @@ def test_voluntary_panel_draws_the_chosen_schemes_against_none(system):
                                boundary_change(system, scenario, without).change_gbp_m)
     chosen = panel.figures[1].data.chosen
     assert (chosen == "Chosen").sum() == 2  # one scheme, two bars (NHS and place)
+    # Chosen or not is told by the bar's shade and said in the key: no legend of grey and
+    # black swatches that match no bar (the review's "Chosen / Not chosen").
+    opacity = panel.specs[1]["layer"][0]["encoding"]["opacity"]
+    assert opacity["legend"] is None
+    assert "Full colour: a scheme you chose; pale: one you did not" in panel.figures[1].subtitle
 
     panel.controls["flex"].value = 1.0
     scenario = panel.scenario()

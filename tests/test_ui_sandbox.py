@@ -281,3 +281,14 @@ def test_how_to_and_checks_come_from_the_model(system):
     more = system_totals(project(system, dataclasses.replace(sandbox.DEFAULT_A, recurrent_share=1.0)))
     gain = (more.underlying_position_gbp_m - base).to_numpy()
     assert checks[1].correct == (0 if gain[-1] > gain[0] else 1)
+
+
+def test_the_sandbox_says_which_tab_to_save(box):
+    """The review: it opens on tab B with no cue which tab to save. The tab that opens is
+    the deal (B), its title says so, and the line above the tabs says to save B."""
+    _ = box.widget  # laid out
+    left = box.widget.children[-1].children[0]
+    cue, tabs = left.children[1], left.children[2]
+    assert tabs.selected_index == 1 and tabs.titles[1] == "B: your deal"
+    assert tabs.children[1] is box.b.widget  # the tab titled the deal holds B's controls
+    assert "save or send B" in cue.value and box.b.scenario_io.widget in box.b.widget.children

@@ -99,11 +99,12 @@ def shift_by_rule_figure(frame: pd.DataFrame, chart_title: str | None = None) ->
     parts = []
     for rule in rules:
         rows = np.flatnonzero((labels == rule) & ~is_system)
+        said = rule[:1].lower() + rule[1:]  # "payment by results + MRET", not "+ mret"
         worst = rows[np.argmin(change[rows])]
         if change[worst] < -1e-6:
-            parts.append(f"under {rule.lower()} {names_all[worst]} loses most ({money(change[worst])})")
+            parts.append(f"under {said} {names_all[worst]} loses most ({money(change[worst])})")
         else:
-            parts.append(f"under {rule.lower()} nobody loses")
+            parts.append(f"under {said} nobody loses")
     total = change[is_system][0] if is_system.any() else float("nan")
     summary = ("The change in each organisation's position from the shift, by payment rule: "
                + "; ".join(parts) + f". The whole system changes by {money(total)} under every rule.")

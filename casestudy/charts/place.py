@@ -143,9 +143,11 @@ def vcs_test_figure(frame: pd.DataFrame, chosen: tuple[str, ...] = (),
                             scale=alt.Scale(domain=list(BOUNDARY_COLOURS),
                                             range=list(BOUNDARY_COLOURS.values())),
                             legend=alt.Legend(orient="bottom")),
+            # No legend of its own: its swatches (grey and black) matched no bar; the key
+            # above the chart says it in words.
             opacity=alt.Opacity("chosen:N", title=None,
                                 scale=alt.Scale(domain=["Chosen", "Not chosen"], range=[1.0, 0.3]),
-                                legend=alt.Legend(orient="bottom")),
+                                legend=None),
             tooltip=[alt.Tooltip("scheme:N", title="Scheme"),
                      alt.Tooltip("funder:N", title="Paid for by"),
                      alt.Tooltip("cost_gbp_m:Q", title="Cost (£m a year)", format=",.2f"),
@@ -159,7 +161,8 @@ def vcs_test_figure(frame: pd.DataFrame, chosen: tuple[str, ...] = (),
 
     return Figure(long, summary, draw, shape,
                   chart_title or "Each voluntary-sector scheme on its own",
-                  "Change in position in the year, before incentive funds. Pale: not chosen.")
+                  "Change in position in the year, before incentive funds. Full colour: a "
+                  "scheme you chose; pale: one you did not.")
 
 
 def vcs_test_chart(frame: pd.DataFrame, chosen: tuple[str, ...] = (),

@@ -13,11 +13,13 @@ from .style import LABELS, WIDTH, Figure, kind_colour, money, with_kind_label
 
 
 def positions_figure(organisations: pd.DataFrame, baseline: pd.DataFrame | None = None,
-                     column: str = "position_gbp_m", chart_title: str | None = None) -> Figure:
+                     column: str = "position_gbp_m", chart_title: str | None = None,
+                     domain: tuple[float, float] | None = None) -> Figure:
     """Bars of each organisation's position, a black tick at its control total, and a
     short grey tick at the baseline's position when one is given.
 
-    ``organisations`` is ``YearResult.organisations`` (indexed by org_id).
+    ``organisations`` is ``YearResult.organisations`` (indexed by org_id); ``domain`` fixes
+    the position axis (£m), so that a move of a slider moves the bars and not the axis.
     """
     data = with_kind_label(organisations.reset_index())
     # The control total is set on the position before incentive funds, so the bar stops
@@ -44,13 +46,14 @@ def positions_figure(organisations: pd.DataFrame, baseline: pd.DataFrame | None 
     key = ("Black tick: control total." + (" Thin dark bar: incentive fund received, from before it to after it." if with_fund else "")
            + (" Short grey tick: baseline." if baseline is not None else ""))
     shape = (column, tuple(data["name"]), tuple(dict.fromkeys(data["kind"])), baseline is not None,
-             with_fund)
+             with_fund, tuple(domain) if domain is not None else None)
 
     def draw(data: pd.DataFrame) -> alt.LayerChart:
         y = alt.Y("name:N", sort=list(shape[1]), title=None)
         bars = alt.Chart().mark_bar(height=16).encode(
             y=y,
-            x=alt.X("before_gbp_m:Q", title=LABELS[column]),
+            x=alt.X("before_gbp_m:Q", title=LABELS[column],
+                    scale=alt.Scale(domain=list(shape[5])) if shape[5] else alt.Undefined),
             color=kind_colour(kinds=list(shape[2])),
             tooltip=[alt.Tooltip("name:N", title="Organisation"),
                      alt.Tooltip("before_gbp_m:Q", format=",.1f", title=LABELS[column]

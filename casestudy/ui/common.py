@@ -35,6 +35,8 @@ use_offline_renderer()
 
 VEGALITE = "application/vnd.vegalite.v5+json"  # drawn offline by JupyterLab and Voila, as is VEGA
 CONTROL_WIDTH = "330px"
+STACKED_BELOW_PX = 1240  # 350 px of controls + lesson 1's widest chart (about 830 px) + margins
+SCHEME_COLUMN_PX = 290
 SLIDER_LABEL_WIDTH = "132px"
 
 
@@ -67,8 +69,14 @@ PANEL_CSS = """
 .cs-panel .widget-slider { height: auto; min-height: var(--jp-widgets-inline-height, 28px); }
 .cs-panel .widget-slider > .widget-label { white-space: normal; overflow: visible; height: auto;
                                             line-height: 1.2; align-self: center; }
+.cs-schemes .cs-help { margin-bottom: 4px; }
+/* Narrower than a 350-pixel column and lesson 1's charts (about 830 px) side by side, the
+   charts drop below the controls: the controls then span the page, the schemes in columns. */
+@media (max-width: STACKEDpx) {
+  .cs-panel .cs-controls-stack { width: auto !important; flex: 1 1 100% !important; }
+}
 </style>
-"""
+""".replace("STACKED", str(STACKED_BELOW_PX))
 
 
 def _format_for(info: dict[str, Any]) -> str:
@@ -261,6 +269,9 @@ class Panel:
 
     fields: Sequence[str] = ()
     title: str = ""
+    # When the charts drop below the controls (a screen narrower than STACKED_BELOW_PX), the
+    # controls' column spans the page, so a picker in columns is short (SchemesPanel).
+    stack_wide = False
 
     def __init__(self, system: System | None = None, baseline: Scenario | None = None,
                  **start: Any) -> None:
@@ -376,6 +387,8 @@ class Panel:
         if getattr(self, "_widget", None) is None:
             left = widgets.VBox(self.control_column(),
                                 layout=widgets.Layout(width="350px", flex="0 0 350px"))
+            if self.stack_wide:
+                left.add_class("cs-controls-stack")
             right = widgets.VBox([self.changes, self.output, self.words],
                                  layout=widgets.Layout(flex="1 1 auto"))
             heading = [widgets.HTML(f"<h3>{html.escape(self.title)}</h3>")] if self.title else []
@@ -497,7 +510,9 @@ class SchemePicker:
     picker of lessons 1 and 5 and the sandbox.
 
     ``detail(scheme_id) -> (tooltip, line)``; ``boxes`` maps scheme id to its checkbox;
-    ``rows`` are the widgets to lay out, in order.
+    ``rows`` are the widgets to lay out, in order, one under another; ``widget`` lays them
+    out in as many columns as the width allows (one in a 350-pixel control column, three
+    across a 1024-pixel projector), each scheme with its help line under it.
     """
 
     def __init__(self, system: System, scheme_ids: Sequence[str], chosen: Sequence[str],
@@ -521,6 +536,25 @@ class SchemePicker:
                                               f'{html.escape(line)}</div>'))
 
     @property
+    def widget(self) -> widgets.GridBox:
+        """The schemes in columns of at least ``SCHEME_COLUMN_PX`` (CSS grid), in the system's
+        order along each row; Tab still goes through them in that order."""
+        if getattr(self, "_widget", None) is None:
+            cells: list[widgets.Widget] = []
+            for row in self.rows:
+                if isinstance(row, widgets.Checkbox):
+                    cells.append(widgets.VBox([row], layout=widgets.Layout(margin="0")))
+                else:  # its help line goes under its box, in the same cell
+                    cells[-1].children = (*cells[-1].children, row)
+            for cell in cells:
+                cell.children[0].layout.width = "auto"
+            self._widget = widgets.GridBox(cells, layout=widgets.Layout(
+                grid_template_columns=f"repeat(auto-fill, minmax({SCHEME_COLUMN_PX}px, 1fr))",
+                grid_gap="0 12px", width="100%"))
+            self._widget.add_class("cs-schemes")
+        return self._widget
+
+    @property
     def chosen(self) -> tuple[str, ...]:
         """The ticked schemes, in the system's order."""
         return tuple(s for s, box in self.boxes.items() if box.value)
@@ -540,6 +574,7 @@ class SchemesPanel(Panel):
 
     picker: SchemePicker
     what = "scheme"  # how the refusal of an unknown one names them
+    stack_wide = True  # stacked above the charts, the controls span the page (schemes in columns)
 
     def choose(self, schemes: Sequence[str]) -> None:
         """Tick exactly these schemes (for scripts and tests), redrawn once."""

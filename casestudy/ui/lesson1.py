@@ -124,14 +124,14 @@ class PortfolioPanel(SchemesPanel):
         self.picker = SchemePicker(self.system, list(schemes.index), first.schemes, self.update,
                                    lambda scheme_id: words.scheme_detail(self.system, scheme_id))
         self.boxes = self.picker.boxes
-        rows = self.picker.rows
         self.agree_button = widgets.Button(description="Agree the memorandum", icon="check",
                                            button_style="success",
                                            tooltip="Save the chosen schemes as a scenario file")
         self.agree_button.on_click(lambda _: self.agree())
         self.memo = widgets.HTML()
         self.saved_path: Path | None = None
-        self.extra_controls = [widgets.HTML("<b>Shared schemes</b>"), *rows, self.agree_button]
+        self.extra_controls = [widgets.HTML("<b>Shared schemes</b>"), self.picker.widget,
+                               self.agree_button]
         self._best: dict[Scenario, list[Mapping[float, pd.DataFrame]]] = {}
 
     # -- the scenario

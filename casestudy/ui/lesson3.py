@@ -46,6 +46,7 @@ from .common import CONTROL_WIDTH, Panel, Prediction, Quiz, help_line, knob
 from .default import default_system
 
 DEFAULT = words.DEFAULT  # the panels' baseline, as in every lesson
+AXIS_DEMAND = 0.1  # the linkage chart's axis holds demand this far either side of plan
 
 
 def _system(system: System | None) -> System:
@@ -183,22 +184,44 @@ class LinkagePanel(Panel):
                 start["demand_shock"] = shock
         super().__init__(system, baseline, **start)
         self._before = _positions(incentive_linkage(self.system, self.baseline))
+        # The position axis holds demand from 10% below plan to 10% above, pooled or not
+        # (a share between pools in proportion), and widens, never narrows, past that: a
+        # move of a slider reads as a move of the bars, not of the axis.
+        self.axis_gbp_m = (0.0, 0.0)
+        for shock in (-AXIS_DEMAND, AXIS_DEMAND):
+            for share in (0.0, 1.0):
+                corner = dataclasses.replace(self.scenario(), demand_shock=shock, risk_share=share)
+                self._widen(linkage(self.system, corner).table)
+
+    def _widen(self, table: pd.DataFrame) -> tuple[float, float]:
+        values = [*table.position_before_fund_gbp_m, *table.control_total_gbp_m]
+        low, high = min(self.axis_gbp_m[0], *values), max(self.axis_gbp_m[1], *values)
+        if (low, high) != self.axis_gbp_m:
+            pad = 0.05 * (high - low or 1.0)
+            self.axis_gbp_m = (low - pad, high + pad)
+        return self.axis_gbp_m
 
     def render(self, scenario: Scenario):
         facts = linkage(self.system, scenario)
-        figures = [incentive_figure(facts), linkage_positions_figure(facts.table, self._before)]
+        figures = [incentive_figure(facts),
+                   linkage_positions_figure(facts.table, self._before, self._widen(facts.table))]
         baseline_funds = float(self._before.incentive_fund_gbp_m.sum())
         return figures, to_html(words.linkage_words(self.system, facts, baseline_funds))
 
 
-def linkage_positions_figure(table: pd.DataFrame, before: pd.DataFrame) -> Figure:
-    """Each NHS organisation's position as the control total tests it: the bar stops
-    before its incentive fund, the fund a thin bar beyond it (``positions_figure``).
+def linkage_positions_figure(table: pd.DataFrame, before: pd.DataFrame | None = None,
+                             domain: tuple[float, float] | None = None) -> Figure:
+    """Each NHS organisation's position as the control total tests it (before incentive
+    funds), a bar against a black tick at its control total: two marks, not four (the fund
+    each receives is the chart above; the change from the baseline is the line above both).
 
-    ``before`` is the baseline's :func:`_positions` frame.
+    ``before`` (the baseline's :func:`_positions` frame) is not drawn; kept for callers.
+    ``domain`` fixes the position axis (:class:`LinkagePanel` holds it steady).
     """
-    figure = positions_figure(_positions(table), before,
-                              chart_title="Position of each NHS organisation before incentive funds")
+    tested = _positions(table).drop(columns="position_before_incentive_gbp_m").assign(
+        position_gbp_m=table.position_before_fund_gbp_m.to_numpy())
+    figure = positions_figure(tested, chart_title="Position of each NHS organisation before "
+                                                  "incentive funds", domain=domain)
     # The summary too, on the position the control total tests.
     tested = table.position_before_fund_gbp_m.to_numpy()
     control = table.control_total_gbp_m.to_numpy()

@@ -253,6 +253,11 @@ class ScenarioSide:
 # --------------------------------------------------------------------------- the sandbox
 
 
+TAB_TITLES = ("A: starting point", "B: your deal")
+SAVE_CUE = ("Change B and compare it with A. For the team round, save or send B: its own "
+            "\"Save or load this scenario\" box is under B's controls.")
+
+
 class Sandbox:
     """Two scenarios, A and B, each with every control, and what B changes from A.
 
@@ -372,8 +377,10 @@ class Sandbox:
     def widget(self) -> widgets.Widget:
         if self._widget is None:
             tabs = widgets.Tab(children=[self.a.widget, self.b.widget],
-                               titles=("Scenario A", "Scenario B"), selected_index=1)
-            left = widgets.VBox([widgets.HBox([self.copy_a_to_b, self.copy_b_to_a]), tabs],
+                               titles=TAB_TITLES, selected_index=1)
+            # Which tab to save: the review found a table that saved A, the starting point.
+            cue = widgets.HTML(f'<div class="cs-help cs-save-cue">{html.escape(SAVE_CUE)}</div>')
+            left = widgets.VBox([widgets.HBox([self.copy_a_to_b, self.copy_b_to_a]), cue, tabs],
                                 # The controls' 330px plus the tab's and the accordion's padding.
                                 layout=widgets.Layout(width="415px", flex="0 0 415px"))
             right = widgets.VBox([self.changes, self.output, self.words],

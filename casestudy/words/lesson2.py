@@ -63,7 +63,7 @@ def shift_words(system: System, facts: Deal) -> str:
     income = (f"its income changes by {money(acute.income_change_gbp_m)}"
               if abs(acute.income_change_gbp_m) > TOLERANCE_GBP_M else "its income does not move")
     also = "".join(f"; {md(system.org_name(o))}, by **{money(facts.change(o))}**"
-                   for o in facts.others_moved)
+                   f"{_why_other(facts, o, name)}" for o in facts.others_moved)
     flex = ("capacity flex is already at its most, so this is what the trust cannot release "
             "in a year" if facts.scenario.flex >= 1.0 else "raise capacity flex to release more")
     return paragraphs(
@@ -82,6 +82,18 @@ def shift_words(system: System, facts: Deal) -> str:
         f"(baseline: no shift, {money(0)}): the rule decides who gains, not how much.")
 
 
+def _why_other(facts: Deal, org_id: str, acute: str) -> str:
+    """Why a partner outside the shift's three moves: a commissioner that also buys the
+    trust's emergency admissions pays less (or more) for them and nothing for the service."""
+    row = facts.changes.loc[org_id]
+    paid = float(row.contract_payments_gbp_m)
+    if abs(paid) <= TOLERANCE_GBP_M:
+        return ""
+    less = "less" if paid < 0 else "more"
+    return (f" (it buys some of {acute}'s emergency admissions too: under this rule it pays "
+            f"{money(abs(paid))} {less} for them, and it pays nothing towards the service)")
+
+
 def gain_share_words(system: System, facts: Deal) -> str:
     """Beside the gain-share charts: who loses, the share that makes them whole, and what
     one to one and as a group each give the system."""
@@ -96,10 +108,12 @@ def gain_share_words(system: System, facts: Deal) -> str:
                    f"**{percent(shared.share_of_gains)} of their gains** to the losers, nobody "
                    f"is worse off: {paid}.")
     else:
+        better = ("Raise capacity flex (more cost released) or look for a cheaper service"
+                  if facts.scenario.flex < 1.0 else
+                  "Capacity flex is already at its most: only a cheaper service would do")
         sharing = (f"**The system as a whole loses {money(-shared.system_gain_gbp_m)}**: the "
                    "cost it releases is less than the community service costs, so no gain "
-                   "share can leave everyone whole. Raise capacity flex (more cost released) "
-                   "or look for a cheaper service.")
+                   f"share can leave everyone whole. {better}.")
     losers = "; ".join(f"{md(system.org_name(o))} {money(table.loc[o, 'change_gbp_m'])}"
                        for o in shared.losers) or "nobody"
     words = dict(zip(facts.contracting.index, decisions(system, facts)))

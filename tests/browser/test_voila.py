@@ -135,6 +135,19 @@ def test_dashboard(notebook, voila, browser, screenshots):
         assert kb.cut_off(page, "body") == {}, "something cut off at 1920x1080"
         assert kb.controls_clipped(page) == [], "controls clipped at 1920x1080"
 
+        # A panel with a scheme list, before its save panel opens: with its heading at the
+        # top of the screen, its first chart starts on the screen with the list (at 1024 the
+        # charts go under the controls, so the list goes into columns; 12 boxes one under
+        # another put the chart 1,058 px down before).
+        for width in (1366, 1024):
+            kb.resize(page, width, 768)
+            for panel in page.query_selector_all(".cs-panel:has(.cs-schemes)"):
+                panel.evaluate("p => p.scrollIntoView({block: 'start'})")
+                page.wait_for_timeout(200)
+                top = panel.evaluate("p => p.getBoundingClientRect().top")
+                chart = panel.evaluate("p => p.querySelector('svg.marks').getBoundingClientRect().top")
+                assert chart - top < 768 - 100, f"the chart starts {chart - top:.0f} px down at {width}"
+
         # On the projector, 1366x768 and 1024x768: nothing past the edge, nothing clipped,
         # the save panels open.
         for width in (1366, 1024):
