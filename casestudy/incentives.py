@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from .contracts import ActivityBased, Blended, FixedIncome
-from .engine import TOLERANCE_GBP_M, compute_year, inputs_for
+from .engine import TOLERANCE_GBP_M, compute_year, inputs_for, run_year
 from .errors import ScenarioError
 from .risk import draws_of_demand
 from .scenario import PRESETS, Scenario, check_presets, field_info
@@ -432,3 +432,52 @@ def less_planned_care(system: System, scenario: Scenario, shortfall_share: float
         cost_change_gbp_m=column("cost_change_gbp_m", provider_id),
         payers_gain_gbp_m=column("gain_gbp_m", PAYERS_ID),
         nhs_gain_gbp_m=column("gain_gbp_m", NHS_ID), break_even_rate=rate)
+
+
+@dataclass(frozen=True, kw_only=True)
+class FundCliff:
+    """Where an organisation's incentive fund falls away as demand rises above plan: the
+    smallest demand shock on the slider's grid at which it misses its control total under
+    ``payment`` (``None`` if none on the grid does), and the fund it then loses (a fund is
+    all or nothing: met, or lost whole)."""
+
+    org_id: str
+    payment: str
+    shock: float | None
+    fund_lost_gbp_m: float
+
+
+def fund_cliffs(system: System, scenario: Scenario, org_ids: Sequence[str],
+                shocks: Sequence[float] | None = None) -> tuple[FundCliff, ...]:
+    """:class:`FundCliff` for each of ``org_ids`` under ``scenario``'s rule, demand raised
+    step by step from plan (``shocks``: by default the demand slider's grid, 0 upwards).
+
+    >>> import casestudy as cs
+    >>> system = cs.load_system()
+    >>> trust = system.largest("acute")
+    >>> cliff, = fund_cliffs(system, cs.Scenario.preset("fixed_income"), [trust])
+    >>> cliff.shock is None or (0 <= cliff.shock <= 0.3 and cliff.fund_lost_gbp_m >= 0)
+    True
+    """
+    if shocks is None:
+        info = field_info("demand_shock")
+        shocks = [round(k * info["step"], 10) for k in range(round(info["max"] / info["step"]) + 1)]
+    unknown = [o for o in org_ids if o not in system.organisations.index]
+    if unknown:
+        raise ScenarioError(f"org_ids: {unknown[0]!r} is not an organisation of this system")
+    orgs = run_year(system, replace(scenario, demand_shock=0.0)).organisations
+    fund_at_plan = orgs.incentive_fund_gbp_m
+    found: dict[str, FundCliff] = {}
+    for shock in shocks:
+        if not isinstance(shock, numbers.Real):
+            raise ScenarioError(f"shocks: {shock!r} is not a number")
+        orgs = run_year(system, replace(scenario, demand_shock=float(shock))).organisations
+        for org in org_ids:
+            if org not in found and not bool(orgs.met_control_total[org]):
+                found[org] = FundCliff(
+                    org_id=org, payment=scenario.payment, shock=float(shock),
+                    fund_lost_gbp_m=float(fund_at_plan[org] - orgs.incentive_fund_gbp_m[org]))
+        if len(found) == len(org_ids):
+            break
+    return tuple(found.get(o, FundCliff(org_id=o, payment=scenario.payment, shock=None,
+                                        fund_lost_gbp_m=0.0)) for o in org_ids)

@@ -15,13 +15,22 @@ import numpy as np
 import pytest
 from tiny import PLAIN, write_tables
 
-from casestudy import PRESETS, Scenario, ScenarioError, load_system, risk_by_preset, simulate
+from casestudy import (
+    PRESETS,
+    Scenario,
+    ScenarioError,
+    load_system,
+    risk_by_preset,
+    run_year,
+    simulate,
+)
 from casestudy.incentives import (
     NHS_ID,
     PAYERS_ID,
     PresetDraws,
     break_even_elective_rate,
     elective_shortfall,
+    fund_cliffs,
     largest_acute_trust,
     main_commissioner,
 )
@@ -221,3 +230,35 @@ def _range(frame):
 def test_bad_draws_are_refused(draws):
     with pytest.raises(ScenarioError, match="draws"):
         PresetDraws.build(load_system(), Scenario(), draws=draws)
+
+
+# --------------------------------------------------------------------------- the fund's cliff
+
+
+def test_a_fund_is_lost_whole_at_the_first_shock_that_misses(system):
+    """Lesson 4's cliff: below the shock found the organisation meets its control total and
+    keeps its fund; at it, it misses and the fund lost is the whole fund it had at plan."""
+    scenario = Scenario.preset("fixed_income")
+    trust = system.largest("acute")
+    shocks = [round(0.01 * k, 2) for k in range(31)]
+    cliff, = fund_cliffs(system, scenario, [trust], shocks)
+    at_plan = run_year(system, scenario).organisations.loc[trust]
+    assert cliff.shock is not None and cliff.payment == "fixed_income"
+    missed = run_year(system, dataclasses.replace(scenario, demand_shock=cliff.shock))
+    assert not missed.organisations.met_control_total[trust]
+    for shock in shocks[:shocks.index(cliff.shock)]:
+        met = run_year(system, dataclasses.replace(scenario, demand_shock=shock))
+        assert met.organisations.met_control_total[trust], shock
+    assert cliff.fund_lost_gbp_m == pytest.approx(
+        at_plan.incentive_fund_gbp_m - missed.organisations.incentive_fund_gbp_m[trust])
+    assert missed.organisations.incentive_fund_gbp_m[trust] == pytest.approx(0.0)
+
+
+def test_no_cliff_on_the_grid_and_bad_input(tiny_system):
+    nothing, = fund_cliffs(tiny_system, Scenario.preset("fixed_income"),
+                           [tiny_system.organisations.index[0]], shocks=[])
+    assert nothing.shock is None and nothing.fund_lost_gbp_m == 0.0
+    with pytest.raises(ScenarioError, match="org_ids: 'nobody'"):
+        fund_cliffs(tiny_system, Scenario(), ["nobody"])
+    with pytest.raises(ScenarioError, match="shocks: 'x'"):
+        fund_cliffs(tiny_system, Scenario(), [tiny_system.organisations.index[0]], ["x"])

@@ -264,3 +264,20 @@ def test_lesson_2_says_why_without_its_shift_and_follows_it_with_one(tiny_system
         assert md(problem) not in paragraph(tiny_system)
     shift, _ = lesson_shift(tiny_system)
     assert md(tiny_system.org_name(shift.acute_id)) in lesson2.situation(tiny_system)
+
+
+def test_lesson4_says_the_funds_cliff_on_the_page_and_whether_this_setting_is_past_it():
+    from casestudy.incentives import FundCliff
+    from casestudy.words.lesson4 import cliff_words
+
+    cliffs = [FundCliff(org_id="t", payment="fixed_income", shock=0.03, fund_lost_gbp_m=11.0),
+              FundCliff(org_id="c", payment="fixed_income", shock=0.01, fund_lost_gbp_m=0.0),
+              FundCliff(org_id="n", payment="fixed_income", shock=None, fund_lost_gbp_m=0.0)]
+    names = {"t": "<b>Trust</b>", "c": "CCG", "n": "Never"}
+    below = cliff_words(Scenario.preset("fixed_income", demand_shock=0.02), cliffs, names)
+    at = cliff_words(Scenario.preset("fixed_income", demand_shock=0.03), cliffs, names)
+    assert "from demand 3% above plan" in below and "loses the whole £11.0m" in below
+    assert "has kept it" in below and "has lost it" in at
+    # No fund to lose (the CCG) or no miss on the grid: nothing said of them.
+    assert "CCG" not in below and "Never" not in below
+    assert "<b>" not in below and md("<b>Trust</b>") + "'s incentive fund" in below

@@ -35,6 +35,7 @@ from ..incentives import (
     SHORTFALL,
     PresetDraws,
     elective_shortfall,
+    fund_cliffs,
     less_planned_care,
 )
 from ..projection import holdings, project, project_by_preset, system_totals
@@ -110,6 +111,8 @@ class CertaintyPanel(Panel):
                                        presets=RISK_SHOWN)
         self.base_spread = _by_key(self.draws.summary(self.draws.positions(self.baseline)))
         self.names = {o: self.system.org_name(o) for o in self.shown}
+        # Where each shown organisation's incentive fund falls away under fixed income.
+        self.cliffs = fund_cliffs(self.system, DEFAULT, self.shown)
 
     def render(self, scenario: Scenario) -> tuple[list, str]:
         positions = self.draws.positions(scenario)
@@ -123,7 +126,8 @@ class CertaintyPanel(Panel):
                           chart_title="Spread of position and chance of meeting the control total"),
         ]
         return figures, to_html(words.certainty_words(
-            scenario, self.draws.draws, self.shown, self.names, _by_key(spread), self.base_spread))
+            scenario, self.draws.draws, self.shown, self.names, _by_key(spread), self.base_spread,
+            self.cliffs))
 
 
 def _last_year(totals: pd.DataFrame) -> list[dict]:

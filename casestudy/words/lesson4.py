@@ -19,7 +19,7 @@ import numpy as np
 
 from ..engine import run_year
 from ..formats import money, percent
-from ..incentives import SHORTFALL, LessPlannedCare, PresetDraws, less_planned_care
+from ..incentives import SHORTFALL, FundCliff, LessPlannedCare, PresetDraws, less_planned_care
 from ..names import markdown_text as md
 from ..projection import Holding, project_by_preset, system_totals
 from ..regimes import era_note
@@ -77,12 +77,31 @@ def between(values: Sequence[float]) -> str:
 # --------------------------------------------------------------------------- the panels
 
 
+def cliff_words(scenario: Scenario, cliffs: Sequence[FundCliff],
+                names: Mapping[str, str]) -> str:
+    """The incentive fund's cliff (issue 15: it was told only in a check's feedback): for
+    each organisation with a fund to lose, the demand above plan at which it misses its
+    control total and loses the whole fund, and whether this setting is past it."""
+    out = []
+    for cliff in cliffs:
+        if cliff.shock is None or cliff.fund_lost_gbp_m < SAME_GBP_M:
+            continue
+        past = scenario.demand_shock >= cliff.shock - 1e-12
+        out.append(f"{md(names[cliff.org_id])}'s incentive fund is all or nothing: from demand "
+                   f"{percent(cliff.shock)} above plan it misses its control total under "
+                   f"{preset_phrase(cliff.payment)} and loses the whole "
+                   f"{money(cliff.fund_lost_gbp_m)} at once, on top of the position above "
+                   f"(at this setting it has {'lost' if past else 'kept'} it).")
+    return " ".join(out)
+
+
 def certainty_words(scenario: Scenario, draws: int, shown: Sequence[str],
-                    names: Mapping[str, str], spread: Mapping, baseline: Mapping) -> str:
+                    names: Mapping[str, str], spread: Mapping, baseline: Mapping,
+                    cliffs: Sequence[FundCliff] = ()) -> str:
     """Beside the volume-risk charts: each shown organisation's spread, chance of meeting its
     control total and move from the baseline, under fixed income and the activity rule
     (``spread`` and ``baseline``: rows of :meth:`PresetDraws.summary` keyed by
-    ``(payment, org_id)``)."""
+    ``(payment, org_id)``), then the incentive fund's cliff (``cliffs``)."""
     out = [(f"Demand {percent(abs(scenario.demand_shock))} "
             f"{'above' if scenario.demand_shock >= 0 else 'below'} plan on average, "
             f"{draws:,} simulated years.")]
@@ -101,7 +120,8 @@ def certainty_words(scenario: Scenario, draws: int, shown: Sequence[str],
                "each planned unit off plan and "
                f"{scenario.mret_rate_above_baseline:.0%} of the price of each emergency "
                "admission above the baseline.")
-    return paragraphs(*out)
+    cliff = cliff_words(scenario, cliffs, names)
+    return paragraphs(*out, *([cliff] if cliff else []))
 
 
 def holders_words(held: Sequence[Holding]) -> str:
