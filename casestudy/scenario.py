@@ -191,7 +191,8 @@ class Scenario:
 
     payment: str | Mapping[str, Any] = field(default="fixed_income", metadata={
         "label": "Payment rule", "unit": "", "group": "contracts",
-        "help": "A preset for every service, or a mapping from service to rule",
+        "help": ("The payment rule for every contract: a preset, named with its years (from "
+                 "Python, a rule for each service may be given instead)"),
         "source": "presets: R31-R72 in data/README.md"})
     blended_rate_above_plan: float = knob(
         0.2, label="Blended rate above plan", unit="share of price", low=0, high=1,
@@ -279,7 +280,8 @@ class Scenario:
         "label": "Shared schemes", "unit": "", "group": "priorities",
         "help": "Ids of the schemes the partners invest in", "source": "data: schemes.csv"})
     leadership_capacity: float = knob(
-        6.0, label="Leadership capacity", unit="units", low=0, high=30, step=0.5,
+        6.0, label="Leadership capacity", unit="units of leadership time (each scheme takes its leadership load)",
+        low=0, high=30, step=0.5,
         group="priorities",
         help="Senior leadership time the partners can give to shared schemes",
         source="assumption; see data/README.md, leadership capacity")

@@ -350,10 +350,11 @@ class GameTablePanel:
         self.take_button = widgets.Button(description="Take this role", button_style="info",
                                           icon="check")
         self.take_button.on_click(lambda _: self.take())
+        self.taken = widgets.HTML()
         self.role_box = widgets.VBox([
             widgets.HTML("<p>Choose the organisation your table plays. Roles no table takes "
                          "are played by bots.</p>"),
-            widgets.HBox([self.role_pick, self.take_button])],
+            widgets.HBox([self.role_pick, self.take_button]), self.taken],
             layout=widgets.Layout(display="none"))
         self.books = widgets.HTML()
         self.offers_text = widgets.HTML()
@@ -419,12 +420,20 @@ class GameTablePanel:
         role = state.record.role_of(self.seat.table.team_id)
         setup = state.setup
         if role is None:
-            free = [(r.name, r.role_id) for r in setup.roles if r.role_id not in state.seats]
-            if [tuple(o) for o in self.role_pick.options] != free:
-                chosen = self.role_pick.value  # another table took a role: keep ours
-                self.role_pick.options = free
-                if chosen in dict(free).values():
-                    self.role_pick.value = chosen
+            # The menu lists every role, always: a menu whose options change as other tables
+            # take roles moves the choice under a table's hand (the browser sends the index
+            # it chose, which then names another role). Taken roles are said below it, and
+            # taking one is refused with a message.
+            every = [(r.name, r.role_id) for r in setup.roles]
+            if [tuple(o) for o in self.role_pick.options] != every:
+                self.role_pick.options = every
+                free = [v for _, v in every if v not in state.seats]
+                if free:
+                    self.role_pick.value = free[0]
+            taken = [f"{html.escape(r.name)} (<b>{html.escape(state.seats[r.role_id].name)}</b>)"
+                     for r in setup.roles if r.role_id in state.seats]
+            self.taken.value = (f'<p class="cs-taken">Taken by a table: {"; ".join(taken)}.</p>'
+                                if taken else "")
             self.role_box.layout.display = None
             self.play_box.layout.display = "none"
             self.head.value = head_html({**state.view(None), "role": None}, setup)
