@@ -40,9 +40,15 @@ workshop: $(STAMP)
 
 # Every test on the bundled system, then every notebook again on the invented second system
 # (data/examples/northvale), so that no lesson is hard-wired to Bradford.
-# One worker per core (-n auto); --dist loadfile keeps a notebook's cells on one worker.
-PYTEST := $(BIN)/python -m pytest -p no:cacheprovider -n auto --dist loadfile \
-	--nbval-lax --nbval-current-env
+# Three workers on this 2-core machine: a browser test's worker mostly waits on Chromium and
+# Voila, so with one worker per core a core sat idle about 40% of the time (11m42s of CPU in
+# 9m53s); measured on an idle machine, the first pass took 8m54s with three workers against
+# 10m35s with two (that run had one 30 s time-out).
+# --dist loadfile keeps a notebook's cells on one worker; -p nbval_kernels (tests/) starts
+# nbval's kernels one at a time across workers (they raced for TCP ports).
+WORKERS ?= 3
+PYTEST := $(BIN)/python -m pytest -p no:cacheprovider -n $(WORKERS) --dist loadfile \
+	-p nbval_kernels --nbval-lax --nbval-current-env
 test: lint
 	$(PYTEST) --cov=casestudy --cov-report=term:skip-covered tests casestudy notebooks
 	CASESTUDY_SYSTEM=data/examples/northvale $(PYTEST) notebooks
