@@ -21,7 +21,7 @@ import nbval.kernel
 LOCK = Path(tempfile.gettempdir()) / "casestudy-nbval-kernel-start.lock"
 
 
-def pytest_configure(config) -> None:  # noqa: ARG001 - pytest's hook signature
+def pytest_configure(config) -> None:
     start = nbval.kernel.start_new_kernel
     if getattr(start, "one_at_a_time", False):
         return
