@@ -90,7 +90,7 @@ def cliff_words(scenario: Scenario, cliffs: Sequence[FundCliff],
         out.append(f"{md(names[cliff.org_id])}'s incentive fund is all or nothing: from demand "
                    f"{percent(cliff.shock)} above plan it misses its control total under "
                    f"{preset_phrase(cliff.payment)} and loses the whole "
-                   f"{money(cliff.fund_lost_gbp_m)} at once, on top of the position above "
+                   f"{money(cliff.fund_lost_gbp_m)} at once, on top of what the extra work costs it "
                    f"(at this setting it has {'lost' if past else 'kept'} it).")
     return " ".join(out)
 
