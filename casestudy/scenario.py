@@ -191,8 +191,7 @@ class Scenario:
 
     payment: str | Mapping[str, Any] = field(default="fixed_income", metadata={
         "label": "Payment rule", "unit": "", "group": "contracts",
-        "help": ("The payment rule for every contract: a preset, named with its years (from "
-                 "Python, a rule for each service may be given instead)"),
+        "help": "The payment rule for every contract: a preset, named with the years it applied",
         "source": "presets: R31-R72 in data/README.md"})
     blended_rate_above_plan: float = knob(
         0.2, label="Blended rate above plan", unit="share of price", low=0, high=1,
