@@ -44,7 +44,7 @@ from ..game.play import Game, GameState, Seat
 from ..room import RoomError, RoomState
 from ..scenario import PRESET_INFO
 from .common import PANEL_CSS, name_checkbox
-from .live import PageRoom, page_room, poller_for
+from .live import PageRoom, follow, page_room
 
 GAME_CSS = """
 <style>
@@ -393,10 +393,7 @@ class GameTablePanel:
                                        ok=False)
             return
         self.connect(game, game.seat(page.token))
-        poller = poller_for(page.room)
-        poller.watch(lambda problem: setattr(self.trouble, "value", _said(problem, ok=False)
-                                             if problem else ""))
-        poller.subscribe(self.apply)
+        follow(page.room, self.apply, self.trouble)
 
     def connect(self, game: Game, seat: Seat) -> None:
         self.game, self.seat = game, seat
@@ -652,16 +649,21 @@ class GameTablePanel:
             return False
         return True
 
+    def _written(self, action: Callable[[], Any], said: str = "") -> bool:
+        """One write of the seat's; once recorded, ``said`` (or no message) and the page
+        drawn again."""
+        if self.seat is None or not self._write(action):
+            return False
+        self.message.value = _said(said, ok=True) if said else ""
+        self.refresh()
+        return True
+
     def take(self, role: str | None = None) -> bool:
         """Take a role (the chosen one, by default)."""
         role = self.role_pick.value if role is None else role
-        if self.seat is None or role is None:
+        if role is None:
             return False
-        if not self._write(lambda: self.seat.take(role, key=self._next_key())):
-            return False
-        self.message.value = ""
-        self.refresh()
-        return True
+        return self._written(lambda: self.seat.take(role, key=self._next_key()))
 
     def send_offers(self) -> int:
         """Send each offer that differs from the one standing (or is not recorded yet)."""
@@ -688,15 +690,9 @@ class GameTablePanel:
         return sent
 
     def answer(self, contract: str, accept: bool) -> bool:
-        if self.seat is None:
-            return False
-        if not self._write(lambda: self.seat.answer(contract, accept, key=self._next_key())):
-            return False
-        self.message.value = _said("Accepted: the contract is paid on the offer's terms."
-                                   if accept else "Refused: the contract stays on the national "
-                                   "rule.", ok=True)
-        self.refresh()
-        return True
+        return self._written(lambda: self.seat.answer(contract, accept, key=self._next_key()),
+                             "Accepted: the contract is paid on the offer's terms." if accept
+                             else "Refused: the contract stays on the national rule.")
 
     def record(self) -> int:
         """Record every decision on the page that is new or changed; returns how many."""
