@@ -91,7 +91,11 @@ def room_lines(workshop: Workshop, what: str, how: str) -> list[str]:
 
 
 def local_only(host: str, command: str) -> list[str]:
-    """The line that says pages served on ``host`` reach this laptop only (none if not)."""
+    """The line that says pages served on ``host`` reach this laptop only (none if not).
+
+    >>> local_only("0.0.0.0", "make workshop"), local_only("localhost", "make workshop")[0][-31:]
+    ([], 'run: make workshop HOST=0.0.0.0')
+    """
     if host not in ("127.0.0.1", "localhost"):
         return []
     return ["  Only this laptop can open these pages; for tables on other laptops, "

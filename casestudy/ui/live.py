@@ -399,7 +399,11 @@ def stop_pollers() -> None:
 
 
 def alert_html(problem: str) -> str:
-    """A problem as the room's pages say it: an alert (a screen reader reads it at once)."""
+    """A problem as the room's pages say it: an alert (a screen reader reads it at once).
+
+    >>> alert_html("no room <K7M4QX>")
+    '<div class="cs-feedback-wrong" role="alert">no room &lt;K7M4QX&gt;</div>'
+    """
     return f'<div class="cs-feedback-wrong" role="alert">{html.escape(problem)}</div>'
 
 
