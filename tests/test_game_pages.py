@@ -26,7 +26,6 @@ from casestudy.ui.game_console import (
 from casestudy.ui.game_table import GameTablePanel, percent
 from casestudy.ui.join import join_table
 
-
 pytestmark = pytest.mark.usefixtures("fresh_pages")
 
 

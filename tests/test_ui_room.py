@@ -19,7 +19,6 @@ from casestudy.ui import live
 from casestudy.ui.join import JoinPanel, join_table
 from casestudy.ui.predict import ALONE, Moment, PredictWidget, build, registered
 
-
 pytestmark = pytest.mark.usefixtures("fresh_pages")
 
 

@@ -98,8 +98,8 @@ def local_only(host: str, command: str) -> list[str]:
     """
     if host not in ("127.0.0.1", "localhost"):
         return []
-    return ["  Only this laptop can open these pages; for tables on other laptops, "
-            f"run: {command} HOST=0.0.0.0"]
+    return [("  Only this laptop can open these pages; for tables on other laptops, "
+             f"run: {command} HOST=0.0.0.0")]
 
 
 def announce(workshop: Workshop, *, host: str, port: int) -> str:
