@@ -32,9 +32,9 @@ from ..room import Console, RoomError, RoomState
 from ..room.store import Room
 from ..scenario import PRESET_INFO
 from .common import PANEL_CSS, chart_outputs
-from .game_table import decision_label, percent, timer_words
+from .game_table import GamePage, decision_label, percent, timer_words
 from .keyed import KeyedPage
-from .live import JOIN_PAGE, PageRoom, page_href, page_room, poller_for
+from .live import JOIN_PAGE, PageRoom, page_href, poller_for
 
 DEBRIEF_PAGE = "facilitator/game_debrief.ipynb"  # the rounds side by side, one chart a lesson
 
@@ -236,20 +236,15 @@ def _said(text: str, *, ok: bool) -> str:
 # --------------------------------------------------------------------------- the page
 
 
-class GameConsolePanel(KeyedPage):
+class GameConsolePanel(GamePage, KeyedPage):
     """The console's game view: a key form, then the game's controls, kept current by the
     room's poller."""
 
     def __init__(self, *, page: PageRoom | None = None, db: Any = None,
                  clock: Callable[[], float] = time.time) -> None:
-        self.db = db
-        self.clock = clock
-        self.page = page if page is not None else page_room(db)
-        self.game: Game | None = None
+        super().__init__(page=page, db=db, clock=clock)
         self.console: GameConsole | None = None
         self.room: Room | None = None
-        self.state: GameState | None = None
-        self.room_state: RoomState | None = None
         self._shown_round = 0
         self.live = LiveSpec()
         self._key_form("<p>This page is for the facilitator. Type the key that "

@@ -323,9 +323,10 @@ def _menu(kind: str) -> list[tuple[str, float]]:
 # --------------------------------------------------------------------------- the page
 
 
-class GameTablePanel:
-    """The table's game page. ``game`` and ``seat`` may be given (tests); otherwise they
-    come from the page's address when the room is known."""
+class GamePage:
+    """What the game's two pages (a table's, the console's) hold alike: the page's room,
+    the store, the clock their timers read, the game once known, its last state and the
+    room's last state from the poller."""
 
     def __init__(self, *, page: PageRoom | None = None, db: Any = None,
                  clock: Callable[[], float] = time.time) -> None:
@@ -333,10 +334,19 @@ class GameTablePanel:
         self.clock = clock
         self.page = page if page is not None else page_room(db)
         self.game: Game | None = None
-        self.seat: Seat | None = None
-        self.role: str | None = None
         self.state: GameState | None = None
         self.room_state: RoomState | None = None
+
+
+class GameTablePanel(GamePage):
+    """The table's game page. ``game`` and ``seat`` may be given (tests); otherwise they
+    come from the page's address when the room is known."""
+
+    def __init__(self, *, page: PageRoom | None = None, db: Any = None,
+                 clock: Callable[[], float] = time.time) -> None:
+        super().__init__(page=page, db=db, clock=clock)
+        self.seat: Seat | None = None
+        self.role: str | None = None
         self._round = 0
         self._key = f"game-{uuid.uuid4().hex[:12]}"
         self._writes = 0
