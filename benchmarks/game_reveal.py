@@ -29,13 +29,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "browser"
 import kit_browser as kb
 
 VIEWPORT = {"width": 1024, "height": 768}
-WATCH = """n => { window.__shownAt = null;
-    const observer = new MutationObserver(() => {
-        const r = document.querySelector('.cs-game-result h3');
-        if (r && r.offsetParent !== null && r.innerText.startsWith('Round ' + n + ',')) {
-            window.__shownAt = Date.now(); observer.disconnect(); } });
-    observer.observe(document.body,
-        {subtree: true, childList: true, attributes: true, characterData: true}); }"""
 
 
 def run(rounds: int, pages: int) -> dict:
@@ -84,13 +77,7 @@ def run(rounds: int, pages: int) -> dict:
                 console.get_by_role("button", name=f"Reveal round {number}").wait_for()
                 for page in tables:
                     page.wait_for_selector(".cs-phase >> text=Locked")
-                    page.evaluate(WATCH, number)
-                clicked = console.evaluate("() => Date.now()")
-                console.get_by_role("button", name=f"Reveal round {number}").click()
-                shown = []
-                for page in tables:
-                    page.wait_for_function("() => window.__shownAt !== null", timeout=30_000)
-                    shown.append(page.evaluate("() => window.__shownAt") - clicked)
+                shown = kb.reveal_round(console, tables, number, timeout_ms=30_000)
                 latencies.append(shown)
                 print(f"round {number}: reveal to each of {pages} pages (ms): {shown}",
                       flush=True)

@@ -53,7 +53,7 @@ import nbformat
 import pandas as pd
 
 from .behaviours import SHIFT_SHARE
-from .charts.style import KIND_COLOURS, KIND_LABELS, LABELS, Figure, kind_colour
+from .charts.style import KIND_COLOURS, KIND_LABELS, LABELS, Figure, kind_colour, spec_nodes
 from .charts.style import money as _money
 from .engine import run_year
 from .errors import ScenarioError
@@ -299,23 +299,15 @@ def fix_domains(spec: dict, frame: pd.DataFrame) -> None:
     encodings: dict[str, list[dict]] = {"x": [], "y": []}
     fields: dict[str, set[str]] = {"x": set(), "y": set()}
 
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            for channel, axis in _AXES.items():
-                encoding = node.get("encoding", {}).get(channel) if isinstance(
-                    node.get("encoding"), dict) else None
-                if isinstance(encoding, dict) and encoding.get("field") in frame.columns and (
-                        encoding.get("type") == "quantitative" or channel in ("x2", "y2")):
-                    fields[axis].add(encoding["field"])
-                    if channel in ("x", "y"):
-                        encodings[axis].append(encoding)
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk({k: v for k, v in spec.items() if k != "datasets"})
+    for node in spec_nodes(spec):
+        for channel, axis in _AXES.items():
+            encoding = node.get("encoding", {}).get(channel) if isinstance(
+                node.get("encoding"), dict) else None
+            if isinstance(encoding, dict) and encoding.get("field") in frame.columns and (
+                    encoding.get("type") == "quantitative" or channel in ("x2", "y2")):
+                fields[axis].add(encoding["field"])
+                if channel in ("x", "y"):
+                    encodings[axis].append(encoding)
     for axis, found in encodings.items():
         if not found or any("domain" in e.get("scale", {}) for e in found):
             continue

@@ -43,3 +43,22 @@ def plain() -> Scenario:
 def system(request: pytest.FixtureRequest):
     """Each shipped system in turn, loaded: a test that asks for it runs on both."""
     return load_system(request.param)
+
+
+@pytest.fixture
+def rooms(tmp_path) -> str:
+    """A folder of the test's own for the room's store (its SQLite files)."""
+    return str(tmp_path / "rooms")
+
+
+@pytest.fixture
+def fresh_pages():
+    """After the test, a fresh kernel for the room's pages: the pollers stopped, the page's
+    room forgotten, the store's connections closed (``usefixtures`` in the page tests)."""
+    yield
+    from casestudy import room as store
+    from casestudy.ui import live
+
+    live.stop_pollers()
+    live.forget_page_room()
+    store.close_all()

@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
+from casestudy.charts.style import spec_nodes
+
 
 def encoded_fields(spec: dict) -> set[str]:
     """Every field a (layered or faceted) Vega-Lite spec encodes."""
     found: set[str] = set()
-
-    def walk(node):
-        if isinstance(node, dict):
-            for channel in node.get("encoding", {}).values():
-                for item in channel if isinstance(channel, list) else [channel]:
-                    if isinstance(item, dict) and "field" in item:
-                        found.add(item["field"])
-            facet = node.get("facet")
-            for channel in facet.values() if isinstance(facet, dict) else []:
-                if isinstance(channel, dict) and "field" in channel:
-                    found.add(channel["field"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk({k: v for k, v in spec.items() if k != "datasets"})
+    for node in spec_nodes(spec):
+        for channel in node.get("encoding", {}).values():
+            for item in channel if isinstance(channel, list) else [channel]:
+                if isinstance(item, dict) and "field" in item:
+                    found.add(item["field"])
+        facet = node.get("facet")
+        for channel in facet.values() if isinstance(facet, dict) else []:
+            if isinstance(channel, dict) and "field" in channel:
+                found.add(channel["field"])
     return found
 
 

@@ -7,6 +7,7 @@ the pages and the room's validation share, and the game's room for ``serve --gam
 from __future__ import annotations
 
 import pytest
+from threads import on_a_thread_of_its_own
 
 from casestudy import room as store
 from casestudy.charts.game_reveal import REVEAL_WIDTH, reveal_figure
@@ -25,26 +26,7 @@ from casestudy.ui.game_console import (
 from casestudy.ui.game_table import GameTablePanel, percent
 from casestudy.ui.join import join_table
 
-
-def on_a_thread_of_its_own(call):
-    """``call()`` where no event loop runs (a browser test may leave one on this thread)."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(call).result()
-
-
-@pytest.fixture(autouse=True)
-def _fresh_pages():
-    yield
-    live.stop_pollers()
-    live.forget_page_room()
-    store.close_all()
-
-
-@pytest.fixture
-def rooms(tmp_path):
-    return str(tmp_path / "rooms")
+pytestmark = pytest.mark.usefixtures("fresh_pages")
 
 
 @pytest.fixture

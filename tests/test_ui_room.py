@@ -10,6 +10,7 @@ import html
 import re
 
 import pytest
+from threads import on_a_thread_of_its_own
 
 from casestudy import Scenario
 from casestudy import room as store
@@ -18,27 +19,7 @@ from casestudy.ui import live
 from casestudy.ui.join import JoinPanel, join_table
 from casestudy.ui.predict import ALONE, Moment, PredictWidget, build, registered
 
-
-def on_a_thread_of_its_own(call):
-    """``call()`` on a new thread, where no event loop runs: a browser test earlier in the
-    same worker leaves Playwright's loop running on the main thread for the session."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(call).result()
-
-
-@pytest.fixture(autouse=True)
-def _fresh_pages():
-    yield
-    live.stop_pollers()
-    live.forget_page_room()
-    store.close_all()
-
-
-@pytest.fixture
-def rooms(tmp_path):
-    return str(tmp_path / "rooms")
+pytestmark = pytest.mark.usefixtures("fresh_pages")
 
 
 @pytest.fixture

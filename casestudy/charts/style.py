@@ -14,7 +14,7 @@ with Machado et al.'s matrices); no chart sets red against green.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 import altair as alt
@@ -150,6 +150,27 @@ class LiveSpec:
         fresh["datasets"] = {name: figure.records()}
         fresh["description"] = figure.summary
         return fresh
+
+
+def spec_nodes(spec: Mapping) -> Iterator[dict]:
+    """Every mapping in a Vega-Lite spec (its layers, facets, encodings...), depth first from
+    the top; the datasets left out (their rows are data, never spec).
+
+    >>> spec = {"datasets": {"d": [{"field": 1}]},
+    ...         "layer": [{"encoding": {"x": {"field": "a"}}}]}
+    >>> [sorted(node) for node in spec_nodes(spec)]
+    [['layer'], ['encoding'], ['x'], ['field']]
+    """
+    def walk(node: object) -> Iterator[dict]:
+        if isinstance(node, dict):
+            yield node
+            for value in node.values():
+                yield from walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from walk(value)
+
+    return walk({k: v for k, v in spec.items() if k != "datasets"})
 
 
 def summary_of(chart: alt.TopLevelMixin) -> str:

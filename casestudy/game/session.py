@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from ..room import open_room
 from ..room.errors import RoomError
-from ..room.session import JOIN_PAGE, Workshop, lan_address
+from ..room.session import Workshop, local_only, room_addresses, room_lines
 from ..room.store import Where, reissue_key
 from .model import FIRST_YEAR, ROUNDS
 from .play import new_game
@@ -42,26 +42,16 @@ def prepare_game(db: Where = None, *, code: str | None = None, title: str = "Sys
 
 def game_addresses(code: str, host: str, port: int) -> dict[str, str]:
     """The game console's address (on this laptop) and the join page's (for the tables)."""
-    local = "127.0.0.1" if host in ("0.0.0.0", "::", "127.0.0.1", "localhost") else host
-    tables = lan_address() if host in ("0.0.0.0", "::") else local
-    return {"console": f"http://{local}:{port}/voila/render/{GAME_CONSOLE_PAGE}?room={code}",
-            "join": f"http://{tables}:{port}/voila/render/{JOIN_PAGE}?room={code}"}
+    return room_addresses(code, host, port, console_page=GAME_CONSOLE_PAGE)
 
 
 def announce_game(workshop: Workshop, *, host: str, port: int) -> str:
     """What ``make workshop GAME=1`` prints about the game, for the facilitator's terminal."""
-    room = workshop.room
-    addresses = game_addresses(room.code, host, port)
-    how = "made" if workshop.made else "found again"
+    addresses = game_addresses(workshop.room.code, host, port)
     lines = [
-        f"The game's room: {room.code} ({how}, in {room.where.shown(room.code)})",
-        f"  Room code for the tables: {room.code}",
-        f"  Facilitator key (keep it off the projector): {workshop.key}"
-        + ("" if workshop.made else "  [a new key: the room's old key no longer works]"),
+        *room_lines(workshop, "The game's room", "made" if workshop.made else "found again"),
         f"  Game console (this laptop): {addresses['console']}",
         f"  Join page (the tables):     {addresses['join']}  (then each table's game page)",
+        *local_only(host, "make workshop GAME=1"),
     ]
-    if host in ("127.0.0.1", "localhost"):
-        lines.append("  Only this laptop can open these pages; for tables on other laptops, "
-                     "run: make workshop GAME=1 HOST=0.0.0.0")
     return "\n".join(lines)

@@ -67,33 +67,52 @@ def lan_address() -> str:
         return socket.gethostname()
 
 
-def room_addresses(code: str, host: str, port: int) -> dict[str, str]:
+def room_addresses(code: str, host: str, port: int, *,
+                   console_page: str = CONSOLE_PAGE) -> dict[str, str]:
     """The console's address (on this laptop) and the join page's (for the tables)."""
     local = "127.0.0.1" if host in ("0.0.0.0", "::", "127.0.0.1", "localhost") else host
     tables = lan_address() if host in ("0.0.0.0", "::") else local
     return {
-        "console": f"http://{local}:{port}/voila/render/{CONSOLE_PAGE}?room={code}",
+        "console": f"http://{local}:{port}/voila/render/{console_page}?room={code}",
         "join": f"http://{tables}:{port}/voila/render/{JOIN_PAGE}?room={code}",
     }
+
+
+def room_lines(workshop: Workshop, what: str, how: str) -> list[str]:
+    """The first lines ``make workshop`` prints: the room (``what``, ``how`` it came), its
+    code for the tables and the facilitator's key."""
+    room = workshop.room
+    return [
+        f"{what}: {room.code} ({how}, in {room.where.shown(room.code)})",
+        f"  Room code for the tables: {room.code}",
+        f"  Facilitator key (keep it off the projector): {workshop.key}"
+        + ("" if workshop.made else "  [a new key: the room's old key no longer works]"),
+    ]
+
+
+def local_only(host: str, command: str) -> list[str]:
+    """The line that says pages served on ``host`` reach this laptop only (none if not).
+
+    >>> local_only("0.0.0.0", "make workshop"), local_only("localhost", "make workshop")[0][-31:]
+    ([], 'run: make workshop HOST=0.0.0.0')
+    """
+    if host not in ("127.0.0.1", "localhost"):
+        return []
+    return [("  Only this laptop can open these pages; for tables on other laptops, "
+             f"run: {command} HOST=0.0.0.0")]
 
 
 def announce(workshop: Workshop, *, host: str, port: int) -> str:
     """What ``make workshop`` prints about the room, for the facilitator's terminal."""
     room = workshop.room
-    where = room.where.shown(room.code)
     addresses = room_addresses(room.code, host, port)
     how = "made" if workshop.made else f"found again: made in the last {REUSE_HOURS} hours"
     lines = [
-        f"The workshop's room: {room.code} ({how}, in {where})",
-        f"  Room code for the tables: {room.code}",
-        f"  Facilitator key (keep it off the projector): {workshop.key}"
-        + ("" if workshop.made else "  [a new key: the room's old key no longer works]"),
+        *room_lines(workshop, "The workshop's room", how),
         f"  Console (this laptop):  {addresses['console']}",
         f"  Join page (the tables): {addresses['join']}",
+        *local_only(host, "make workshop"),
     ]
-    if host in ("127.0.0.1", "localhost"):
-        lines.append("  Only this laptop can open these pages; for tables on other laptops, "
-                     "run: make workshop HOST=0.0.0.0")
     lines.append("  A new room instead: make workshop ROOM=new; rehearse with bots: "
                  f".venv/bin/python -m casestudy.room bots --room {room.code} --tables 6 "
                  "--linger 1800")

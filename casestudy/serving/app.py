@@ -123,22 +123,11 @@ def start_failed_page(retry_s: int = RETRY_S) -> str:
     >>> "could not start" in page and 'http-equiv="refresh"' in page
     True
     """
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="refresh" content="{int(retry_s)}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="icon" href="data:;base64,=">
-<title>This page could not start</title>
-<style>body {{ font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans",
-  sans-serif; max-width: 720px; margin: 48px auto; padding: 0 24px; font-size: 19px;
-  line-height: 1.5; color: #1a1a1a; }} h1 {{ font-size: 30px; font-weight: 600; }}</style>
-</head><body><main>
-<h1>This page could not start</h1>
+    return _retry_page("This page could not start", retry_s, f"""\
 <p>The laptop running this workshop could not start this page's copy of the model. This
 page tries again by itself every {int(retry_s)} seconds; nothing you did is lost.</p>
 <p>Facilitator: the server's terminal says why ("A page's kernel did not start").</p>
-</main></body></html>
-"""
+""")
 
 
 def limit_page(limit: int, retry_s: int = RETRY_S) -> str:
@@ -147,17 +136,7 @@ def limit_page(limit: int, retry_s: int = RETRY_S) -> str:
     >>> "12 pages" in limit_page(12) and 'http-equiv="refresh"' in limit_page(12)
     True
     """
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="refresh" content="{int(retry_s)}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="icon" href="data:;base64,=">
-<title>The workshop is full for a moment</title>
-<style>body {{ font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans",
-  sans-serif; max-width: 720px; margin: 48px auto; padding: 0 24px; font-size: 19px;
-  line-height: 1.5; color: #1a1a1a; }} h1 {{ font-size: 30px; font-weight: 600; }}</style>
-</head><body><main>
-<h1>The workshop is full for a moment</h1>
+    return _retry_page("The workshop is full for a moment", retry_s, f"""\
 <p>The laptop running this workshop has {int(limit)} pages open already, as many as it can
 run at once. Each open page keeps its own copy of the model in the laptop's memory.</p>
 <p>Close any lesson tab you have finished with. This page tries again by itself every
@@ -165,7 +144,24 @@ run at once. Each open page keeps its own copy of the model in the laptop's memo
 <p>Facilitator: the limit is set when the server starts (<code>python -m casestudy.serve
 --max-pages N</code>); pages closed give their place back at once, and pages left without a
 browser are closed after a few minutes.</p>
-</main></body></html>
+""")
+
+
+def _retry_page(title: str, retry_s: int, body: str) -> str:
+    """A table's page that says ``title`` and ``body`` (HTML) and loads itself again every
+    ``retry_s`` seconds."""
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="refresh" content="{int(retry_s)}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="icon" href="data:;base64,=">
+<title>{title}</title>
+<style>body {{ font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans",
+  sans-serif; max-width: 720px; margin: 48px auto; padding: 0 24px; font-size: 19px;
+  line-height: 1.5; color: #1a1a1a; }} h1 {{ font-size: 30px; font-weight: 600; }}</style>
+</head><body><main>
+<h1>{title}</h1>
+{body}</main></body></html>
 """
 
 

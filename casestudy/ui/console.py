@@ -37,13 +37,14 @@ from IPython.display import display
 
 from ..compare import round_baseline
 from ..debrief import EXPORTS, export_session, round_comparison
-from ..room import Console, RoomError, RoomState, open_room
+from ..room import Console, RoomError, RoomState
 from ..room.store import Room
 from ..system import System
 from .common import PANEL_CSS, FloatSlider
 from .compare import TABLE_CSS, ComparisonView, rounds_html
 from .default import default_system
-from .live import PageRoom, page_href, page_room, poller_for
+from .keyed import KeyedPage
+from .live import PageRoom, alert_html, page_href, page_room, poller_for
 from .predict import Moment, moments_for
 from .team_round import DEFAULT_DEMAND
 
@@ -66,12 +67,6 @@ CONSOLE_CSS = """
 </style>
 """
 IDLE_S = 120  # a table quiet for longer is marked idle
-
-
-def unlock_console(code: str, key: str, db: Any = None) -> Console:
-    """The console of room ``code`` for the right key; a ``RoomError`` (``AccessRefused``
-    for a wrong key) otherwise: nothing is changed or shown."""
-    return open_room(code, db).console(key)
 
 
 # --------------------------------------------------------------------------- tables
@@ -228,7 +223,7 @@ def download_link(path: Path, label: str, mime: str) -> str:
 # --------------------------------------------------------------------------- the page
 
 
-class ConsolePanel:
+class ConsolePanel(KeyedPage):
     """The console page: a key form, then the room's tabs, kept current by the poller."""
 
     def __init__(self, system: System | None = None, *, page: PageRoom | None = None,
@@ -243,21 +238,9 @@ class ConsolePanel:
         self.room: Room | None = None
         self.state: RoomState | None = None
         self.moments = {m.id: m for m in moments_for(self.system)}
-        # -- the key form
-        self.code = widgets.Text(description="Room code", style={"description_width": "110px"},
-                                 layout=widgets.Layout(width="360px"))
-        self.key = widgets.Password(description="Facilitator key",
-                                    placeholder="printed in your terminal",
-                                    style={"description_width": "110px"},
-                                    layout=widgets.Layout(width="420px"))
-        self.unlock_button = widgets.Button(description="Open the console", button_style="info",
-                                            icon="unlock")
-        self.unlock_button.on_click(lambda _: self.unlock())
-        self.lock_message = widgets.HTML()
-        self.form = widgets.VBox([
-            widgets.HTML("<p>This page is for the facilitator. Type the key that "
-                         "<code>make workshop</code> printed in your terminal.</p>"),
-            self.code, self.key, self.unlock_button, self.lock_message])
+        self._key_form("<p>This page is for the facilitator. Type the key that "
+                       "<code>make workshop</code> printed in your terminal.</p>",
+                       "Open the console")
         # -- the room
         self.head = widgets.HTML()
         self.tables = widgets.HTML()
@@ -339,34 +322,12 @@ class ConsolePanel:
         self.page.on_ready(self._page_ready)
 
     # ------------------------------------------------------------------ unlocking
-    def _page_ready(self, page: PageRoom) -> None:
-        if page.code and not self.code.value:
-            self.code.value = page.code
-
     def unlock(self, code: str | None = None, key: str | None = None) -> bool:
         """Open the console with the room code and key (typed, by default)."""
-        code = self.code.value if code is None else code
-        key = self.key.value if key is None else key
-        self.key.value = ""  # never kept in the page
-        try:
-            console = unlock_console(code, key, self.db)
-        except RoomError as exc:
-            self.lock_message.value = (f'<div class="cs-feedback-wrong" role="alert">'
-                                       f"{html.escape(str(exc))}</div>")
-            return False
+        return self._unlock(code, key, self._take)
+
+    def _take(self, console: Console) -> None:
         self.console, self.room = console, console.room
-        self.code.value = self.room.code
-        self.form.layout.display = "none"
-        self.main.layout.display = None
-        self.lock_message.value = ""
-        poller = poller_for(self.room)
-        poller.watch(lambda problem: setattr(self.trouble, "value", (
-            f'<div class="cs-feedback-wrong" role="alert">{html.escape(problem)}</div>'
-            if problem else "")))
-        poller.subscribe(self.apply)
-        if poller.state is None:
-            poller.tick()
-        return True
 
     # ------------------------------------------------------------------ the room's state
     def apply(self, state: RoomState, changed: bool = True) -> None:
@@ -463,7 +424,7 @@ class ConsolePanel:
         try:
             action()
         except RoomError as exc:
-            message.value = f'<div class="cs-feedback-wrong" role="alert">{html.escape(str(exc))}</div>'
+            message.value = alert_html(str(exc))
             return False
         message.value = f'<div class="cs-feedback-right" role="status">{html.escape(done)}</div>'
         self.refresh()
@@ -478,8 +439,7 @@ class ConsolePanel:
         try:
             token = self.console.reissue_token(team)
         except RoomError as exc:
-            self.relink_message.value = (f'<div class="cs-feedback-wrong" role="alert">'
-                                         f"{html.escape(str(exc))}</div>")
+            self.relink_message.value = alert_html(str(exc))
             return None
         link = page_href("room/join.ipynb", self.room.code, token)
         name = self.state.teams[team].name if self.state and team in self.state.teams else ""
@@ -546,8 +506,7 @@ class ConsolePanel:
             written = export_session(self.room, self.system, self.exports,
                                      moments=self.moments)
         except (RoomError, OSError) as exc:
-            self.export_message.value = (f'<div class="cs-feedback-wrong" role="alert">Not '
-                                         f"written: {html.escape(str(exc))}</div>")
+            self.export_message.value = alert_html(f"Not written: {exc}")
             return []
         mimes = {".csv": "text/csv", ".json": "application/json", ".html": "text/html"}
         links = "".join(f"<li>{download_link(p, p.name, mimes[p.suffix])} (written to "

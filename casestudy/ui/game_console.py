@@ -28,13 +28,13 @@ from ..charts.style import LiveSpec
 from ..game.bots import POLICIES
 from ..game.model import CARDS
 from ..game.play import Game, GameConsole, GameState
-from ..room import RoomError, RoomState
+from ..room import Console, RoomError, RoomState
 from ..room.store import Room
 from ..scenario import PRESET_INFO
 from .common import PANEL_CSS, chart_outputs
-from .console import unlock_console
-from .game_table import decision_label, percent, timer_words
-from .live import JOIN_PAGE, PageRoom, page_href, page_room, poller_for
+from .game_table import GamePage, decision_label, percent, timer_words
+from .keyed import KeyedPage
+from .live import JOIN_PAGE, PageRoom, page_href, poller_for
 
 DEBRIEF_PAGE = "facilitator/game_debrief.ipynb"  # the rounds side by side, one chart a lesson
 
@@ -236,37 +236,20 @@ def _said(text: str, *, ok: bool) -> str:
 # --------------------------------------------------------------------------- the page
 
 
-class GameConsolePanel:
+class GameConsolePanel(GamePage, KeyedPage):
     """The console's game view: a key form, then the game's controls, kept current by the
     room's poller."""
 
     def __init__(self, *, page: PageRoom | None = None, db: Any = None,
                  clock: Callable[[], float] = time.time) -> None:
-        self.db = db
-        self.clock = clock
-        self.page = page if page is not None else page_room(db)
-        self.game: Game | None = None
+        super().__init__(page=page, db=db, clock=clock)
         self.console: GameConsole | None = None
         self.room: Room | None = None
-        self.state: GameState | None = None
-        self.room_state: RoomState | None = None
         self._shown_round = 0
         self.live = LiveSpec()
-        # -- the key form
-        self.code = widgets.Text(description="Room code", style={"description_width": "110px"},
-                                 layout=widgets.Layout(width="360px"))
-        self.key = widgets.Password(description="Facilitator key",
-                                    placeholder="printed in your terminal",
-                                    style={"description_width": "110px"},
-                                    layout=widgets.Layout(width="420px"))
-        self.unlock_button = widgets.Button(description="Open the game's console",
-                                            button_style="info", icon="unlock")
-        self.unlock_button.on_click(lambda _: self.unlock())
-        self.lock_message = widgets.HTML()
-        self.form = widgets.VBox([
-            widgets.HTML("<p>This page is for the facilitator. Type the key that "
-                         "<code>make workshop GAME=1</code> printed in your terminal.</p>"),
-            self.code, self.key, self.unlock_button, self.lock_message])
+        self._key_form("<p>This page is for the facilitator. Type the key that "
+                       "<code>make workshop GAME=1</code> printed in your terminal.</p>",
+                       "Open the game's console")
         # -- the game
         self.head = widgets.HTML()
         self.trouble = widgets.HTML()
@@ -316,34 +299,14 @@ class GameConsolePanel:
         self.page.on_ready(self._page_ready)
 
     # ------------------------------------------------------------------ unlocking
-    def _page_ready(self, page: PageRoom) -> None:
-        if page.code and not self.code.value:
-            self.code.value = page.code
-
     def unlock(self, code: str | None = None, key: str | None = None) -> bool:
         """Open the game's console with the room code and key (typed, by default)."""
-        code = self.code.value if code is None else code
-        key = self.key.value if key is None else key
-        self.key.value = ""  # never kept in the page
-        try:
-            console = unlock_console(code, key, self.db)
-            game = Game(console.room)
-        except RoomError as exc:
-            self.lock_message.value = _said(str(exc), ok=False)
-            return False
+        return self._unlock(code, key, self._take)
+
+    def _take(self, console: Console) -> None:
+        game = Game(console.room)  # a RoomError for a room with no game: refused
         self.game, self.room = game, console.room
         self.console = GameConsole(game, console)
-        self.code.value = self.room.code
-        self.form.layout.display = "none"
-        self.main.layout.display = None
-        self.lock_message.value = ""
-        poller = poller_for(self.room)
-        poller.watch(lambda problem: setattr(self.trouble, "value",
-                                             _said(problem, ok=False) if problem else ""))
-        poller.subscribe(self.apply)
-        if poller.state is None:
-            poller.tick()
-        return True
 
     # ------------------------------------------------------------------ drawing
     def apply(self, room_state: RoomState, changed: bool = True) -> None:

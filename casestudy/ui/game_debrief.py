@@ -34,7 +34,8 @@ from ..room import RoomError
 from ..system import System, load_system
 from .common import PANEL_CSS, chart_outputs
 from .default import default_system
-from .live import PageRoom, page_room
+from .keyed import KeyedPage
+from .live import PageRoom, alert_html, page_room
 
 REHEARSAL_POLICY = "selfish"  # each for itself: the debrief has losers, a cut, one-offs
 REHEARSAL_SEED = 1
@@ -98,7 +99,7 @@ def head_html(debrief: GameDebrief, *, rehearsal_note: bool = False) -> str:
             "organisation's accounts.</p>")
 
 
-class GameDebriefPage:
+class GameDebriefPage(KeyedPage):
     """The page: a form (room code and key, or an exported file), then the debrief."""
 
     def __init__(self, system: System | None = None, *, db: Any = None,
@@ -110,13 +111,7 @@ class GameDebriefPage:
         self.is_rehearsal = False
         self.figures: list[Figure] = []
         self.live = LiveSpec()
-        self.code = widgets.Text(value=code, description="Room code",
-                                 style={"description_width": "110px"},
-                                 layout=widgets.Layout(width="320px"))
-        self.key = widgets.Password(value=key, description="Facilitator key",
-                                    placeholder="printed in your terminal",
-                                    style={"description_width": "110px"},
-                                    layout=widgets.Layout(width="400px"))
+        self._key_fields(code, key, code_width="320px", key_width="400px")
         self.open_button = widgets.Button(description="Open the room's debrief", icon="unlock",
                                           button_style="info")
         self.open_button.on_click(lambda _: self.open_room())
@@ -150,16 +145,10 @@ class GameDebriefPage:
         # The room's code from the page's address (?room=CODE), as the console takes it.
         (page if page is not None else page_room(db)).on_ready(self._page_ready)
 
-    def _page_ready(self, page: PageRoom) -> None:
-        if page.code and not self.code.value:
-            self.code.value = page.code
-
     # ------------------------------------------------------------------ opening
     def open_room(self, code: str | None = None, key: str | None = None) -> bool:
         """The debrief of the room with this code, for the facilitator's key."""
-        code = self.code.value if code is None else code
-        key = self.key.value if key is None else key
-        self.key.value = ""  # never kept in the page
+        code, key = self._typed(code, key)
         try:
             game = open_game(code.strip(), self.db)
             game.console(key)  # refuses a wrong key, changes nothing
@@ -217,8 +206,7 @@ class GameDebriefPage:
         return False
 
     def _refused(self, problem: str) -> None:
-        self.message.value = (f'<div class="cs-feedback-wrong" role="alert">'
-                              f"{html.escape(problem)}</div>")
+        self.message.value = alert_html(problem)
 
     # ------------------------------------------------------------------ showing
     def show(self, debrief: GameDebrief, *, is_rehearsal: bool = False) -> None:

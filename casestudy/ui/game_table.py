@@ -44,7 +44,7 @@ from ..game.play import Game, GameState, Seat
 from ..room import RoomError, RoomState
 from ..scenario import PRESET_INFO
 from .common import PANEL_CSS, name_checkbox
-from .live import PageRoom, page_room, poller_for
+from .live import PageRoom, follow, page_room
 
 GAME_CSS = """
 <style>
@@ -323,9 +323,10 @@ def _menu(kind: str) -> list[tuple[str, float]]:
 # --------------------------------------------------------------------------- the page
 
 
-class GameTablePanel:
-    """The table's game page. ``game`` and ``seat`` may be given (tests); otherwise they
-    come from the page's address when the room is known."""
+class GamePage:
+    """What the game's two pages (a table's, the console's) hold alike: the page's room,
+    the store, the clock their timers read, the game once known, its last state and the
+    room's last state from the poller."""
 
     def __init__(self, *, page: PageRoom | None = None, db: Any = None,
                  clock: Callable[[], float] = time.time) -> None:
@@ -333,10 +334,19 @@ class GameTablePanel:
         self.clock = clock
         self.page = page if page is not None else page_room(db)
         self.game: Game | None = None
-        self.seat: Seat | None = None
-        self.role: str | None = None
         self.state: GameState | None = None
         self.room_state: RoomState | None = None
+
+
+class GameTablePanel(GamePage):
+    """The table's game page. ``game`` and ``seat`` may be given (tests); otherwise they
+    come from the page's address when the room is known."""
+
+    def __init__(self, *, page: PageRoom | None = None, db: Any = None,
+                 clock: Callable[[], float] = time.time) -> None:
+        super().__init__(page=page, db=db, clock=clock)
+        self.seat: Seat | None = None
+        self.role: str | None = None
         self._round = 0
         self._key = f"game-{uuid.uuid4().hex[:12]}"
         self._writes = 0
@@ -393,10 +403,7 @@ class GameTablePanel:
                                        ok=False)
             return
         self.connect(game, game.seat(page.token))
-        poller = poller_for(page.room)
-        poller.watch(lambda problem: setattr(self.trouble, "value", _said(problem, ok=False)
-                                             if problem else ""))
-        poller.subscribe(self.apply)
+        follow(page.room, self.apply, self.trouble)
 
     def connect(self, game: Game, seat: Seat) -> None:
         self.game, self.seat = game, seat
@@ -652,16 +659,21 @@ class GameTablePanel:
             return False
         return True
 
+    def _written(self, action: Callable[[], Any], said: str = "") -> bool:
+        """One write of the seat's; once recorded, ``said`` (or no message) and the page
+        drawn again."""
+        if self.seat is None or not self._write(action):
+            return False
+        self.message.value = _said(said, ok=True) if said else ""
+        self.refresh()
+        return True
+
     def take(self, role: str | None = None) -> bool:
         """Take a role (the chosen one, by default)."""
         role = self.role_pick.value if role is None else role
-        if self.seat is None or role is None:
+        if role is None:
             return False
-        if not self._write(lambda: self.seat.take(role, key=self._next_key())):
-            return False
-        self.message.value = ""
-        self.refresh()
-        return True
+        return self._written(lambda: self.seat.take(role, key=self._next_key()))
 
     def send_offers(self) -> int:
         """Send each offer that differs from the one standing (or is not recorded yet)."""
@@ -688,15 +700,9 @@ class GameTablePanel:
         return sent
 
     def answer(self, contract: str, accept: bool) -> bool:
-        if self.seat is None:
-            return False
-        if not self._write(lambda: self.seat.answer(contract, accept, key=self._next_key())):
-            return False
-        self.message.value = _said("Accepted: the contract is paid on the offer's terms."
-                                   if accept else "Refused: the contract stays on the national "
-                                   "rule.", ok=True)
-        self.refresh()
-        return True
+        return self._written(lambda: self.seat.answer(contract, accept, key=self._next_key()),
+                             "Accepted: the contract is paid on the offer's terms." if accept
+                             else "Refused: the contract stays on the national rule.")
 
     def record(self) -> int:
         """Record every decision on the page that is new or changed; returns how many."""

@@ -398,6 +398,25 @@ def stop_pollers() -> None:
     _POLLERS.clear()
 
 
+def alert_html(problem: str) -> str:
+    """A problem as the room's pages say it: an alert (a screen reader reads it at once).
+
+    >>> alert_html("no room <K7M4QX>")
+    '<div class="cs-feedback-wrong" role="alert">no room &lt;K7M4QX&gt;</div>'
+    """
+    return f'<div class="cs-feedback-wrong" role="alert">{html.escape(problem)}</div>'
+
+
+def follow(room: Room, apply: Listener, trouble: widgets.HTML) -> Poller:
+    """The room's poller (``poller_for``) telling ``apply`` every tick, and saying a read's
+    failure in ``trouble`` (cleared once reads work again)."""
+    poller = poller_for(room)
+    poller.watch(lambda problem: setattr(trouble, "value",
+                                         alert_html(problem) if problem else ""))
+    poller.subscribe(apply)
+    return poller
+
+
 # --------------------------------------------------------------------------- the banner
 
 BANNER_CSS = """

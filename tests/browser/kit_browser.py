@@ -925,3 +925,28 @@ def percentile(values: list[float], q: float) -> float:
     low = int(position)
     high = min(low + 1, len(ordered) - 1)
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+# --------------------------------------------------------------------------- the game's reveal
+
+GAME_RESULT_SHOWN_JS = """n => { window.__shownAt = null;
+    const observer = new MutationObserver(() => {
+        const r = document.querySelector('.cs-game-result h3');
+        if (r && r.offsetParent !== null && r.innerText.startsWith('Round ' + n + ',')) {
+            window.__shownAt = Date.now(); observer.disconnect(); } });
+    observer.observe(document.body,
+        {subtree: true, childList: true, attributes: true, characterData: true}); }"""
+
+
+def reveal_round(console, pages, round_number: int, timeout_ms: int = 15_000) -> list[int]:
+    """Click the game console's Reveal for this round; each table page's latency (ms) from
+    the click to its result showing (each page notes the moment in its own clock)."""
+    for page in pages:
+        page.evaluate(GAME_RESULT_SHOWN_JS, round_number)
+    clicked = console.evaluate("() => Date.now()")
+    console.get_by_role("button", name=f"Reveal round {round_number}").click()
+    latencies = []
+    for page in pages:
+        page.wait_for_function("() => window.__shownAt !== null", timeout=timeout_ms)
+        latencies.append(page.evaluate("() => window.__shownAt") - clicked)
+    return latencies

@@ -77,31 +77,6 @@ def _record(page) -> None:
     page.wait_for_selector(".cs-game >> text=Recorded at")
 
 
-def _watch_result(pages, round_number: int) -> None:
-    """Each page notes (in its own clock) when its result for this round shows."""
-    for page in pages:
-        page.evaluate("""n => { window.__shownAt = null;
-            const observer = new MutationObserver(() => {
-                const r = document.querySelector('.cs-game-result h3');
-                if (r && r.offsetParent !== null && r.innerText.startsWith('Round ' + n + ',')) {
-                    window.__shownAt = Date.now(); observer.disconnect(); } });
-            observer.observe(document.body,
-                {subtree: true, childList: true, attributes: true, characterData: true}); }""",
-                      round_number)
-
-
-def _reveal(console, pages, round_number: int) -> list[int]:
-    """Click Reveal; every page's latency (ms) from the click to its result."""
-    _watch_result(pages, round_number)
-    clicked = console.evaluate("() => Date.now()")
-    console.get_by_role("button", name=f"Reveal round {round_number}").click()
-    latencies = []
-    for page in pages:
-        page.wait_for_function("() => window.__shownAt !== null", timeout=15_000)
-        latencies.append(page.evaluate("() => window.__shownAt") - clicked)
-    return latencies
-
-
 def test_two_rounds_of_the_game(game_server, browser, screenshots):
     server, game, key = game_server
     code = game.code
@@ -194,7 +169,7 @@ def test_two_rounds_of_the_game(game_server, browser, screenshots):
     for page in tables:
         page.wait_for_selector(".cs-phase >> text=Locked: no more decisions")
         page.locator("button:has-text('Record our decisions')[disabled]").wait_for()
-    latencies = _reveal(console, tables, 1)
+    latencies = kb.reveal_round(console, tables, 1)
     print(f"\nround 1: reveal to each table's result (ms): {latencies}")
     assert max(latencies) <= REVEAL_WITHIN_MS, latencies
     text = hospital.inner_text(".cs-game-result")
@@ -247,7 +222,7 @@ def test_two_rounds_of_the_game(game_server, browser, screenshots):
                            "input").is_checked()
     console.get_by_role("button", name="Lock round 2: the slowest get their defaults").click()
     console.wait_for_selector("text=Locked: every decision not taken is at its default")
-    latencies2 = _reveal(console, tables, 2)
+    latencies2 = kb.reveal_round(console, tables, 2)
     print(f"round 2: reveal to each table's result (ms): {latencies2}")
     assert max(latencies2) <= REVEAL_WITHIN_MS, latencies2
     text = council.inner_text(".cs-game-result")

@@ -212,7 +212,7 @@ def test_the_room_knows_nothing_of_widgets_charts_or_the_engine():
 # The room's own pages and record may call the store (DESIGN 7: "panels in casestudy/ui/
 # call it"); the engine, the lessons' panels and the charts may not.
 ROOM_PAGES = {"ui/live.py", "ui/join.py", "ui/predict.py", "ui/console.py", "ui/team_round.py",
-              "ui/game_table.py", "ui/game_console.py", "ui/game_debrief.py",
+              "ui/game_table.py", "ui/game_console.py", "ui/game_debrief.py", "ui/keyed.py",
               "debrief.py", "serve.py"}  # serve.py: make workshop prepares the room
 
 
