@@ -34,7 +34,7 @@ from ..scenario import PRESET_INFO
 from .common import PANEL_CSS, chart_outputs
 from .game_table import GamePage, decision_label, percent, timer_words
 from .keyed import KeyedPage
-from .live import JOIN_PAGE, PageRoom, page_href, poller_for
+from .live import JOIN_PAGE, PageRoom, page_href, poller_for, said_html
 
 DEBRIEF_PAGE = "facilitator/game_debrief.ipynb"  # the rounds side by side, one chart a lesson
 
@@ -228,10 +228,6 @@ def verdict_html(result: Mapping[str, Any]) -> str:
         "</p>")
 
 
-def _said(text: str, *, ok: bool) -> str:
-    css, role = ("cs-feedback-right", "status") if ok else ("cs-feedback-wrong", "alert")
-    return f'<div class="{css}" role="{role}">{html.escape(text)}</div>'
-
 
 # --------------------------------------------------------------------------- the page
 
@@ -378,9 +374,9 @@ class GameConsolePanel(GamePage, KeyedPage):
         try:
             action()
         except (RoomError, ValueError) as exc:
-            self.step_message.value = _said(str(exc), ok=False)
+            self.step_message.value = said_html(str(exc), ok=False)
             return False
-        self.step_message.value = _said(done, ok=True)
+        self.step_message.value = said_html(done, ok=True)
         if self.room is not None:
             poller_for(self.room).tick()
         self.redraw()

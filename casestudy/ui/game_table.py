@@ -44,7 +44,7 @@ from ..game.play import Game, GameState, Seat
 from ..room import RoomError, RoomState
 from ..scenario import PRESET_INFO
 from .common import PANEL_CSS, name_checkbox
-from .live import PageRoom, follow, page_room
+from .live import PageRoom, follow, page_room, said_html
 
 GAME_CSS = """
 <style>
@@ -310,10 +310,6 @@ def result_html(view: Mapping[str, Any], setup: GameSetup, role: str) -> str:
     return f'<div class="cs-game-result" role="region" aria-label="Your result">{"".join(parts)}</div>'
 
 
-def _said(text: str, *, ok: bool) -> str:
-    css, role = ("cs-feedback-right", "status") if ok else ("cs-feedback-wrong", "alert")
-    return f'<div class="{css}" role="{role}">{html.escape(text)}</div>'
-
 
 def _menu(kind: str) -> list[tuple[str, float]]:
     return [(percent(v) if kind != "care" or v else "no change", v)
@@ -389,17 +385,17 @@ class GameTablePanel(GamePage):
     # ------------------------------------------------------------------ the room
     def _page_ready(self, page: PageRoom) -> None:
         if page.status == "error":
-            self.message.value = _said(page.message, ok=False)
+            self.message.value = said_html(page.message, ok=False)
             return
         if not page.in_room:
-            self.message.value = _said(
+            self.message.value = said_html(
                 "This page is a table's page in a live game: open it from your join page "
                 "(the link carries your room and table).", ok=False)
             return
         try:
             game = Game(page.room)
         except RoomError as exc:
-            self.message.value = _said(f"This room has no game: {exc}. Ask the facilitator.",
+            self.message.value = said_html(f"This room has no game: {exc}. Ask the facilitator.",
                                        ok=False)
             return
         self.connect(game, game.seat(page.token))
@@ -583,7 +579,7 @@ class GameTablePanel(GamePage):
         def changed(_: Any) -> None:
             if not self._setting:
                 self._dirty.add(key)
-                self.record_message.value = _said("Changed on this page, not recorded yet: "
+                self.record_message.value = said_html("Changed on this page, not recorded yet: "
                                                   "press Record our decisions.", ok=False)
                 self._capacity()
         control.observe(changed, names="value")
@@ -655,7 +651,7 @@ class GameTablePanel(GamePage):
         try:
             action()
         except (RoomError, ValueError) as exc:
-            self.message.value = _said(f"Not recorded: {exc}.", ok=False)
+            self.message.value = said_html(f"Not recorded: {exc}.", ok=False)
             return False
         return True
 
@@ -664,7 +660,7 @@ class GameTablePanel(GamePage):
         drawn again."""
         if self.seat is None or not self._write(action):
             return False
-        self.message.value = _said(said, ok=True) if said else ""
+        self.message.value = said_html(said, ok=True) if said else ""
         self.refresh()
         return True
 
@@ -694,7 +690,7 @@ class GameTablePanel(GamePage):
             if not ok:
                 return sent
             sent += 1
-        self.message.value = _said(f"Recorded: the offer on {sent} contract{'s' if sent != 1 else ''}"
+        self.message.value = said_html(f"Recorded: the offer on {sent} contract{'s' if sent != 1 else ''}"
                                    if sent else "Nothing new to send: your offers stand.", ok=True)
         self.refresh()
         return sent
@@ -720,7 +716,7 @@ class GameTablePanel(GamePage):
             written += 1
         self._dirty.clear()
         self.message.value = ""
-        self.record_message.value = _said(
+        self.record_message.value = said_html(
             f"Recorded at {time.strftime('%H:%M:%S', time.localtime(self.clock()))}: your "
             "decisions count until the facilitator locks the round.", ok=True)
         self.refresh()

@@ -20,7 +20,15 @@ from IPython.display import display
 
 from ..room import Room, RoomError, Table, open_room
 from .common import PANEL_CSS
-from .live import JOIN_PAGE, PageRoom, has_game, page_href, page_room, table_links
+from .live import (
+    JOIN_PAGE,
+    PageRoom,
+    has_game,
+    page_href,
+    page_room,
+    said_html,
+    table_links,
+)
 
 JOIN_CSS = """
 <style>
@@ -97,7 +105,7 @@ class JoinPanel:
             self._show(Joined(page.room, page.table, table_links(
                 page.code, page.token, game=has_game(page.room))))
         elif page.status == "error":
-            self.message.value = _said(page.message, ok=False)
+            self.message.value = said_html(page.message, ok=False)
 
     def join(self) -> Joined | None:
         """Join with what is typed; the message says what happened."""
@@ -106,7 +114,7 @@ class JoinPanel:
         try:
             joined = join_table(self.code.value, self.name.value, db=self.db, key=self._key)
         except RoomError as exc:
-            self.message.value = _said(_sentence(str(exc)), ok=False)
+            self.message.value = said_html(_sentence(str(exc)), ok=False)
             return None
         self._show(joined)
         return joined
@@ -134,8 +142,3 @@ class JoinPanel:
 def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
-
-def _said(text: str, *, ok: bool) -> str:
-    css = "cs-feedback-right" if ok else "cs-feedback-wrong"
-    role = "status" if ok else "alert"
-    return f'<div class="{css}" role="{role}">{html.escape(text)}</div>'

@@ -404,7 +404,17 @@ def alert_html(problem: str) -> str:
     >>> alert_html("no room <K7M4QX>")
     '<div class="cs-feedback-wrong" role="alert">no room &lt;K7M4QX&gt;</div>'
     """
-    return f'<div class="cs-feedback-wrong" role="alert">{html.escape(problem)}</div>'
+    return said_html(problem, ok=False)
+
+
+def said_html(text: str, *, ok: bool) -> str:
+    """What a page says after an action: a status when it worked, an alert when it did not.
+
+    >>> said_html("Recorded <3>", ok=True)
+    '<div class="cs-feedback-right" role="status">Recorded &lt;3&gt;</div>'
+    """
+    css, role = ("cs-feedback-right", "status") if ok else ("cs-feedback-wrong", "alert")
+    return f'<div class="{css}" role="{role}">{html.escape(text)}</div>'
 
 
 def follow(room: Room, apply: Listener, trouble: widgets.HTML) -> Poller:

@@ -40,7 +40,7 @@ from ..room import RoomError, RoomState
 from ..scenario import Scenario, _show, field_info, mid_sentence
 from ..system import System
 from .common import CONTROL_WIDTH, Panel, help_line
-from .live import PageRoom, page_room, poller_for
+from .live import PageRoom, page_room, poller_for, said_html
 
 # The round's demand when no facilitator sets it: a winter 3% above plan (the guide's team
 # round; an assumption, not a forecast).
@@ -197,16 +197,16 @@ class TeamRoundPanel(Panel):
     def send(self) -> bool:
         """Send the deal and its reason for the open round; the message says what happened."""
         if not self.page.in_room:
-            self.send_message.value = _said("This page is not in a room: save your deal as a "
+            self.send_message.value = said_html("This page is not in a room: save your deal as a "
                                             "file or a code below instead.", ok=False)
             return False
         if self.round_number is None or self.round_status != "open":
-            self.send_message.value = _said("The facilitator has not opened a round that takes "
+            self.send_message.value = said_html("The facilitator has not opened a round that takes "
                                             "deals; wait for it.", ok=False)
             return False
         reason = self.reason.value.strip()
         if len(reason) > MAX_REASON_CHARS:
-            self.send_message.value = _said(f"Your reason is {len(reason)} characters; keep it "
+            self.send_message.value = said_html(f"Your reason is {len(reason)} characters; keep it "
                                             f"to {MAX_REASON_CHARS}.", ok=False)
             return False
         self._sends += 1
@@ -215,10 +215,10 @@ class TeamRoundPanel(Panel):
                 self.scenario(), round=self.round_number, reason=reason,
                 key=f"{self._key_stem}-{self._sends}")
         except RoomError as exc:
-            self.send_message.value = _said(f"Not sent: {exc}.", ok=False)
+            self.send_message.value = said_html(f"Not sent: {exc}.", ok=False)
             return False
         self.sent_at = event.at_s
-        self.send_message.value = _said(
+        self.send_message.value = said_html(
             f"Sent for round {self.round_number} at {time.strftime('%H:%M:%S', time.localtime(event.at_s))}. "
             "Your last deal counts until the facilitator locks the round.", ok=True)
         self.round_note.value = self._round_html()
@@ -281,7 +281,3 @@ def lever_table(levers: Sequence[Lever]) -> str:
     return "<ul>" + "".join(f"<li><b>{html.escape(lever.label)}</b>: {html.escape(EFFECTS[lever.effect])}"
                             "</li>" for lever in levers) + "</ul>"
 
-
-def _said(text: str, *, ok: bool) -> str:
-    css = "cs-feedback-right" if ok else "cs-feedback-wrong"
-    return f'<div class="{css}" role="status">{html.escape(text)}</div>'
